@@ -1,0 +1,255 @@
+//! Finding content files on disk and turning one file's bytes into a
+//! document. Reading and parsing are pure and parallel; storing is the
+//! sync's job (`sync.rs`).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::error::ContentError;
+use super::page::{self, Page};
+use super::review::{self, Location, Review};
+use super::site::{SITE_FILE, Site};
+
+/// Larger files are refused: a review this long is a mistake (a pasted
+/// binary, a runaway script), and parsing it would stall a sync.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+pub const REVIEWS_DIR: &str = "reviews";
+pub const PAGES_DIR: &str = "pages";
+const BUNDLE_INDEX: &str = "index.md";
+
+/// What a content file is, decided by where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `reviews/<slug>.md`, or `reviews/<slug>/index.md` (a bundle).
+    Review {
+        default_slug: String,
+        is_bundle: bool,
+    },
+    /// `pages/<slug>.md`.
+    Page { stem: String },
+    /// `site.toml`.
+    Site,
+}
+
+/// A content file found on disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative to the content directory, with `/` separators.
+    pub path: String,
+    pub abs: PathBuf,
+    pub kind: SourceKind,
+    pub mtime_ns: i64,
+    pub size: i64,
+}
+
+/// A parsed content file.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Review(Box<Review>),
+    Page(Page),
+    Site(Site),
+}
+
+/// Decides from a relative path whether a file is content, and of what kind.
+/// Hidden files and editors' temporary files (`.anora.md.swp`, `anora.md~`,
+/// `#anora.md#`) never are.
+pub fn classify(relative: &str) -> Option<SourceKind> {
+    let parts: Vec<&str> = relative.split('/').collect();
+    if parts
+        .iter()
+        .any(|part| part.is_empty() || part.starts_with('.') || part.starts_with('#'))
+    {
+        return None;
+    }
+    let stem_of = |name: &str| {
+        name.strip_suffix(".md")
+            .filter(|stem| !stem.is_empty())
+            .map(str::to_string)
+    };
+    match parts.as_slice() {
+        [SITE_FILE] => Some(SourceKind::Site),
+        [REVIEWS_DIR, name] => stem_of(name).map(|stem| SourceKind::Review {
+            default_slug: stem,
+            is_bundle: false,
+        }),
+        [REVIEWS_DIR, folder, BUNDLE_INDEX] => Some(SourceKind::Review {
+            default_slug: (*folder).to_string(),
+            is_bundle: true,
+        }),
+        [PAGES_DIR, name] => stem_of(name).map(|stem| SourceKind::Page { stem }),
+        _ => None,
+    }
+}
+
+/// Every content file under `content_dir`, sorted by path (the order that
+/// decides which of two files claiming one slug gets it on a fresh load).
+pub fn scan(content_dir: &Path) -> io::Result<Vec<SourceFile>> {
+    let mut files = Vec::new();
+    if let Some(file) = stat(content_dir, SITE_FILE)? {
+        files.push(file);
+    }
+    for (dir, is_reviews) in [(REVIEWS_DIR, true), (PAGES_DIR, false)] {
+        let Ok(entries) = fs::read_dir(content_dir.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let relative = if is_reviews && entry.file_type()?.is_dir() {
+                format!("{dir}/{name}/{BUNDLE_INDEX}")
+            } else {
+                format!("{dir}/{name}")
+            };
+            if let Some(file) = stat(content_dir, &relative)? {
+                files.push(file);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The content file at `relative`, if it is one and exists as a file.
+pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>> {
+    let Some(kind) = classify(relative) else {
+        return Ok(None);
+    };
+    let abs = content_dir.join(relative);
+    let metadata = match fs::metadata(&abs) {
+        Ok(metadata) if metadata.is_file() => metadata,
+        Ok(_) => return Ok(None),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let mtime_ns = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |duration| {
+            i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+        });
+    Ok(Some(SourceFile {
+        path: relative.to_string(),
+        abs,
+        kind,
+        mtime_ns,
+        size: i64::try_from(metadata.len()).unwrap_or(i64::MAX),
+    }))
+}
+
+/// Reads a content file, refusing files too large to be content.
+pub fn read(file: &SourceFile) -> Result<Vec<u8>, ContentError> {
+    let too_large = || {
+        ContentError::new(
+            &file.path,
+            format!(
+                "the file is larger than {} MB; is it really a review?",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if file.size as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let bytes = fs::read(&file.abs)
+        .map_err(|error| ContentError::new(&file.path, format!("cannot read the file: {error}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// A short fingerprint of a file's bytes, to skip files that did not change.
+pub fn hash(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+pub fn parse(file: &SourceFile, bytes: &[u8]) -> Result<Document, ContentError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let line = bytes[..error.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        ContentError::new(
+            &file.path,
+            "the file is not valid UTF-8 text; save it as UTF-8",
+        )
+        .at_line(Some(line))
+    })?;
+    match &file.kind {
+        SourceKind::Review {
+            default_slug,
+            is_bundle,
+        } => review::parse_review(
+            text,
+            Location {
+                path: &file.path,
+                default_slug,
+                is_bundle: *is_bundle,
+            },
+        )
+        .map(|review| Document::Review(Box::new(review))),
+        SourceKind::Page { stem } => page::parse_page(text, &file.path, stem).map(Document::Page),
+        SourceKind::Site => Site::parse(text).map(Document::Site),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_content_paths() {
+        assert!(matches!(
+            classify("reviews/anora.md"),
+            Some(SourceKind::Review {
+                is_bundle: false,
+                ..
+            })
+        ));
+        assert!(matches!(
+            classify("reviews/anora/index.md"),
+            Some(SourceKind::Review {
+                is_bundle: true,
+                ..
+            })
+        ));
+        assert!(matches!(
+            classify("pages/about.md"),
+            Some(SourceKind::Page { .. })
+        ));
+        assert_eq!(classify("site.toml"), Some(SourceKind::Site));
+        for ignored in [
+            "reviews/.anora.md.swp",
+            "reviews/anora.md~",
+            "reviews/#anora.md#",
+            "reviews/.hidden.md",
+            "reviews/anora.txt",
+            "reviews/anora/still.jpg",
+            "reviews/a/b/index.md",
+            "other/x.md",
+            "reviews/.md",
+        ] {
+            assert_eq!(classify(ignored), None, "{ignored}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_its_line() {
+        let file = SourceFile {
+            path: "reviews/bad.md".into(),
+            abs: PathBuf::new(),
+            kind: classify("reviews/bad.md").unwrap(),
+            mtime_ns: 0,
+            size: 0,
+        };
+        let error = parse(&file, b"---\ntitle: \xff\n---\n").unwrap_err();
+        assert_eq!(error.line, Some(2));
+    }
+}

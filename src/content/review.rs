@@ -1,0 +1,508 @@
+//! A review: its front matter as an editor writes it, and the validated form
+//! the rest of Marquee works with.
+
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+
+use super::error::ContentError;
+use super::fields::DateText;
+use super::front_matter::{self, Split};
+use super::markdown::{self, Target};
+
+/// The front matter of `content/reviews/<slug>.md`, exactly as written.
+/// Unknown fields are refused so that a typo (`ratng: 4`) is an error the
+/// editor sees, not a setting silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewFrontMatter {
+    /// The review's headline.
+    pub title: String,
+    /// What is being reviewed.
+    pub film: FilmFrontMatter,
+    /// 0.5 to 5 in steps of 0.5; none for an unrated piece.
+    #[serde(default)]
+    pub rating: Option<f64>,
+    /// Shows the whole-review spoiler notice.
+    #[serde(default)]
+    pub spoilers: bool,
+    /// A date or an RFC 3339 date-time; in the future, the review waits.
+    pub published: DateText,
+    /// When the review was last revised, shown on the page and in feeds.
+    #[serde(default)]
+    pub updated: Option<DateText>,
+    /// Unlisted and unreachable, except in preview mode.
+    #[serde(default)]
+    pub draft: bool,
+    /// Release dates per region, for the release box.
+    #[serde(default)]
+    pub release_dates: Vec<ReleaseFrontMatter>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The standfirst; by default the body's first paragraph.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// The URL name; by default the file (or bundle folder) name.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// By default the site's author.
+    #[serde(default)]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilmFrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub director: Option<String>,
+    /// Minutes.
+    #[serde(default)]
+    pub runtime: Option<u32>,
+    /// A path under `static/`, a file in the review's bundle, or a URL.
+    #[serde(default)]
+    pub poster: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseFrontMatter {
+    pub region: String,
+    pub date: DateText,
+}
+
+/// A star rating held as a count of half stars (1..=10), so that 3.5 is
+/// exactly 7 and never a float compared for equality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rating(u8);
+
+impl Rating {
+    pub fn from_halves(halves: i64) -> Option<Self> {
+        (1..=10).contains(&halves).then(|| Self(halves as u8))
+    }
+
+    pub fn from_stars(stars: f64) -> Option<Self> {
+        let halves = stars * 2.0;
+        if !halves.is_finite() || halves.fract() != 0.0 {
+            return None;
+        }
+        Self::from_halves(halves as i64)
+    }
+
+    pub fn halves(self) -> u8 {
+        self.0
+    }
+
+    /// `4.5`, `5`: the form used in URLs and text alternatives.
+    pub fn stars_label(self) -> String {
+        if self.0 % 2 == 0 {
+            (self.0 / 2).to_string()
+        } else {
+            format!("{}.5", self.0 / 2)
+        }
+    }
+
+    /// The glyphs readers of film reviews know: `★★★½`.
+    pub fn glyphs(self) -> String {
+        let mut glyphs = "★".repeat(usize::from(self.0 / 2));
+        if self.0 % 2 == 1 {
+            glyphs.push('½');
+        }
+        glyphs
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Film {
+    pub title: String,
+    pub year: Option<i32>,
+    pub director: Option<String>,
+    pub runtime_minutes: Option<u32>,
+    pub poster: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub region: String,
+    pub date: Date,
+}
+
+/// A review that passed validation, with its body rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub slug: String,
+    pub title: String,
+    pub film: Film,
+    pub rating: Option<Rating>,
+    pub spoilers: bool,
+    pub draft: bool,
+    pub published: OffsetDateTime,
+    pub updated: Option<OffsetDateTime>,
+    /// Sorted by date, then region.
+    pub releases: Vec<Release>,
+    /// In the order written, without duplicates.
+    pub tags: Vec<String>,
+    pub summary: String,
+    pub author: Option<String>,
+    /// The markdown body as written; kept so feeds can render their variant.
+    pub body_markdown: String,
+    /// For a page bundle, the URL folder of its assets (`/reviews/anora/`).
+    pub asset_base: Option<String>,
+    pub body_html: String,
+    pub body_text: String,
+}
+
+/// Where a review file sits decides its default slug and whether it is a
+/// bundle with assets beside it.
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    /// Relative path for error messages (`reviews/anora.md`).
+    pub path: &'a str,
+    /// The file stem, or the bundle folder's name for `<slug>/index.md`.
+    pub default_slug: &'a str,
+    pub is_bundle: bool,
+}
+
+pub fn parse_review(text: &str, location: Location<'_>) -> Result<Review, ContentError> {
+    let path = location.path;
+    let split = front_matter::split(text).map_err(|error| {
+        let line = matches!(error, front_matter::SplitError::Unterminated(_)).then_some(1);
+        ContentError::new(path, error.to_string()).at_line(line)
+    })?;
+    let raw: ReviewFrontMatter = front_matter::deserialize(&split).map_err(|error| {
+        ContentError::new(path, error.reason)
+            .at_line(error.line)
+            .in_field(error.field)
+    })?;
+    let invalid = |field: &str, reason: String| {
+        ContentError::new(path, reason)
+            .at_line(front_matter::line_of_field(&split, field))
+            .in_field(field)
+    };
+    validate(raw, &split, location, invalid)
+}
+
+fn validate(
+    raw: ReviewFrontMatter,
+    split: &Split<'_>,
+    location: Location<'_>,
+    invalid: impl Fn(&str, String) -> ContentError,
+) -> Result<Review, ContentError> {
+    let title =
+        required_text(&raw.title).ok_or_else(|| invalid("title", "must not be empty".into()))?;
+    let film_title = required_text(&raw.film.title)
+        .ok_or_else(|| invalid("film.title", "must not be empty".into()))?;
+    let rating = match raw.rating {
+        None => None,
+        Some(stars) => Some(Rating::from_stars(stars).ok_or_else(|| {
+            invalid(
+                "rating",
+                format!("must be between 0.5 and 5 in steps of 0.5 (found {stars})"),
+            )
+        })?),
+    };
+    if let Some(year) = raw.film.year {
+        if !(1870..=2200).contains(&year) {
+            return Err(invalid(
+                "film.year",
+                format!("{year} is not a plausible film year"),
+            ));
+        }
+    }
+    if let Some(runtime) = raw.film.runtime {
+        if !(1..=6000).contains(&runtime) {
+            return Err(invalid(
+                "film.runtime",
+                format!("{runtime} is not a runtime in minutes"),
+            ));
+        }
+    }
+    let published = raw
+        .published
+        .to_moment()
+        .map_err(|reason| invalid("published", reason))?;
+    let updated = raw
+        .updated
+        .map(|updated| updated.to_moment())
+        .transpose()
+        .map_err(|reason| invalid("updated", reason))?;
+    let releases = releases(raw.release_dates, &invalid)?;
+    let slug = match raw.slug.as_deref().map(str::trim) {
+        Some(slug) => valid_slug(slug).ok_or_else(|| {
+            invalid(
+                "slug",
+                format!(
+                    "`{slug}` is not a usable URL name: use lower-case letters, digits and hyphens"
+                ),
+            )
+        })?,
+        None => default_slug(location.default_slug).ok_or_else(|| {
+            invalid(
+                "slug",
+                "the file name gives no usable URL name; set `slug`".into(),
+            )
+        })?,
+    };
+    let tags = tags(raw.tags, &invalid)?;
+    let asset_base = location.is_bundle.then(|| format!("/reviews/{slug}/"));
+    let rendered = markdown::render(
+        split.body,
+        Target {
+            asset_base: asset_base.as_deref(),
+            feed: None,
+        },
+    );
+    let summary = raw
+        .summary
+        .as_deref()
+        .and_then(required_text)
+        .unwrap_or(rendered.first_paragraph);
+    Ok(Review {
+        slug,
+        title,
+        film: Film {
+            title: film_title,
+            year: raw.film.year,
+            director: raw.film.director.as_deref().and_then(required_text),
+            runtime_minutes: raw.film.runtime,
+            poster: raw.film.poster.as_deref().and_then(required_text),
+        },
+        rating,
+        spoilers: raw.spoilers,
+        draft: raw.draft,
+        published,
+        updated,
+        releases,
+        tags,
+        summary,
+        author: raw.author.as_deref().and_then(required_text),
+        body_markdown: split.body.to_string(),
+        asset_base,
+        body_html: rendered.html,
+        body_text: rendered.text,
+    })
+}
+
+fn releases(
+    raw: Vec<ReleaseFrontMatter>,
+    invalid: &impl Fn(&str, String) -> ContentError,
+) -> Result<Vec<Release>, ContentError> {
+    let mut releases = Vec::with_capacity(raw.len());
+    for (index, release) in raw.into_iter().enumerate() {
+        let field = format!("release_dates[{index}]");
+        let region = required_text(&release.region)
+            .ok_or_else(|| invalid(&format!("{field}.region"), "must not be empty".into()))?;
+        let date = release
+            .date
+            .to_date()
+            .map_err(|reason| invalid(&format!("{field}.date"), reason))?;
+        if releases
+            .iter()
+            .any(|r: &Release| r.region.eq_ignore_ascii_case(&region))
+        {
+            return Err(invalid(
+                &format!("{field}.region"),
+                format!("region `{region}` is listed twice"),
+            ));
+        }
+        releases.push(Release { region, date });
+    }
+    releases.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.region.cmp(&b.region)));
+    Ok(releases)
+}
+
+fn tags(
+    raw: Vec<String>,
+    invalid: &impl Fn(&str, String) -> ContentError,
+) -> Result<Vec<String>, ContentError> {
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    for tag in raw {
+        let Some(tag) = required_text(&tag) else {
+            return Err(invalid("tags", "a tag must not be empty".into()));
+        };
+        if slug::slugify(&tag).is_empty() {
+            return Err(invalid(
+                "tags",
+                format!("the tag `{tag}` has no letters or digits"),
+            ));
+        }
+        if !tags.iter().any(|t| slug::slugify(t) == slug::slugify(&tag)) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
+}
+
+/// Trims a string and returns it when anything is left.
+pub fn required_text(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// An explicit slug must already be a clean URL segment.
+pub fn valid_slug(slug: &str) -> Option<String> {
+    (!slug.is_empty() && slug::slugify(slug) == slug).then(|| slug.to_string())
+}
+
+/// A file name becomes a slug the way an editor would expect:
+/// `The Brutalist.md` → `the-brutalist`.
+pub fn default_slug(stem: &str) -> Option<String> {
+    let slug = slug::slugify(stem);
+    (!slug.is_empty()).then_some(slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    const LOCATION: Location<'static> = Location {
+        path: "reviews/test.md",
+        default_slug: "test",
+        is_bundle: false,
+    };
+
+    fn parse(text: &str) -> Result<Review, ContentError> {
+        parse_review(text, LOCATION)
+    }
+
+    const MINIMAL: &str = "---\ntitle: Headline\nfilm:\n  title: Film\npublished: 2024-10-18\n---\nFirst paragraph.\n\nSecond.\n";
+
+    #[test]
+    fn ratings_are_half_stars() {
+        assert_eq!(
+            Rating::from_stars(3.5).map(Rating::glyphs).as_deref(),
+            Some("★★★½")
+        );
+        assert_eq!(
+            Rating::from_stars(5.0).map(Rating::glyphs).as_deref(),
+            Some("★★★★★")
+        );
+        assert_eq!(
+            Rating::from_stars(0.5).map(Rating::glyphs).as_deref(),
+            Some("½")
+        );
+        assert_eq!(
+            Rating::from_stars(3.5).map(Rating::stars_label).as_deref(),
+            Some("3.5")
+        );
+        assert_eq!(
+            Rating::from_stars(4.0).map(Rating::stars_label).as_deref(),
+            Some("4")
+        );
+        for bad in [0.0, 4.3, 5.5, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(Rating::from_stars(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_a_minimal_review_with_defaults() {
+        let review = parse(MINIMAL).unwrap();
+        assert_eq!(review.slug, "test");
+        assert_eq!(review.summary, "First paragraph.");
+        assert_eq!(review.published, datetime!(2024-10-18 0:00 UTC));
+        assert!(!review.spoilers && !review.draft);
+        assert_eq!(review.rating, None);
+    }
+
+    #[test]
+    fn parses_every_field_in_toml() {
+        let text = r#"+++
+title = "Headline"
+rating = 3.5
+spoilers = true
+published = 2024-10-18T09:00:00Z
+updated = 2024-12-03
+tags = ["Drama", "drama", "New York"]
+summary = "Standfirst."
+slug = "custom"
+author = "Someone"
+release_dates = [{ region = "US", date = 2024-10-18 }, { region = "UK", date = 2024-11-01 }]
+[film]
+title = "Anora"
+year = 2024
+director = "Sean Baker"
+runtime = 138
++++
+Body.
+"#;
+        let review = parse(text).unwrap();
+        assert_eq!(review.slug, "custom");
+        assert_eq!(review.rating, Rating::from_halves(7));
+        assert_eq!(review.tags, vec!["Drama", "New York"]);
+        assert_eq!(review.summary, "Standfirst.");
+        assert_eq!(review.updated, Some(datetime!(2024-12-03 0:00 UTC)));
+        assert_eq!(review.film.runtime_minutes, Some(138));
+        let regions: Vec<_> = review
+            .releases
+            .iter()
+            .map(|r| (r.region.as_str(), r.date))
+            .collect();
+        assert_eq!(
+            regions,
+            vec![("US", date!(2024 - 10 - 18)), ("UK", date!(2024 - 11 - 01))]
+        );
+    }
+
+    #[test]
+    fn a_bad_rating_names_field_and_line() {
+        let text = MINIMAL.replace("published:", "rating: 4.3\npublished:");
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("rating"));
+        assert_eq!(error.line, Some(5));
+        assert!(error.reason.contains("4.3"), "{error}");
+    }
+
+    #[test]
+    fn an_impossible_date_is_an_error() {
+        let error = parse(&MINIMAL.replace("2024-10-18", "2024-02-30")).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("published"));
+        assert_eq!(error.line, Some(5));
+    }
+
+    #[test]
+    fn a_missing_title_is_an_error() {
+        let error = parse(&MINIMAL.replace("title: Headline\n", "")).unwrap_err();
+        assert!(error.reason.contains("title"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error() {
+        let error = parse(&MINIMAL.replace("published:", "ratng: 4\npublished:")).unwrap_err();
+        assert!(error.reason.contains("ratng"), "{error}");
+        assert_eq!(error.line, Some(5));
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error() {
+        assert_eq!(parse("").unwrap_err().reason, "the file is empty");
+    }
+
+    #[test]
+    fn slugs_come_from_file_names() {
+        assert_eq!(
+            default_slug("The Brutalist").as_deref(),
+            Some("the-brutalist")
+        );
+        assert_eq!(valid_slug("Not A Slug"), None);
+        let error =
+            parse(&MINIMAL.replace("published:", "slug: Not A Slug\npublished:")).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("slug"));
+    }
+
+    #[test]
+    fn bundles_resolve_assets() {
+        let location = Location {
+            path: "reviews/test/index.md",
+            default_slug: "test",
+            is_bundle: true,
+        };
+        let review = parse_review(&format!("{MINIMAL}\n![still](still.jpg)\n"), location).unwrap();
+        assert!(
+            review.body_html.contains("/reviews/test/still.jpg"),
+            "{}",
+            review.body_html
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! Site settings from `content/site.toml`: what the site is called, who
+//! writes it and where it lives. Editors change them like any content file,
+//! and a broken version keeps the last good settings.
+
+use serde::Deserialize;
+
+use super::error::ContentError;
+
+/// The settings file, relative to the content directory.
+pub const SITE_FILE: &str = "site.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Site {
+    /// The site's name, in the header, titles and feeds.
+    pub title: String,
+    /// A line under the title and the feeds' description.
+    pub tagline: String,
+    /// The default author of reviews.
+    pub author: String,
+    /// The public address, used for canonical links, feeds and the sitemap.
+    /// `--base-url` overrides it.
+    pub base_url: String,
+    /// A BCP 47 language tag for `<html lang>` and feeds.
+    pub language: String,
+    /// How many reviews the feeds carry.
+    pub feed_items: u32,
+    /// How many reviews a listing page shows.
+    pub per_page: u32,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self {
+            title: "Marquee".into(),
+            tagline: "Film reviews".into(),
+            author: "Marquee".into(),
+            base_url: "http://127.0.0.1:3000".into(),
+            language: "en".into(),
+            feed_items: 20,
+            per_page: 10,
+        }
+    }
+}
+
+impl Site {
+    pub fn parse(text: &str) -> Result<Self, ContentError> {
+        let mut site: Site = toml::from_str(text).map_err(|error| {
+            let line = error.span().map(|span| {
+                text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
+            ContentError::new(SITE_FILE, error.message().to_string()).at_line(line)
+        })?;
+        site.base_url = site.base_url.trim().trim_end_matches('/').to_string();
+        let invalid =
+            |field: &str, reason: &str| ContentError::new(SITE_FILE, reason).in_field(field);
+        if !(site.base_url.starts_with("http://") || site.base_url.starts_with("https://")) {
+            return Err(invalid("base_url", "must start with http:// or https://"));
+        }
+        if !(1..=500).contains(&site.feed_items) {
+            return Err(invalid("feed_items", "must be between 1 and 500"));
+        }
+        if !(1..=200).contains(&site.per_page) {
+            return Err(invalid("per_page", "must be between 1 and 200"));
+        }
+        if site.language.trim().is_empty() {
+            return Err(invalid("language", "must not be empty"));
+        }
+        Ok(site)
+    }
+
+    /// The absolute URL of a site path (`/reviews/anora`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_defaults() {
+        let site = Site::parse("title = \"Reel\"\nbase_url = \"https://reel.example/\"").unwrap();
+        assert_eq!(site.title, "Reel");
+        assert_eq!(site.base_url, "https://reel.example");
+        assert_eq!(site.feed_items, 20);
+        assert_eq!(site.url("/feed.xml"), "https://reel.example/feed.xml");
+    }
+
+    #[test]
+    fn reports_bad_settings() {
+        let error = Site::parse("title = \"A\"\nper_page = 0\n").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("per_page"));
+        let error = Site::parse("title = \n").unwrap_err();
+        assert_eq!(error.line, Some(1));
+        assert!(Site::parse("colour = 1").is_err());
+    }
+}
+
+/// The live site settings, shared by the sync (which replaces them when
+/// `site.toml` changes) and the web layer (which reads them per request).
+#[derive(Debug, Clone)]
+pub struct SiteCell {
+    current: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Site>>>,
+    /// `--base-url` wins over the file, so that one content folder can be
+    /// served at several addresses.
+    base_url_override: Option<String>,
+}
+
+impl SiteCell {
+    pub fn new(base_url_override: Option<String>) -> Self {
+        let base_url_override =
+            base_url_override.map(|url| url.trim().trim_end_matches('/').to_string());
+        let cell = Self {
+            current: Default::default(),
+            base_url_override,
+        };
+        cell.set(Site::default());
+        cell
+    }
+
+    pub fn get(&self) -> std::sync::Arc<Site> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Replaces the settings; returns whether anything changed.
+    pub fn set(&self, mut site: Site) -> bool {
+        if let Some(url) = &self.base_url_override {
+            site.base_url.clone_from(url);
+        }
+        let mut current = self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if **current == site {
+            return false;
+        }
+        *current = std::sync::Arc::new(site);
+        true
+    }
+}

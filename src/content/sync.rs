@@ -1,0 +1,364 @@
+//! Bringing the database in line with the files in `content/`.
+//!
+//! A sync reads only what changed (by mtime and size, then by hash), parses
+//! in parallel, and writes everything in one SQLite transaction, so a reader
+//! never sees half a review or a listing that disagrees with a page. A file
+//! whose new version is broken keeps its last good version live; its error
+//! is stored (and logged once) for the editor to see.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::Mutex;
+
+use super::error::ContentError;
+use super::loader::{self, Document, SourceFile};
+use super::site::{SITE_FILE, Site, SiteCell};
+use crate::clock::Clock;
+use crate::db::{self, sources::StoredSource};
+
+/// Which files a sync looks at.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Scan the whole content directory (start-up, or when events were lost).
+    Everything,
+    /// Only these paths, relative to the content directory, as reported by
+    /// the file watcher. A path may name a file or a folder, existing or not.
+    Paths(Vec<String>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("cannot read the content directory {path}: {source}")]
+    Scan {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database error during sync: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("the sync task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What one sync did.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    pub files_read: usize,
+    /// Reviews or pages inserted, updated or removed.
+    pub documents_changed: usize,
+    pub site_changed: bool,
+    /// Errors that appeared or changed in this sync (already logged).
+    pub new_errors: Vec<ContentError>,
+}
+
+impl SyncReport {
+    /// Whether anything a reader can see may have changed.
+    pub fn changed(&self) -> bool {
+        self.documents_changed > 0 || self.site_changed
+    }
+}
+
+pub struct Syncer {
+    content_dir: PathBuf,
+    db: SqlitePool,
+    site: SiteCell,
+    clock: Clock,
+    /// Syncs run one at a time: the watcher and start-up never interleave.
+    running: Mutex<()>,
+}
+
+/// What reading one file produced.
+enum Outcome {
+    /// Same bytes as last time: only its mtime/size are refreshed.
+    Unchanged,
+    Parsed {
+        hash: String,
+        document: Result<Document, ContentError>,
+    },
+    Unreadable(ContentError),
+}
+
+impl Syncer {
+    pub fn new(content_dir: PathBuf, db: SqlitePool, site: SiteCell, clock: Clock) -> Self {
+        Self {
+            content_dir,
+            db,
+            site,
+            clock,
+            running: Mutex::new(()),
+        }
+    }
+
+    pub fn content_dir(&self) -> &Path {
+        &self.content_dir
+    }
+
+    pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let mut tx = self.db.begin().await?;
+        let stored: HashMap<String, StoredSource> = db::sources::all(&mut tx)
+            .await?
+            .into_iter()
+            .map(|source| (source.path.clone(), source))
+            .collect();
+        let (on_disk, removed) = self.find_files(scope, &stored).await?;
+        let to_read: Vec<SourceFile> = on_disk
+            .into_iter()
+            .filter(|file| needs_reading(file, stored.get(&file.path)))
+            .collect();
+        let known_hashes: HashMap<String, String> = to_read
+            .iter()
+            .filter_map(|file| {
+                let source = stored.get(&file.path)?;
+                source
+                    .error_reason
+                    .is_none()
+                    .then(|| (file.path.clone(), source.hash.clone()))
+            })
+            .collect();
+        let outcomes =
+            tokio::task::spawn_blocking(move || read_all(to_read, &known_hashes)).await?;
+
+        let mut report = SyncReport {
+            files_read: outcomes.len(),
+            ..SyncReport::default()
+        };
+        let mut new_site = None;
+        for path in &removed {
+            report.documents_changed += remove(&mut tx, path).await?;
+            if path == SITE_FILE {
+                new_site = Some(Site::default());
+            }
+        }
+        for (file, outcome) in outcomes {
+            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
+            let (hash, result) = match outcome {
+                Outcome::Unchanged => {
+                    let hash = stored
+                        .get(&file.path)
+                        .map(|s| s.hash.clone())
+                        .unwrap_or_default();
+                    db::sources::record(&mut tx, &file.path, &hash, file.mtime_ns, file.size, None)
+                        .await?;
+                    continue;
+                }
+                Outcome::Unreadable(error) => (String::new(), Err(error)),
+                Outcome::Parsed { hash, document } => (hash, document),
+            };
+            let result = match result {
+                Ok(Document::Site(site)) => {
+                    new_site = Some(site);
+                    Ok(false)
+                }
+                Ok(document) => store(&mut tx, &file, &document).await?,
+                Err(error) => Err(error),
+            };
+            let error = match result {
+                Ok(changed) => {
+                    report.documents_changed += usize::from(changed);
+                    if previous_error.is_some() {
+                        tracing::info!(path = %file.path, "content file fixed");
+                    }
+                    None
+                }
+                Err(error) => {
+                    if previous_error.as_ref() != Some(&error) {
+                        tracing::warn!("content error: {error}");
+                        report.new_errors.push(error.clone());
+                    }
+                    Some(error)
+                }
+            };
+            db::sources::record(
+                &mut tx,
+                &file.path,
+                &hash,
+                file.mtime_ns,
+                file.size,
+                error.as_ref(),
+            )
+            .await?;
+        }
+        if report.documents_changed > 0 {
+            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, self.clock.unix_now()).await?;
+        }
+        tx.commit().await?;
+        if let Some(site) = new_site {
+            report.site_changed = self.site.set(site);
+        }
+        Ok(report)
+    }
+
+    /// The files to consider, and the stored paths whose files are gone.
+    async fn find_files(
+        &self,
+        scope: Scope,
+        stored: &HashMap<String, StoredSource>,
+    ) -> Result<(Vec<SourceFile>, Vec<String>), SyncError> {
+        let dir = self.content_dir.clone();
+        let scan_error = |source| SyncError::Scan {
+            path: self.content_dir.display().to_string(),
+            source,
+        };
+        let candidates: Vec<String> = match scope {
+            Scope::Everything => {
+                let files = tokio::task::spawn_blocking(move || loader::scan(&dir))
+                    .await?
+                    .map_err(scan_error)?;
+                let present: HashSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
+                let removed = stored
+                    .keys()
+                    .filter(|path| !present.contains(path.as_str()))
+                    .cloned()
+                    .collect();
+                return Ok((files, removed));
+            }
+            Scope::Paths(paths) => expand_paths(&paths, stored),
+        };
+        let (files, removed) = tokio::task::spawn_blocking(move || {
+            let mut files = Vec::new();
+            let mut removed = Vec::new();
+            for path in candidates {
+                match loader::stat(&dir, &path)? {
+                    Some(file) => files.push(file),
+                    None => removed.push(path),
+                }
+            }
+            Ok::<_, std::io::Error>((files, removed))
+        })
+        .await?
+        .map_err(scan_error)?;
+        let removed = removed
+            .into_iter()
+            .filter(|path| stored.contains_key(path))
+            .collect();
+        Ok((files, removed))
+    }
+}
+
+/// Turns the paths a watcher reported into the content files they may
+/// concern: the file itself, a bundle's `index.md` when a folder changed,
+/// every stored file under a folder that moved away, and every file with an
+/// error (a slug freed elsewhere may have fixed it).
+fn expand_paths(paths: &[String], stored: &HashMap<String, StoredSource>) -> Vec<String> {
+    let mut candidates = BTreeSet::new();
+    for path in paths {
+        let path = path.trim_matches('/');
+        if loader::classify(path).is_some() {
+            candidates.insert(path.to_string());
+        }
+        let bundle_index = format!("{path}/index.md");
+        if loader::classify(&bundle_index).is_some() {
+            candidates.insert(bundle_index);
+        }
+        let folder = format!("{path}/");
+        for stored_path in stored
+            .keys()
+            .filter(|stored_path| stored_path.starts_with(&folder))
+        {
+            candidates.insert(stored_path.clone());
+        }
+    }
+    for (path, source) in stored {
+        if source.error_reason.is_some() {
+            candidates.insert(path.clone());
+        }
+    }
+    candidates.into_iter().collect()
+}
+
+/// A file is read again when it is new, its mtime or size moved, or it had
+/// an error last time.
+fn needs_reading(file: &SourceFile, stored: Option<&StoredSource>) -> bool {
+    match stored {
+        None => true,
+        Some(source) => {
+            source.error_reason.is_some()
+                || source.mtime_ns != file.mtime_ns
+                || source.size != file.size
+        }
+    }
+}
+
+/// Reads, hashes and parses files in parallel, in path order.
+fn read_all(
+    files: Vec<SourceFile>,
+    known_hashes: &HashMap<String, String>,
+) -> Vec<(SourceFile, Outcome)> {
+    let mut outcomes: Vec<(SourceFile, Outcome)> = files
+        .into_par_iter()
+        .map(|file| {
+            let outcome = match loader::read(&file) {
+                Err(error) => Outcome::Unreadable(error),
+                Ok(bytes) => {
+                    let hash = loader::hash(&bytes);
+                    if known_hashes.get(&file.path) == Some(&hash) {
+                        Outcome::Unchanged
+                    } else {
+                        let document = loader::parse(&file, &bytes);
+                        Outcome::Parsed { hash, document }
+                    }
+                }
+            };
+            (file, outcome)
+        })
+        .collect();
+    outcomes.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    outcomes
+}
+
+/// Stores a review or page; `Err` when its slug belongs to another file.
+async fn store(
+    conn: &mut SqliteConnection,
+    file: &SourceFile,
+    document: &Document,
+) -> Result<Result<bool, ContentError>, sqlx::Error> {
+    let modified_at = file.mtime_ns / 1_000_000_000;
+    let (slug, holder) = match document {
+        Document::Review(review) => (
+            &review.slug,
+            db::reviews::slug_holder(conn, &review.slug).await?,
+        ),
+        Document::Page(page) => (&page.slug, db::pages::slug_holder(conn, &page.slug).await?),
+        Document::Site(_) => return Ok(Ok(false)),
+    };
+    if let Some(holder) = holder.filter(|holder| holder != &file.path) {
+        return Ok(Err(ContentError::new(
+            &file.path,
+            format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"),
+        )
+        .in_field("slug")));
+    }
+    let written = match document {
+        Document::Review(review) => {
+            db::reviews::upsert(conn, &file.path, review, modified_at).await
+        }
+        Document::Page(page) => db::pages::upsert(conn, &file.path, page, modified_at).await,
+        Document::Site(_) => Ok(()),
+    };
+    match written {
+        Ok(()) => Ok(Ok(true)),
+        // Two files swapping slugs in one save: the second waits for the next sync.
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Ok(Err(ContentError::new(
+                &file.path,
+                format!("the slug `{slug}` is already used by another file"),
+            )
+            .in_field("slug")))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Forgets a file that is gone; returns how many documents it took along.
+async fn remove(conn: &mut SqliteConnection, path: &str) -> Result<usize, sqlx::Error> {
+    let review = db::reviews::delete_by_source(conn, path).await?;
+    let page = db::pages::delete_by_source(conn, path).await?;
+    db::sources::delete(conn, path).await?;
+    if review || page {
+        tracing::info!(path, "content file removed: unpublished");
+    }
+    Ok(usize::from(review) + usize::from(page))
+}

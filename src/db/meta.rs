@@ -1,0 +1,23 @@
+//! Facts about the content as a whole, kept as named integers.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// When the set or text of published reviews last changed (unix seconds):
+/// the Last-Modified of every listing and feed.
+pub const CATALOG_CHANGED_AT: &str = "catalog_changed_at";
+
+pub async fn get(pool: &SqlitePool, key: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn set(conn: &mut SqliteConnection, key: &str, value: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

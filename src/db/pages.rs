@@ -1,0 +1,100 @@
+//! The `pages` table: standalone pages such as "About".
+
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+use crate::content::page::Page;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PageRow {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub body_html: String,
+    pub draft: bool,
+    pub modified_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MenuLink {
+    pub slug: String,
+    pub title: String,
+}
+
+pub async fn by_slug(
+    pool: &SqlitePool,
+    slug: &str,
+    include_drafts: bool,
+) -> sqlx::Result<Option<PageRow>> {
+    sqlx::query_as(
+        "SELECT slug, title, description, body_html, draft, modified_at FROM pages
+         WHERE slug = ? AND (draft = 0 OR ?)",
+    )
+    .bind(slug)
+    .bind(include_drafts)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The pages that asked to be in the navigation, in their order.
+pub async fn menu(pool: &SqlitePool) -> sqlx::Result<Vec<MenuLink>> {
+    sqlx::query_as(
+        "SELECT slug, title FROM pages WHERE menu = 1 AND draft = 0 ORDER BY weight, title",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Published pages, for the sitemap.
+pub async fn published(pool: &SqlitePool) -> sqlx::Result<Vec<PageRow>> {
+    sqlx::query_as(
+        "SELECT slug, title, description, body_html, draft, modified_at FROM pages
+         WHERE draft = 0 ORDER BY slug",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn slug_holder(conn: &mut SqliteConnection, slug: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT source_path FROM pages WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    source_path: &str,
+    page: &Page,
+    modified_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO pages (source_path, slug, title, description, body_html, menu, weight, draft, modified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source_path) DO UPDATE SET slug = excluded.slug, title = excluded.title,
+             description = excluded.description, body_html = excluded.body_html, menu = excluded.menu,
+             weight = excluded.weight, draft = excluded.draft, modified_at = excluded.modified_at",
+    )
+    .bind(source_path)
+    .bind(&page.slug)
+    .bind(&page.title)
+    .bind(&page.description)
+    .bind(&page.body_html)
+    .bind(page.menu)
+    .bind(page.weight)
+    .bind(page.draft)
+    .bind(modified_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_by_source(
+    conn: &mut SqliteConnection,
+    source_path: &str,
+) -> sqlx::Result<bool> {
+    let result = sqlx::query("DELETE FROM pages WHERE source_path = ?")
+        .bind(source_path)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}

@@ -1,0 +1,34 @@
+//! Which error type goes where:
+//!
+//! - `content::error::ContentError`: a problem in one content file, with
+//!   file, line and field. It is data for the editor, never a crash.
+//! - `db::DbError`: the database could not be opened or migrated.
+//! - `content::sync::SyncError`: a sync could not run (I/O, database).
+//! - `web::error::AppError`: what a request handler can fail with; it turns
+//!   into a response in one place.
+//! - `Error` (here): why the program as a whole could not start or run,
+//!   printed by `main` and turned into the exit code.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Sync(#[from] crate::content::sync::SyncError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot watch the content directory: {0}")]
+    Watch(#[from] notify::Error),
+    #[error("cannot read the content directory {path}: {source}")]
+    Content {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    #[error(transparent)]
+    Scaffold(#[from] crate::content::scaffold::ScaffoldError),
+}

@@ -1,0 +1,161 @@
+//! Askama filters: how dates, durations and ratings read on the page.
+//! Askama looks filters up in a module named `filters` in scope of each
+//! template struct, so page modules `use crate::render::filters;`.
+
+use std::fmt::Display;
+
+use askama::Values;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::{Date, Month, OffsetDateTime};
+
+/// Anything with a calendar date: a `Date`, or a moment (taken in UTC).
+pub trait CalendarDate {
+    fn calendar_date(&self) -> Date;
+}
+
+impl CalendarDate for Date {
+    fn calendar_date(&self) -> Date {
+        *self
+    }
+}
+
+impl CalendarDate for OffsetDateTime {
+    fn calendar_date(&self) -> Date {
+        self.date()
+    }
+}
+
+impl<T: CalendarDate + ?Sized> CalendarDate for &T {
+    fn calendar_date(&self) -> Date {
+        (**self).calendar_date()
+    }
+}
+
+/// A moment in time, however many references deep askama passes it.
+pub trait Moment {
+    fn moment(&self) -> OffsetDateTime;
+}
+
+impl Moment for OffsetDateTime {
+    fn moment(&self) -> OffsetDateTime {
+        *self
+    }
+}
+
+impl<T: Moment + ?Sized> Moment for &T {
+    fn moment(&self) -> OffsetDateTime {
+        (**self).moment()
+    }
+}
+
+/// "1 November 2024": the British form, unambiguous everywhere.
+#[askama::filter_fn]
+pub fn long_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
+    Ok(format_long_date(value.calendar_date()))
+}
+
+pub fn format_long_date(date: Date) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        month_name(date.month()),
+        date.year()
+    )
+}
+
+fn month_name(month: Month) -> &'static str {
+    match month {
+        Month::January => "January",
+        Month::February => "February",
+        Month::March => "March",
+        Month::April => "April",
+        Month::May => "May",
+        Month::June => "June",
+        Month::July => "July",
+        Month::August => "August",
+        Month::September => "September",
+        Month::October => "October",
+        Month::November => "November",
+        Month::December => "December",
+    }
+}
+
+/// `2024-11-01`, for `<time datetime>` and sitemaps.
+#[askama::filter_fn]
+pub fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
+    Ok(value.calendar_date().to_string())
+}
+
+/// A moment in RFC 3339, for `<time datetime>` and Atom.
+#[askama::filter_fn]
+pub fn rfc3339(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
+    value
+        .moment()
+        .format(&Rfc3339)
+        .map_err(|error| askama::Error::Custom(Box::new(error)))
+}
+
+/// A moment in RFC 2822, as RSS wants it.
+pub fn rfc2822(value: &OffsetDateTime) -> String {
+    value.format(&Rfc2822).unwrap_or_default()
+}
+
+/// Minutes as a film runtime reads: "2h 18m", "1h", "45m".
+#[askama::filter_fn]
+pub fn runtime(minutes: impl Display, _: &dyn Values) -> askama::Result<String> {
+    let minutes: u32 = minutes.to_string().parse().unwrap_or(0);
+    Ok(format_runtime(minutes))
+}
+
+pub fn format_runtime(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
+/// "1 review", "3 reviews".
+#[askama::filter_fn]
+pub fn reviews_count(count: impl Display, _: &dyn Values) -> askama::Result<String> {
+    Ok(format_review_count(count.to_string().parse().unwrap_or(0)))
+}
+
+pub fn format_review_count(count: i64) -> String {
+    if count == 1 {
+        "1 review".to_string()
+    } else {
+        format!("{count} reviews")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn long_dates_read_naturally() {
+        assert_eq!(format_long_date(date!(2024 - 11 - 01)), "1 November 2024");
+        assert_eq!(
+            format_long_date(datetime!(2024-12-03 23:59 UTC).date()),
+            "3 December 2024"
+        );
+    }
+
+    #[test]
+    fn runtimes_read_like_a_listing() {
+        assert_eq!(format_runtime(138), "2h 18m");
+        assert_eq!(format_runtime(120), "2h");
+        assert_eq!(format_runtime(45), "45m");
+        assert_eq!(format_runtime(60), "1h");
+    }
+
+    #[test]
+    fn rss_dates_are_rfc2822() {
+        assert_eq!(
+            rfc2822(&datetime!(2024-10-18 9:30 UTC)),
+            "Fri, 18 Oct 2024 09:30:00 +0000"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Wiring for `marquee serve`: open the database, sync the content, start
+//! the watcher and the scheduler, and serve until asked to stop.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::config::ServeArgs;
+use crate::content::site::SiteCell;
+use crate::content::sync::{Scope, SyncReport, Syncer};
+use crate::content::{schedule, watcher};
+use crate::db;
+use crate::error::Error;
+use crate::web::assets::Assets;
+use crate::web::cache::PageCache;
+use crate::web::{self, AppState, WebOptions};
+
+/// A loaded site, ready to serve: the state for the router, and the
+/// background tasks that keep it current (stopped when this is dropped).
+pub struct Site {
+    pub state: AppState,
+    pub syncer: Arc<Syncer>,
+    /// The content sync's first report, for start-up messages and tests.
+    pub initial: SyncReport,
+    _watch: Option<watcher::WatchHandle>,
+    scheduler: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.scheduler.abort();
+    }
+}
+
+/// Opens and syncs everything `serve` needs, without listening yet; tests
+/// use this with a manual clock and call the router directly.
+pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
+    let pool = db::open(&args.db).await?;
+    let site = SiteCell::new(args.base_url.clone());
+    let syncer = Arc::new(Syncer::new(
+        args.content.clone(),
+        pool.clone(),
+        site.clone(),
+        clock.clone(),
+    ));
+    let initial = syncer.sync(Scope::Everything).await?;
+    let state = AppState {
+        db: pool.clone(),
+        site,
+        cache: PageCache::new(args.cache_mb.saturating_mul(1024 * 1024)),
+        clock: clock.clone(),
+        assets: Arc::new(Assets::load(&args.static_dir)),
+        options: Arc::new(WebOptions {
+            drafts: args.drafts,
+            status_token: args.status_token.clone().filter(|token| !token.is_empty()),
+            content_dir: args.content.clone(),
+        }),
+    };
+    let content_changed = Arc::new(Notify::new());
+    let watch = if args.no_watch {
+        None
+    } else {
+        let cache = state.cache.clone();
+        let content_changed = content_changed.clone();
+        Some(watcher::watch(syncer.clone(), move |report| {
+            if report.changed() {
+                cache.invalidate();
+                content_changed.notify_one();
+            }
+        })?)
+    };
+    let cache = state.cache.clone();
+    let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
+        cache.invalidate()
+    }));
+    Ok(Site {
+        state,
+        syncer,
+        initial,
+        _watch: watch,
+        scheduler,
+    })
+}
+
+pub async fn serve(args: ServeArgs) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    let site = load(&args, Clock::system()).await?;
+    let reviews = site.initial.documents_changed;
+    let errors = db::sources::errors(&site.state.db)
+        .await
+        .map_err(|e| Error::Sync(e.into()))?;
+    tracing::info!(
+        files_read = site.initial.files_read,
+        changed = reviews,
+        content_errors = errors.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "content synced"
+    );
+    for error in &errors {
+        tracing::warn!("content error: {error}");
+    }
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: args.addr.to_string(),
+            source,
+        })?;
+    let app = web::router(site.state.clone());
+    println!(
+        "Marquee is serving {} at http://{}/",
+        args.content.display(),
+        args.addr
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(Error::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

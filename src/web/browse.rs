@@ -1,0 +1,398 @@
+//! Ways to find a review: the newest first, by tag, by rating, by the
+//! film's year, by director, and the numbers on the stats page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppError;
+use super::layout::{Chrome, FeedLink};
+use super::reviews::set_last_modified;
+use crate::content::review::Rating;
+use crate::db;
+use crate::db::reviews::{Listing, TagCount};
+use crate::render::filters;
+use crate::render::views::{Card, Stars};
+
+/// Page links for a paginated listing.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "browse/list.html")]
+pub struct ListPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    /// A line under the heading ("12 reviews").
+    pub intro: String,
+    pub cards: Vec<Card>,
+    pub pagination: Pagination,
+    /// The home page introduces the site; other listings do not.
+    pub is_home: bool,
+}
+
+/// What a listing is about, for its heading and title.
+struct ListingInfo {
+    listing: Listing,
+    /// `/tags/drama`: page n lives at `{base}/page/{n}`.
+    base: String,
+    heading: String,
+    title: Option<String>,
+    description: String,
+    feeds: Vec<FeedLink>,
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    page: Option<String>,
+}
+
+/// `GET /` (and `/?page=2`, which redirects to the canonical `/page/2`).
+pub async fn home(
+    State(state): State<AppState>,
+    Query(query): Query<HomeQuery>,
+) -> Result<Response, AppError> {
+    if let Some(page) = query.page {
+        let page = parse_page(&page)?;
+        return Ok(Redirect::permanent(&page_path("", page)).into_response());
+    }
+    home_listing(&state, 1).await
+}
+
+/// `GET /page/{n}`
+pub async fn home_page(
+    State(state): State<AppState>,
+    Path(page): Path<String>,
+) -> Result<Response, AppError> {
+    let page = parse_page(&page)?;
+    if page == 1 {
+        return Ok(Redirect::permanent("/").into_response());
+    }
+    home_listing(&state, page).await
+}
+
+async fn home_listing(state: &AppState, page: i64) -> Result<Response, AppError> {
+    let site = state.site.get();
+    let info = ListingInfo {
+        listing: Listing::All,
+        base: String::new(),
+        heading: "Latest reviews".into(),
+        title: (page > 1).then(|| "Latest reviews".to_string()),
+        description: site.tagline.clone(),
+        feeds: Vec::new(),
+    };
+    render_listing(state, info, page, true).await
+}
+
+/// `GET /tags/{tag}` and `/tags/{tag}/page/{n}`
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<String>>,
+) -> Result<Response, AppError> {
+    let (slug, page) = slug_and_page(params)?;
+    let name = db::reviews::tag_name(&state.db, state.clock.unix_now(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let site = state.site.get();
+    let base = format!("/tags/{slug}");
+    let info = ListingInfo {
+        feeds: vec![
+            FeedLink {
+                mime: "application/rss+xml",
+                title: format!("{} — {name} (RSS)", site.title),
+                href: format!("{base}/feed.xml"),
+            },
+            FeedLink {
+                mime: "application/atom+xml",
+                title: format!("{} — {name} (Atom)", site.title),
+                href: format!("{base}/atom.xml"),
+            },
+        ],
+        listing: Listing::Tag(slug.clone()),
+        heading: format!("Tagged “{name}”"),
+        title: Some(format!("Reviews tagged “{name}”")),
+        description: format!("Film reviews tagged {name} on {}.", site.title),
+        base,
+    };
+    render_listing(&state, info, page, false).await
+}
+
+/// `GET /ratings/{stars}`: `4.5`, `5`.
+pub async fn rating(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<String>>,
+) -> Result<Response, AppError> {
+    let (stars, page) = slug_and_page(params)?;
+    let rating = stars
+        .parse::<f64>()
+        .ok()
+        .and_then(Rating::from_stars)
+        .filter(|rating| rating.stars_label() == stars)
+        .ok_or(AppError::NotFound)?;
+    let label = Stars::from_halves(Some(i64::from(rating.halves())))
+        .map(|s| s.label)
+        .unwrap_or_default();
+    let info = ListingInfo {
+        listing: Listing::Rating(i64::from(rating.halves())),
+        base: format!("/ratings/{stars}"),
+        heading: format!("Rated {} ({label})", rating.glyphs()),
+        title: Some(format!("Films rated {label}")),
+        description: format!("Every film rated {label}."),
+        feeds: Vec::new(),
+    };
+    render_listing(&state, info, page, false).await
+}
+
+/// `GET /films/{year}`: reviews of films released that year.
+pub async fn film_year(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<String>>,
+) -> Result<Response, AppError> {
+    let (year, page) = slug_and_page(params)?;
+    let year_value: i64 = year
+        .parse()
+        .ok()
+        .filter(|y: &i64| (1870..=2200).contains(y) && y.to_string() == year)
+        .ok_or(AppError::NotFound)?;
+    let info = ListingInfo {
+        listing: Listing::FilmYear(year_value),
+        base: format!("/films/{year}"),
+        heading: format!("Films of {year}"),
+        title: Some(format!("Reviews of films from {year}")),
+        description: format!("Reviews of films released in {year}."),
+        feeds: Vec::new(),
+    };
+    render_listing(&state, info, page, false).await
+}
+
+/// `GET /directors/{slug}`
+pub async fn director(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<String>>,
+) -> Result<Response, AppError> {
+    let (slug, page) = slug_and_page(params)?;
+    let name = db::reviews::director_name(&state.db, state.clock.unix_now(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let info = ListingInfo {
+        listing: Listing::Director(slug.clone()),
+        base: format!("/directors/{slug}"),
+        heading: format!("Directed by {name}"),
+        title: Some(format!("Films directed by {name}")),
+        description: format!("Reviews of films directed by {name}."),
+        feeds: Vec::new(),
+    };
+    render_listing(&state, info, page, false).await
+}
+
+async fn render_listing(
+    state: &AppState,
+    info: ListingInfo,
+    page: i64,
+    is_home: bool,
+) -> Result<Response, AppError> {
+    let now = state.clock.unix_now();
+    let per_page = i64::from(state.site.get().per_page);
+    let total = db::reviews::count(&state.db, now, &info.listing).await?;
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let rows = db::reviews::list(
+        &state.db,
+        now,
+        &info.listing,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
+    let path = page_path(&info.base, page);
+    let title = match (&info.title, page) {
+        (Some(title), 1) => Some(title.clone()),
+        (Some(title), n) => Some(format!("{title}, page {n}")),
+        (None, _) => None,
+    };
+    let mut chrome = Chrome::new(state, &path, title.as_deref(), &info.description).await?;
+    chrome.feeds.extend(info.feeds);
+    chrome.section = if is_home { "home" } else { "" };
+    let pagination = Pagination {
+        page,
+        pages,
+        prev: (page > 1).then(|| page_path(&info.base, page - 1)),
+        next: (page < pages).then(|| page_path(&info.base, page + 1)),
+    };
+    chrome.prev.clone_from(&pagination.prev);
+    chrome.next.clone_from(&pagination.next);
+    let intro = filters::format_review_count(total);
+    let list = ListPage {
+        chrome,
+        heading: info.heading,
+        intro,
+        cards: rows.into_iter().map(Card::from).collect(),
+        pagination,
+        is_home,
+    };
+    let mut response = Html(list.render()?).into_response();
+    set_last_modified(&mut response, catalog_modified(state, now).await?);
+    Ok(response)
+}
+
+/// When any listing last changed: the later of the last sync that changed
+/// reviews and the last scheduled review that went live by the clock.
+pub async fn catalog_modified(state: &AppState, now: i64) -> Result<i64, AppError> {
+    let synced = db::meta::get(&state.db, db::meta::CATALOG_CHANGED_AT)
+        .await?
+        .unwrap_or(0);
+    let published = db::reviews::latest_published_at(&state.db, now)
+        .await?
+        .unwrap_or(0);
+    Ok(synced.max(published))
+}
+
+/// Page 1 is the base path itself (`/` for the home page).
+fn page_path(base: &str, page: i64) -> String {
+    match (base, page) {
+        ("", 1) => "/".to_string(),
+        (base, 1) => base.to_string(),
+        (base, n) => format!("{base}/page/{n}"),
+    }
+}
+
+fn parse_page(text: &str) -> Result<i64, AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|page| (1..=1_000_000).contains(page) && page.to_string() == text)
+        .ok_or(AppError::NotFound)
+}
+
+/// Routes `/{kind}/{key}` and `/{kind}/{key}/page/{n}` share a handler; the
+/// page segment must be the literal `page`.
+fn slug_and_page(params: Vec<String>) -> Result<(String, i64), AppError> {
+    let mut params = params.into_iter();
+    let key = params.next().ok_or(AppError::NotFound)?;
+    match params.next() {
+        None => Ok((key, 1)),
+        Some(page) => {
+            let page = parse_page(&page)?;
+            if page == 1 {
+                Err(AppError::NotFound)
+            } else {
+                Ok((key, page))
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "browse/tags.html")]
+pub struct TagsPage {
+    pub chrome: Chrome,
+    pub tags: Vec<TagCount>,
+}
+
+/// `GET /tags`
+pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
+    let now = state.clock.unix_now();
+    let tags = db::reviews::tag_counts(&state.db, now).await?;
+    let mut chrome = Chrome::new(
+        &state,
+        "/tags",
+        Some("Tags"),
+        "Every tag used on the site, with how many reviews carry it.",
+    )
+    .await?;
+    chrome.section = "tags";
+    let mut response = Html(TagsPage { chrome, tags }.render()?).into_response();
+    set_last_modified(&mut response, catalog_modified(&state, now).await?);
+    Ok(response)
+}
+
+/// One bar of the rating chart, laid out in SVG user units.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub count: i64,
+    pub y: i64,
+    pub width: i64,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "browse/stats.html")]
+pub struct StatsPage {
+    pub chrome: Chrome,
+    pub total: i64,
+    pub rated: i64,
+    pub bars: Vec<Bar>,
+    pub chart_height: i64,
+    pub per_year: Vec<(i64, i64)>,
+    pub average: Option<String>,
+}
+
+/// Width of the longest bar, in SVG units.
+const BAR_MAX_WIDTH: i64 = 240;
+const BAR_PITCH: i64 = 28;
+
+/// `GET /stats`
+pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
+    let now = state.clock.unix_now();
+    let total = db::reviews::count(&state.db, now, &Listing::All).await?;
+    let distribution = db::reviews::rating_distribution(&state.db, now).await?;
+    let per_year = db::reviews::reviews_per_year(&state.db, now).await?;
+    let rated: i64 = distribution.iter().map(|(_, count)| count).sum();
+    let most = distribution
+        .iter()
+        .map(|(_, count)| *count)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars: Vec<Bar> = (1..=10)
+        .rev()
+        .enumerate()
+        .filter_map(|(index, halves)| {
+            let stars = Stars::from_halves(Some(halves))?;
+            let count = distribution
+                .iter()
+                .find(|(h, _)| *h == halves)
+                .map_or(0, |(_, count)| *count);
+            Some(Bar {
+                href: format!("/ratings/{}", stars.value),
+                label: stars.value,
+                count,
+                y: index as i64 * BAR_PITCH,
+                width: count * BAR_MAX_WIDTH / most,
+            })
+        })
+        .collect();
+    let average = (rated > 0).then(|| {
+        let halves: i64 = distribution.iter().map(|(h, count)| h * count).sum();
+        format!("{:.1}", halves as f64 / 2.0 / rated as f64)
+    });
+    let mut chrome = Chrome::new(
+        &state,
+        "/stats",
+        Some("Stats"),
+        "How many films, how they were rated, and when.",
+    )
+    .await?;
+    chrome.section = "stats";
+    let page = StatsPage {
+        chrome,
+        total,
+        rated,
+        chart_height: bars.len() as i64 * BAR_PITCH,
+        bars,
+        per_year,
+        average,
+    };
+    let mut response = Html(page.render()?).into_response();
+    set_last_modified(&mut response, catalog_modified(&state, now).await?);
+    Ok(response)
+}

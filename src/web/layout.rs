@@ -1,0 +1,145 @@
+//! What every page shares: the data `templates/base.html` needs for the
+//! head (title, description, canonical URL, social cards, feed discovery)
+//! and for the header and footer (site name, menu, search box).
+
+use std::sync::Arc;
+
+use crate::content::site::Site;
+use crate::db;
+use crate::db::pages::MenuLink;
+
+use super::AppState;
+use super::error::AppError;
+
+/// A `<link rel="alternate">` to a feed.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub mime: &'static str,
+    pub title: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub site: Arc<Site>,
+    pub menu: Vec<MenuLink>,
+    /// The full `<title>`, unique per page.
+    pub title: String,
+    pub description: String,
+    /// The page's own path (`/reviews/anora`), for the canonical URL.
+    pub path: String,
+    pub canonical: String,
+    pub stylesheet: String,
+    /// OpenGraph type: `article` for reviews, `website` otherwise.
+    pub og_type: &'static str,
+    pub og_image: Option<String>,
+    pub feeds: Vec<FeedLink>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// Search results and error pages should not be indexed.
+    pub noindex: bool,
+    /// What the search box shows.
+    pub query: String,
+    /// Which top-level section to mark as current in the navigation.
+    pub section: &'static str,
+    /// OpenGraph wants `en_GB` where HTML wants `en-GB`.
+    pub og_locale: String,
+}
+
+impl Chrome {
+    /// The chrome for the page at `path`, titled `title` (the site name is
+    /// appended, except on the home page which passes `None`).
+    pub async fn new(
+        state: &AppState,
+        path: &str,
+        title: Option<&str>,
+        description: &str,
+    ) -> Result<Self, AppError> {
+        let site = state.site.get();
+        let menu = db::pages::menu(&state.db).await?;
+        Ok(Self::with_menu(state, site, menu, path, title, description))
+    }
+
+    /// Without a database read: for error pages, which must render even
+    /// when the database is the problem.
+    pub fn with_menu(
+        state: &AppState,
+        site: Arc<Site>,
+        menu: Vec<MenuLink>,
+        path: &str,
+        title: Option<&str>,
+        description: &str,
+    ) -> Self {
+        let full_title = match title {
+            Some(title) => format!("{title} — {}", site.title),
+            None if site.tagline.is_empty() => site.title.clone(),
+            None => format!("{} — {}", site.title, site.tagline),
+        };
+        let description = if description.trim().is_empty() {
+            site.tagline.clone()
+        } else {
+            description.trim().to_string()
+        };
+        let feeds = vec![
+            FeedLink {
+                mime: "application/rss+xml",
+                title: format!("{} (RSS)", site.title),
+                href: "/feed.xml".into(),
+            },
+            FeedLink {
+                mime: "application/atom+xml",
+                title: format!("{} (Atom)", site.title),
+                href: "/atom.xml".into(),
+            },
+            FeedLink {
+                mime: "application/feed+json",
+                title: format!("{} (JSON Feed)", site.title),
+                href: "/feed.json".into(),
+            },
+        ];
+        Self {
+            canonical: site.url(path),
+            menu,
+            title: full_title,
+            description: truncate_words(&description, 300),
+            path: path.to_string(),
+            stylesheet: state.assets.url("style.css"),
+            og_type: "website",
+            og_image: None,
+            feeds,
+            prev: None,
+            next: None,
+            noindex: false,
+            query: String::new(),
+            section: "",
+            og_locale: site.language.replace('-', "_"),
+            site,
+        }
+    }
+
+    /// An absolute URL on this site.
+    pub fn url(&self, path: &str) -> String {
+        self.site.url(path)
+    }
+}
+
+/// Shortens text at a word boundary, for meta descriptions.
+pub fn truncate_words(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_words;
+
+    #[test]
+    fn truncates_at_a_word() {
+        assert_eq!(truncate_words("short", 10), "short");
+        assert_eq!(truncate_words("one two three four", 10), "one two…");
+    }
+}

@@ -1,0 +1,142 @@
+//! The web layer: one shared state, one router, one module per area.
+
+pub mod assets;
+pub mod browse;
+pub mod cache;
+pub mod error;
+pub mod layout;
+pub mod pages;
+pub mod reviews;
+pub mod search;
+pub mod status;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sqlx::SqlitePool;
+
+use crate::clock::Clock;
+use crate::content::site::SiteCell;
+use assets::Assets;
+use cache::PageCache;
+use error::ErrorPage;
+use layout::Chrome;
+use pages::ErrorView;
+
+/// Settings the handlers need, fixed for the life of the server.
+#[derive(Debug, Clone, Default)]
+pub struct WebOptions {
+    /// Preview mode: drafts and scheduled reviews are reachable (with a
+    /// banner), for the editor's eyes.
+    pub drafts: bool,
+    /// The editor's status page answers only requests carrying this token.
+    pub status_token: Option<String>,
+    /// For serving a page bundle's images.
+    pub content_dir: PathBuf,
+}
+
+/// Everything a handler may need, passed by axum's `State`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub site: SiteCell,
+    pub cache: PageCache,
+    pub clock: Clock,
+    pub assets: Arc<Assets>,
+    pub options: Arc<WebOptions>,
+}
+
+/// All routes, grouped by audience. Reader-facing pages sit behind the page
+/// cache; files, health and the editor's status page do not.
+pub fn router(state: AppState) -> Router {
+    let readers = Router::new()
+        .route("/", get(browse::home))
+        .route("/page/{page}", get(browse::home_page))
+        .route("/reviews/{slug}", get(reviews::show))
+        .route(
+            "/reviews/{slug}/release/{file}",
+            get(reviews::release_calendar),
+        )
+        .route("/tags", get(browse::tags))
+        .route("/tags/{tag}", get(browse::tag))
+        .route("/tags/{tag}/page/{page}", get(browse::tag))
+        .route("/ratings/{stars}", get(browse::rating))
+        .route("/ratings/{stars}/page/{page}", get(browse::rating))
+        .route("/films/{year}", get(browse::film_year))
+        .route("/films/{year}/page/{page}", get(browse::film_year))
+        .route("/directors/{slug}", get(browse::director))
+        .route("/directors/{slug}/page/{page}", get(browse::director))
+        .route("/stats", get(browse::stats))
+        .route("/search", get(search::search))
+        .route("/{slug}", get(pages::show))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            cache::serve_cached,
+        ));
+    let files_and_operations = Router::new()
+        .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
+        .route("/healthz", get(status::healthz))
+        .route("/status", get(status::status));
+    readers
+        .merge(files_and_operations)
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            render_error_pages,
+        ))
+        .with_state(state)
+}
+
+/// Turns the bare error responses of `AppError` into pages in the site's
+/// layout. The menu is read if the database allows; an error page must
+/// render even when the database is what failed.
+async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let Some(ErrorPage { status }) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let menu = crate::db::pages::menu(&state.db).await.unwrap_or_default();
+    let (heading, message) = ErrorView::text_for(status);
+    let mut chrome = Chrome::with_menu(
+        &state,
+        state.site.get(),
+        menu,
+        &path,
+        Some(heading),
+        message,
+    );
+    chrome.noindex = true;
+    let view = ErrorView {
+        chrome,
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    match view.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot render the error page");
+            (status, heading).into_response()
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Standalone pages (`content/pages/<slug>.md`) at `/{slug}`, and the 404
+//! page for everything no route claims.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use super::error::AppError;
+use super::layout::Chrome;
+use super::reviews::set_last_modified;
+use crate::db;
+#[expect(
+    unused_imports,
+    reason = "askama resolves template filters through a `filters` module in scope"
+)]
+use crate::render::filters;
+
+#[derive(Template)]
+#[template(path = "pages/show.html")]
+pub struct StandalonePage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub body_html: String,
+    pub draft: bool,
+}
+
+/// `GET /{slug}`
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let page = db::pages::by_slug(&state.db, &slug, state.options.drafts)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let path = format!("/{}", page.slug);
+    let mut chrome = Chrome::new(&state, &path, Some(&page.title), &page.description).await?;
+    chrome.section = "page";
+    chrome.noindex = page.draft;
+    let modified_at = page.modified_at;
+    let view = StandalonePage {
+        chrome,
+        title: page.title,
+        body_html: page.body_html,
+        draft: page.draft,
+    };
+    let mut response = Html(view.render()?).into_response();
+    set_last_modified(&mut response, modified_at);
+    Ok(response)
+}
+
+/// Any path no route claims.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorView {
+    pub fn text_for(status: axum::http::StatusCode) -> (&'static str, &'static str) {
+        match status.as_u16() {
+            404 => (
+                "Page not found",
+                "There is no review or page at this address. It may have moved, or the link may be mistyped.",
+            ),
+            400 => (
+                "Bad request",
+                "The address or form could not be understood.",
+            ),
+            405 => (
+                "Method not allowed",
+                "This address cannot be used that way.",
+            ),
+            s if s >= 500 => (
+                "Something went wrong",
+                "The page could not be shown just now. Please try again in a moment.",
+            ),
+            _ => ("Request not handled", "This request could not be handled."),
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! A review's own URLs: the page, its release dates as calendar entries,
+//! and the images of a page bundle.
+
+use askama::Template;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use icalendar::{Calendar, Component, EventLike};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::AppState;
+use super::error::AppError;
+use super::layout::Chrome;
+use crate::db;
+use crate::db::reviews::ReviewRow;
+use crate::render::filters;
+use crate::render::views::{ReleaseView, Stars, TagView, timestamp};
+
+/// Everything the review page shows.
+pub struct ReviewView {
+    pub slug: String,
+    pub title: String,
+    pub film_title: String,
+    pub film_year: Option<i64>,
+    pub director: Option<String>,
+    pub director_slug: Option<String>,
+    pub runtime_minutes: Option<i64>,
+    pub poster_url: Option<String>,
+    pub stars: Option<Stars>,
+    pub spoilers: bool,
+    /// Shown only in preview mode: the review is a draft or not yet due.
+    pub hidden_reason: Option<&'static str>,
+    pub published: OffsetDateTime,
+    pub updated: Option<OffsetDateTime>,
+    pub summary: String,
+    pub author: String,
+    pub body_html: String,
+    pub tags: Vec<TagView>,
+    pub releases: Vec<ReleaseView>,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/show.html")]
+pub struct ReviewPage {
+    pub chrome: Chrome,
+    pub review: ReviewView,
+    /// schema.org `Review` as JSON, made safe to sit in a `<script>`.
+    pub json_ld: String,
+}
+
+/// `GET /reviews/{slug}`
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let row = db::reviews::by_slug(&state.db, &slug, now.unix_timestamp(), state.options.drafts)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tags = db::reviews::tags_of(&state.db, &[row.id]).await?;
+    let releases = db::reviews::releases_of(&state.db, &[row.id]).await?;
+    let site = state.site.get();
+    let today = now.date();
+    let hidden_reason = if row.draft {
+        Some("Draft")
+    } else if row.published_at > now.unix_timestamp() {
+        Some("Scheduled")
+    } else {
+        None
+    };
+    let releases: Vec<ReleaseView> = releases
+        .into_iter()
+        .filter_map(|release| ReleaseView::from_row(release, today))
+        .collect();
+    let last_modified = last_modified(&row, &releases);
+    let review = ReviewView {
+        poster_url: poster_url(row.poster.as_deref(), row.asset_base.as_deref()),
+        stars: Stars::from_halves(row.rating_halves),
+        hidden_reason,
+        published: timestamp(row.published_at),
+        updated: row.updated_at.map(timestamp),
+        author: row.author.clone().unwrap_or_else(|| site.author.clone()),
+        tags: tags.into_iter().map(TagView::from).collect(),
+        releases,
+        slug: row.slug,
+        title: row.title,
+        film_title: row.film_title,
+        film_year: row.film_year,
+        director: row.director,
+        director_slug: row.director_slug,
+        runtime_minutes: row.runtime_minutes,
+        spoilers: row.spoilers,
+        summary: row.summary,
+        body_html: row.body_html,
+    };
+    let path = format!("/reviews/{}", review.slug);
+    let page_title = match review.film_year {
+        Some(year) => format!("{} ({year}) — {}", review.film_title, review.title),
+        None => format!("{} — {}", review.film_title, review.title),
+    };
+    let mut chrome = Chrome::new(&state, &path, Some(&page_title), &review.summary).await?;
+    chrome.og_type = "article";
+    chrome.og_image = review
+        .poster_url
+        .as_deref()
+        .map(|url| absolute(&chrome, url));
+    chrome.noindex = hidden_reason.is_some();
+    let json_ld = json_for_script(&schema_review(&chrome, &review));
+    let page = ReviewPage {
+        chrome,
+        review,
+        json_ld,
+    };
+    let mut response = Html(page.render()?).into_response();
+    set_last_modified(&mut response, last_modified);
+    Ok(response)
+}
+
+/// The review page changes when its file does, and when one of its release
+/// dates passes (the box then says "out now").
+fn last_modified(row: &ReviewRow, releases: &[ReleaseView]) -> i64 {
+    let passed_release = releases
+        .iter()
+        .filter(|release| release.released)
+        .map(|release| release.date.midnight().assume_utc().unix_timestamp())
+        .max()
+        .unwrap_or(0);
+    row.modified_at.max(row.published_at).max(passed_release)
+}
+
+pub fn set_last_modified(response: &mut Response, unix_seconds: i64) {
+    let Ok(seconds) = u64::try_from(unix_seconds) else {
+        return;
+    };
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(time)) {
+        response.headers_mut().insert(header::LAST_MODIFIED, value);
+    }
+}
+
+/// Where a poster is served from: a URL as written, a bundle file beside
+/// the review, or a path under `static/`.
+pub fn poster_url(poster: Option<&str>, asset_base: Option<&str>) -> Option<String> {
+    let poster = poster?.trim();
+    if poster.starts_with("https://") || poster.starts_with("http://") {
+        return Some(poster.to_string());
+    }
+    if let Some(path) = poster.strip_prefix('/') {
+        return Some(format!("/{}", path.trim_start_matches('/')));
+    }
+    Some(match asset_base {
+        Some(base) if !poster.starts_with("static/") => format!("{base}{poster}"),
+        _ => format!("/static/{}", poster.trim_start_matches("static/")),
+    })
+}
+
+fn absolute(chrome: &Chrome, url: &str) -> String {
+    if url.starts_with('/') {
+        chrome.url(url)
+    } else {
+        url.to_string()
+    }
+}
+
+/// schema.org structured data, shaped as Google's review snippet rules ask:
+/// a `Review` of a `Movie`, with a `Rating` on the 0.5–5 scale.
+#[derive(Serialize)]
+struct SchemaReview {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+    url: String,
+    #[serde(rename = "datePublished")]
+    date_published: String,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    author: SchemaPerson,
+    #[serde(rename = "reviewBody")]
+    review_body: String,
+    #[serde(rename = "itemReviewed")]
+    item_reviewed: SchemaMovie,
+    #[serde(rename = "reviewRating", skip_serializing_if = "Option::is_none")]
+    review_rating: Option<SchemaRating>,
+}
+
+#[derive(Serialize)]
+struct SchemaPerson {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SchemaMovie {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+    #[serde(rename = "dateCreated", skip_serializing_if = "Option::is_none")]
+    date_created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    director: Option<SchemaPerson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SchemaRating {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "ratingValue")]
+    rating_value: String,
+    #[serde(rename = "bestRating")]
+    best_rating: &'static str,
+    #[serde(rename = "worstRating")]
+    worst_rating: &'static str,
+}
+
+fn schema_review(chrome: &Chrome, review: &ReviewView) -> SchemaReview {
+    let date = |moment: &OffsetDateTime| moment.date().to_string();
+    SchemaReview {
+        context: "https://schema.org",
+        kind: "Review",
+        name: review.title.clone(),
+        url: chrome.canonical.clone(),
+        date_published: date(&review.published),
+        date_modified: review.updated.as_ref().map(date),
+        author: SchemaPerson {
+            kind: "Person",
+            name: review.author.clone(),
+        },
+        review_body: review.summary.clone(),
+        item_reviewed: SchemaMovie {
+            kind: "Movie",
+            name: review.film_title.clone(),
+            date_created: review.film_year.map(|year| year.to_string()),
+            director: review.director.clone().map(|name| SchemaPerson {
+                kind: "Person",
+                name,
+            }),
+            image: chrome.og_image.clone(),
+        },
+        review_rating: review.stars.as_ref().map(|stars| SchemaRating {
+            kind: "Rating",
+            rating_value: stars.value.clone(),
+            best_rating: "5",
+            worst_rating: "0.5",
+        }),
+    }
+}
+
+/// JSON that can sit inside `<script>` whatever the strings hold: `<`, `>`
+/// and `&` are written as JSON escapes, so `</script>` in a title cannot
+/// end the element. The JSON value is unchanged.
+pub fn json_for_script(value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_string());
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// `GET /reviews/{slug}/release/{region}.ics`: one release date as an
+/// all-day calendar event.
+pub async fn release_calendar(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let region_slug = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    let now = state.clock.unix_now();
+    let row = db::reviews::by_slug(&state.db, &slug, now, state.options.drafts)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let release = db::reviews::releases_of(&state.db, &[row.id])
+        .await?
+        .into_iter()
+        .find(|release| release.region_slug == region_slug)
+        .ok_or(AppError::NotFound)?;
+    let date = chrono::NaiveDate::parse_from_str(&release.date, "%Y-%m-%d")
+        .map_err(|_| AppError::NotFound)?;
+    let site = state.site.get();
+    let page_url = site.url(&format!("/reviews/{}", row.slug));
+    let year = row
+        .film_year
+        .map(|year| format!(" ({year})"))
+        .unwrap_or_default();
+    let stamp = chrono::DateTime::from_timestamp(row.modified_at, 0).unwrap_or_default();
+    let host = site
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("marquee")
+        .trim_end_matches('/');
+    let event = icalendar::Event::new()
+        .uid(&format!(
+            "release-{}-{}@{host}",
+            row.slug, release.region_slug
+        ))
+        .timestamp(stamp)
+        .summary(&format!(
+            "{}{year} releases in {}",
+            row.film_title, release.region
+        ))
+        .description(&format!("{}\n{page_url}", row.title))
+        .url(&page_url)
+        .starts(date)
+        .ends(date + chrono::Days::new(1))
+        .done();
+    let mut calendar = Calendar::new();
+    calendar
+        .name(&format!("{} — {}", site.title, row.film_title))
+        .push(event);
+    let body = calendar.done().to_string();
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!(
+                    "attachment; filename=\"{}-{}.ics\"",
+                    row.slug, release.region_slug
+                ))
+                .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    set_last_modified(&mut response, row.modified_at);
+    Ok(response)
+}
+
+/// File types a page bundle may serve. Anything else beside `index.md`
+/// (including the markdown itself, which may hold draft text) stays private.
+const BUNDLE_FILE_TYPES: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "mp4", "webm", "vtt", "pdf",
+];
+
+/// `GET /reviews/{slug}/{file}`: an image or other file of a page bundle.
+pub async fn bundle_file(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let extension = file
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase());
+    if !extension.is_some_and(|extension| BUNDLE_FILE_TYPES.contains(&extension.as_str()))
+        || file.contains(['/', '\\'])
+    {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.unix_now();
+    let row = db::reviews::by_slug(&state.db, &slug, now, state.options.drafts)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.asset_base.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let source = db::reviews::source_path(&state.db, row.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let folder = std::path::Path::new(&source)
+        .parent()
+        .ok_or(AppError::NotFound)?;
+    let dir = state.options.content_dir.join(folder);
+    let raw_name = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Ok(super::assets::serve_file(&dir, &raw_name, request, "public, max-age=3600").await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_in_script_cannot_close_the_element() {
+        let json = json_for_script(
+            &serde_json::json!({ "name": "</script><script>alert(1)</script> & co" }),
+        );
+        assert!(!json.contains("</script>"), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & co");
+    }
+
+    #[test]
+    fn posters_resolve_by_kind() {
+        assert_eq!(
+            poster_url(Some("posters/anora.jpg"), None).as_deref(),
+            Some("/static/posters/anora.jpg")
+        );
+        assert_eq!(
+            poster_url(Some("poster.jpg"), Some("/reviews/a/")).as_deref(),
+            Some("/reviews/a/poster.jpg")
+        );
+        assert_eq!(
+            poster_url(Some("https://img.example/p.jpg"), None).as_deref(),
+            Some("https://img.example/p.jpg")
+        );
+        assert_eq!(poster_url(None, None), None);
+    }
+}

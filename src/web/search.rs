@@ -1,0 +1,181 @@
+//! `GET /search?q=...`: full-text search over the reviews, ranked, with a
+//! highlighted snippet. Any input gets a page: the query is rebuilt into a
+//! safe FTS5 expression (see `db::search`), and a database error is logged
+//! and shown as an empty result rather than a 500.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppError;
+use super::layout::Chrome;
+use crate::db;
+use crate::db::search::{HIT_END, HIT_START, SearchHit};
+use crate::render::filters;
+use crate::render::views::{Stars, timestamp};
+
+/// Results per page.
+const PER_PAGE: i64 = 20;
+/// Longer queries are cut: nobody types more, and FTS work grows with it.
+const MAX_QUERY_CHARS: usize = 200;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// A stretch of snippet text, highlighted when it matched.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub text: String,
+    pub hit: bool,
+}
+
+pub struct ResultView {
+    pub slug: String,
+    pub title: String,
+    pub film_title: String,
+    pub film_year: Option<i64>,
+    pub stars: Option<Stars>,
+    pub published: time::OffsetDateTime,
+    pub snippet: Vec<Fragment>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub chrome: Chrome,
+    pub query: String,
+    pub total: i64,
+    pub results: Vec<ResultView>,
+    pub page: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let page = params
+        .page
+        .as_deref()
+        .and_then(|page| page.parse::<i64>().ok())
+        .filter(|page| (1..=500).contains(page))
+        .unwrap_or(1);
+    let now = state.clock.unix_now();
+    let (total, hits) = match db::search::fts_query(&query) {
+        None => (0, Vec::new()),
+        Some(fts) => match run(&state, &fts, now, page).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, query = %query, "search failed; showing no results");
+                (0, Vec::new())
+            }
+        },
+    };
+    let title = if query.is_empty() {
+        "Search".to_string()
+    } else {
+        format!("Search: {query}")
+    };
+    let mut chrome = Chrome::new(&state, "/search", Some(&title), "Search the reviews.").await?;
+    chrome.noindex = true;
+    chrome.section = "search";
+    chrome.query.clone_from(&query);
+    let link = |page: i64| {
+        let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
+        format!("/search?q={q}&page={page}")
+    };
+    let view = SearchPage {
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page * PER_PAGE < total).then(|| link(page + 1)),
+        chrome,
+        query,
+        total,
+        results: hits.into_iter().map(result_view).collect(),
+        page,
+    };
+    Ok(Html(view.render()?).into_response())
+}
+
+async fn run(
+    state: &AppState,
+    fts: &str,
+    now: i64,
+    page: i64,
+) -> Result<(i64, Vec<SearchHit>), sqlx::Error> {
+    let total = db::search::count(&state.db, fts, now).await?;
+    let hits = db::search::search(&state.db, fts, now, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    Ok((total, hits))
+}
+
+fn result_view(hit: SearchHit) -> ResultView {
+    ResultView {
+        stars: Stars::from_halves(hit.rating_halves),
+        published: timestamp(hit.published_at),
+        snippet: fragments(&hit.snippet),
+        slug: hit.slug,
+        title: hit.title,
+        film_title: hit.film_title,
+        film_year: hit.film_year,
+    }
+}
+
+/// Splits a snippet at the hit markers FTS5 put around matched terms.
+fn fragments(snippet: &str) -> Vec<Fragment> {
+    let mut fragments = Vec::new();
+    let mut rest = snippet;
+    while let Some(start) = rest.find(HIT_START) {
+        if start > 0 {
+            fragments.push(Fragment {
+                text: rest[..start].to_string(),
+                hit: false,
+            });
+        }
+        let after = &rest[start + HIT_START.len_utf8()..];
+        let end = after.find(HIT_END).unwrap_or(after.len());
+        fragments.push(Fragment {
+            text: after[..end].to_string(),
+            hit: true,
+        });
+        rest = after.get(end + HIT_END.len_utf8()..).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        fragments.push(Fragment {
+            text: rest.to_string(),
+            hit: false,
+        });
+    }
+    fragments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_split_at_markers() {
+        let snippet = format!("a {HIT_START}Baker{HIT_END}’s {HIT_START}film{HIT_END}");
+        let parts: Vec<(String, bool)> = fragments(&snippet)
+            .into_iter()
+            .map(|f| (f.text, f.hit))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                ("a ".into(), false),
+                ("Baker".into(), true),
+                ("’s ".into(), false),
+                ("film".into(), true)
+            ]
+        );
+        assert_eq!(fragments("plain").len(), 1);
+    }
+}

@@ -1,0 +1,121 @@
+//! Operational endpoints: `/healthz` for load balancers, and the editor's
+//! status page listing every current content error.
+//!
+//! The status page is off unless a token is configured, and answers only a
+//! request that carries it (`Authorization: Bearer <token>` or
+//! `?token=<token>`), compared in constant time. We never trust the client
+//! address: behind a reverse proxy every request comes from loopback.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppError;
+use super::layout::Chrome;
+use crate::content::error::ContentError;
+use crate::db;
+use crate::db::reviews::HiddenRow;
+use crate::render::filters;
+use crate::render::views::timestamp;
+
+/// `GET /healthz`: the process is up and the database answers.
+pub async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
+    sqlx::query("SELECT 1").execute(&state.db).await?;
+    Ok((
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        "ok\n",
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    pub chrome: Chrome,
+    pub errors: Vec<ContentError>,
+    pub hidden: Vec<HiddenRow>,
+    pub now: time::OffsetDateTime,
+    pub preview: bool,
+}
+
+impl StatusPage {
+    fn when(&self, unix: &i64) -> time::OffsetDateTime {
+        timestamp(*unix)
+    }
+}
+
+/// `GET /status`: for editors only.
+pub async fn status(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(expected) = state.options.status_token.as_deref() else {
+        return Err(AppError::NotFound);
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let given = bearer.or(query.token.as_deref());
+    if !given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes())) {
+        return Err(AppError::NotFound);
+    }
+    let errors = db::sources::errors(&state.db).await?;
+    let hidden = db::reviews::hidden(&state.db, state.clock.unix_now()).await?;
+    let mut chrome = Chrome::new(
+        &state,
+        "/status",
+        Some("Content status"),
+        "Content errors and unpublished reviews.",
+    )
+    .await?;
+    chrome.noindex = true;
+    let page = StatusPage {
+        chrome,
+        errors,
+        hidden,
+        now: state.clock.now(),
+        preview: state.options.drafts,
+    };
+    Ok((
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::HeaderName::from_static("x-robots-tag"),
+                HeaderValue::from_static("noindex"),
+            ),
+        ],
+        Html(page.render()?),
+    )
+        .into_response())
+}
+
+/// Compares secrets without an early exit (`subtle`), so response timing
+/// does not reveal how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn compares_tokens() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}
