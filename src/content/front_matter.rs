@@ -213,6 +213,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialization errors are under test")]
     struct Sample {
         title: String,
         #[serde(default)]

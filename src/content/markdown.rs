@@ -155,19 +155,19 @@ impl Renderer<'_> {
                     events.push(event);
                 }
                 Event::Text(ref text) | Event::Code(ref text) => {
-                    if in_first_paragraph {
-                        if let Some(first) = self.first_paragraph.as_mut() {
-                            first.push_str(text);
-                        }
+                    if let Some(first) =
+                        self.first_paragraph.as_mut().filter(|_| in_first_paragraph)
+                    {
+                        first.push_str(text);
                     }
                     self.push_text(text);
                     events.push(event);
                 }
                 Event::SoftBreak | Event::HardBreak => {
-                    if in_first_paragraph {
-                        if let Some(first) = self.first_paragraph.as_mut() {
-                            first.push(' ');
-                        }
+                    if let Some(first) =
+                        self.first_paragraph.as_mut().filter(|_| in_first_paragraph)
+                    {
+                        first.push(' ');
                     }
                     self.text.push(' ');
                     events.push(event);
@@ -451,7 +451,7 @@ mod tests {
         for url in [
             "javascript:alert(1)",
             "JaVaScRiPt:alert(1)",
-            "java\tscript:alert(1)",
+            "<java\tscript:alert(1)>",
             "data:text/html,x",
             "vbscript:x",
         ] {

@@ -79,7 +79,7 @@ pub struct Rating(u8);
 
 impl Rating {
     pub fn from_halves(halves: i64) -> Option<Self> {
-        (1..=10).contains(&halves).then(|| Self(halves as u8))
+        (1..=10).contains(&halves).then_some(Self(halves as u8))
     }
 
     pub fn from_stars(stars: f64) -> Option<Self> {
@@ -96,7 +96,7 @@ impl Rating {
 
     /// `4.5`, `5`: the form used in URLs and text alternatives.
     pub fn stars_label(self) -> String {
-        if self.0 % 2 == 0 {
+        if self.0.is_multiple_of(2) {
             (self.0 / 2).to_string()
         } else {
             format!("{}.5", self.0 / 2)
@@ -202,21 +202,21 @@ fn validate(
             )
         })?),
     };
-    if let Some(year) = raw.film.year {
-        if !(1870..=2200).contains(&year) {
-            return Err(invalid(
-                "film.year",
-                format!("{year} is not a plausible film year"),
-            ));
-        }
+    if let Some(year) = raw.film.year
+        && !(1870..=2200).contains(&year)
+    {
+        return Err(invalid(
+            "film.year",
+            format!("{year} is not a plausible film year"),
+        ));
     }
-    if let Some(runtime) = raw.film.runtime {
-        if !(1..=6000).contains(&runtime) {
-            return Err(invalid(
-                "film.runtime",
-                format!("{runtime} is not a runtime in minutes"),
-            ));
-        }
+    if let Some(runtime) = raw.film.runtime
+        && !(1..=6000).contains(&runtime)
+    {
+        return Err(invalid(
+            "film.runtime",
+            format!("{runtime} is not a runtime in minutes"),
+        ));
     }
     let published = raw
         .published

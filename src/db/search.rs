@@ -130,7 +130,7 @@ mod tests {
     fn syntax_characters_are_neutralised() {
         assert_eq!(
             fts_query("NEAR(a b) -x col:y").as_deref(),
-            Some("\"NEAR a b\" AND \"x\" AND \"col y\"")
+            Some("\"NEAR a\" AND \"b\" AND \"x\" AND \"col y\"")
         );
         assert_eq!(fts_query("\"unbalanced").as_deref(), Some("\"unbalanced\""));
         assert_eq!(fts_query("*").as_deref(), None);

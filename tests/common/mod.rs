@@ -1,0 +1,252 @@
+//! The one helper every integration test builds on: a real Marquee site on
+//! a temporary content folder and a temporary SQLite file, with the real
+//! router called in-process (no socket) and a clock the test controls.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of this helper"
+)]
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use marquee::clock::Clock;
+use marquee::config::ServeArgs;
+use marquee::server::{self, Site};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+/// The default "now" of test clocks: after every sample review's
+/// publication, before the sample's upcoming release.
+pub const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+pub struct TestSite {
+    pub dir: TempDir,
+    pub site: Site,
+    pub router: Router,
+    pub clock: Clock,
+    pub args: ServeArgs,
+}
+
+/// How to build a test site.
+#[derive(Clone)]
+pub struct Options {
+    pub watch: bool,
+    pub drafts: bool,
+    pub status_token: Option<String>,
+    pub now: OffsetDateTime,
+    /// Copy the repository's own `content/` (the sample site) first.
+    pub sample_content: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            watch: false,
+            drafts: false,
+            status_token: None,
+            now: NOW,
+            sample_content: true,
+        }
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// The repository's folder, for its sample content and static files.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl TestSite {
+    /// The sample site, not watched, at the default test time.
+    pub async fn sample() -> Self {
+        Self::build(Options::default(), &[]).await
+    }
+
+    /// A site with extra (or replaced) files, paths relative to `content/`.
+    pub async fn build(options: Options, files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(content.join("reviews")).unwrap();
+        if options.sample_content {
+            copy_dir(&repo().join("content"), &content);
+        }
+        for (path, text) in files {
+            write_file(&content.join(path), text);
+        }
+        let args = ServeArgs {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            content,
+            db: dir.path().join("marquee.db"),
+            base_url: Some("https://films.example".into()),
+            static_dir: repo().join("static"),
+            drafts: options.drafts,
+            status_token: options.status_token.clone(),
+            cache_mb: 16,
+            no_watch: !options.watch,
+        };
+        let clock = Clock::manual(options.now);
+        let site = server::load(&args, clock.clone())
+            .await
+            .expect("site loads");
+        let router = marquee::router(site.state.clone());
+        Self {
+            dir,
+            site,
+            router,
+            clock,
+            args,
+        }
+    }
+
+    pub fn content(&self) -> &Path {
+        &self.args.content
+    }
+
+    /// Writes a content file (relative to `content/`) in one go.
+    pub fn write(&self, path: &str, text: &str) {
+        write_file(&self.content().join(path), text);
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.content().join(path)).unwrap();
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.request(request.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics after `deadline`.
+pub async fn eventually<T, F, Fut>(deadline: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn write_file(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Text of the first element matching a CSS selector.
+pub fn text_of(html: &scraper::Html, selector: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector).expect("valid selector");
+    html.select(&selector).next().map(|element| {
+        element
+            .text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// Texts of every element matching a CSS selector.
+pub fn texts_of(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).expect("valid selector");
+    html.select(&selector)
+        .map(|element| {
+            element
+                .text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// An attribute of the first element matching a CSS selector.
+pub fn attr_of(html: &scraper::Html, selector: &str, attribute: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector).expect("valid selector");
+    html.select(&selector)
+        .next()
+        .and_then(|element| element.value().attr(attribute))
+        .map(str::to_string)
+}
+
+/// A minimal valid review, for tests that need one more.
+pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2024\npublished: 2024-06-01\n{extra_front_matter}---\n{body}\n"
+    )
+}

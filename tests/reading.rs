@@ -1,0 +1,315 @@
+//! A reader's story: the home page, a review with its rating, spoiler
+//! notice and release box, the 404 page, and a site that survives broken
+//! files and a deleted database.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Options, TestSite, attr_of, text_of, texts_of};
+
+#[tokio::test]
+async fn anora_page_shows_rating_notice_and_release_dates() {
+    let site = TestSite::sample().await;
+    let response = site.get("/reviews/anora").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let html = response.html();
+    assert_eq!(
+        text_of(&html, "h1").as_deref(),
+        Some("An anti-Fairytale of New York")
+    );
+    assert_eq!(
+        attr_of(&html, ".review-rating [role=img]", "aria-label").as_deref(),
+        Some("5 out of 5 stars")
+    );
+    assert_eq!(
+        text_of(&html, ".review-rating [aria-hidden=true]").as_deref(),
+        Some("★★★★★")
+    );
+    let notice = text_of(&html, ".spoiler-notice").expect("spoiler notice");
+    assert!(
+        notice.contains("This review may reveal later elements of the plot."),
+        "{notice}"
+    );
+    let releases = texts_of(&html, ".release-box li");
+    assert_eq!(releases.len(), 2, "{releases:?}");
+    assert!(
+        releases[0].starts_with("US 18 October 2024"),
+        "{releases:?}"
+    );
+    assert!(
+        releases[1].starts_with("UK 1 November 2024"),
+        "{releases:?}"
+    );
+    assert_eq!(
+        texts_of(&html, ".release-box time").len(),
+        2,
+        "each release date is a <time>"
+    );
+    let facts = text_of(&html, ".facts").unwrap();
+    assert!(
+        facts.contains("Sean Baker") && facts.contains("2h 18m") && facts.contains("2024"),
+        "{facts}"
+    );
+}
+
+#[tokio::test]
+async fn anora_body_is_the_users_text_word_for_word() {
+    let site = TestSite::sample().await;
+    let html = site.get("/reviews/anora").await.html();
+    let paragraphs = texts_of(&html, ".review-body > p");
+    assert_eq!(paragraphs.len(), 12);
+    assert!(paragraphs[0].starts_with(
+        "An anti-Fairytale of New York, Anora is an emotional triumph—a Cinderella story"
+    ));
+    assert!(
+        paragraphs[11]
+            .starts_with("Anora is an emotional triumph and Sean Baker’s greatest film to date.")
+    );
+    let body = text_of(&html, ".review-body").unwrap();
+    assert!(
+        !body.contains("★"),
+        "the rating line is front matter, not body"
+    );
+    assert!(
+        !body.contains("Anora releases on"),
+        "the release line is front matter, not body"
+    );
+}
+
+#[tokio::test]
+async fn half_stars_show_as_a_half_glyph() {
+    let site = TestSite::sample().await;
+    let html = site.get("/reviews/the-brutalist").await.html();
+    assert_eq!(
+        text_of(&html, ".review-rating [aria-hidden=true]").as_deref(),
+        Some("★★★½")
+    );
+    assert_eq!(
+        attr_of(&html, ".review-rating [role=img]", "aria-label").as_deref(),
+        Some("3.5 out of 5 stars")
+    );
+}
+
+#[tokio::test]
+async fn a_review_without_spoilers_has_no_notice() {
+    let site = TestSite::sample().await;
+    let html = site.get("/reviews/perfect-days").await.html();
+    assert_eq!(text_of(&html, ".spoiler-notice"), None);
+}
+
+#[tokio::test]
+async fn upcoming_and_released_dates_are_marked() {
+    let site = TestSite::sample().await;
+    let html = site.get("/reviews/paper-lanterns").await.html();
+    assert_eq!(texts_of(&html, ".release-box li.is-upcoming").len(), 1);
+    let html = site.get("/reviews/anora").await.html();
+    assert_eq!(texts_of(&html, ".release-box li.is-out").len(), 2);
+}
+
+#[tokio::test]
+async fn home_lists_reviews_newest_first() {
+    let site = TestSite::sample().await;
+    let response = site.get("/").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let html = response.html();
+    let films = texts_of(&html, ".card .card-film");
+    assert_eq!(
+        films,
+        vec![
+            "Paper Lanterns (2026)",
+            "The Brutalist (2024)",
+            "Anora (2024)",
+            "Perfect Days (2023)"
+        ]
+    );
+    let first_date = attr_of(&html, ".card time", "datetime");
+    assert_eq!(first_date.as_deref(), Some("2026-11-20"));
+    assert_eq!(
+        texts_of(&html, ".card .rating [aria-hidden=true]")[1],
+        "★★★½"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_404_page_in_the_layout() {
+    let site = TestSite::sample().await;
+    for path in [
+        "/reviews/no-such-film",
+        "/no/such/page",
+        "/tags/nothing",
+        "/page/99",
+    ] {
+        let response = site.get(path).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        let html = response.html();
+        assert_eq!(
+            text_of(&html, "h1").as_deref(),
+            Some("Page not found"),
+            "{path}"
+        );
+        assert_eq!(
+            text_of(&html, ".site-title").as_deref(),
+            Some("Marquee"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn static_files_health_and_favicon_are_served() {
+    let site = TestSite::sample().await;
+    let html = site.get("/").await.html();
+    let stylesheet = attr_of(&html, "link[rel=stylesheet]", "href").unwrap();
+    let css = site.get(&stylesheet).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(css.header("cache-control").unwrap().contains("immutable"));
+    assert_eq!(site.get("/healthz").await.status, StatusCode::OK);
+    let favicon = site.get("/favicon.ico").await;
+    assert_eq!(favicon.status, StatusCode::OK);
+    assert_eq!(
+        site.get("/static/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_broken_file_does_not_stop_the_rest() {
+    let broken = "---\ntitle: Broken\nfilm:\n  title: Broken\nrating: 4.3\npublished: 2024-01-01\n---\nText.\n";
+    let site = TestSite::build(
+        Options::default(),
+        &[("reviews/broken.md", broken), ("reviews/empty.md", "")],
+    )
+    .await;
+    assert_eq!(site.get("/reviews/anora").await.status, StatusCode::OK);
+    assert_eq!(
+        site.get("/reviews/broken").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let errors = marquee::db::sources::errors(&site.site.state.db)
+        .await
+        .unwrap();
+    let paths: Vec<_> = errors
+        .iter()
+        .map(|e| (e.path.as_str(), e.field.as_deref(), e.line))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("reviews/broken.md", Some("rating"), Some(5)),
+            ("reviews/empty.md", None, None)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_slug_taken_twice_goes_to_the_first_path() {
+    let duplicate = common::review("Second take", "Anora", "slug: anora\n", "Another opinion.");
+    let site = TestSite::build(
+        Options::default(),
+        &[("reviews/zz-anora-again.md", &duplicate)],
+    )
+    .await;
+    let html = site.get("/reviews/anora").await.html();
+    assert_eq!(
+        text_of(&html, "h1").as_deref(),
+        Some("An anti-Fairytale of New York")
+    );
+    let errors = marquee::db::sources::errors(&site.site.state.db)
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].path, "reviews/zz-anora-again.md");
+    assert!(
+        errors[0].reason.contains("reviews/anora.md"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[tokio::test]
+async fn a_rebuilt_database_serves_the_same_site() {
+    let site = TestSite::sample().await;
+    let paths = [
+        "/",
+        "/reviews/anora",
+        "/reviews/the-brutalist",
+        "/tags",
+        "/stats",
+        "/about",
+    ];
+    let mut before = Vec::new();
+    for path in paths {
+        before.push(site.get(path).await.body);
+    }
+    let db = site.args.db.clone();
+    let args = site.args.clone();
+    drop(site.router);
+    drop(site.site);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let rebuilt = marquee::server::load(&args, site.clock.clone())
+        .await
+        .unwrap();
+    assert!(db.exists());
+    let router = marquee::router(rebuilt.state.clone());
+    for (path, old) in paths.iter().zip(before) {
+        use tower::ServiceExt;
+        let response = router
+            .clone()
+            .oneshot(
+                axum::http::Request::get(*path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            old,
+            "{path} differs after rebuild"
+        );
+    }
+}
+
+#[test]
+fn check_exits_1_naming_the_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_file(
+        &dir.path().join("reviews/good.md"),
+        &common::review("Fine", "Film", "", "Body."),
+    );
+    common::write_file(
+        &dir.path().join("reviews/bad-date.md"),
+        &common::review("Bad", "Film", "", "Body.").replace("2024-06-01", "2024-02-30"),
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
+        .args(["check", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("reviews/bad-date.md:6: field `published`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("good.md"), "{stdout}");
+
+    let clean = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
+        .args(["check", "--content"])
+        .arg(common::repo().join("content"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+}
