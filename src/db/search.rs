@@ -5,7 +5,7 @@
 //! quoted phrases, each quoted as an FTS5 string. The result is always a
 //! valid FTS5 expression: a search can find nothing, but it cannot fail.
 
-use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+use sqlx::{FromRow, SqlitePool};
 
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
@@ -13,8 +13,13 @@ use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
 pub const HIT_START: char = '\u{E000}';
 pub const HIT_END: char = '\u{E001}';
 
-/// bm25 weights per column: title, film title, director, tags, body.
-const RANK: &str = "bm25(review_search, 8.0, 10.0, 6.0, 5.0, 1.0)";
+/// bm25 weights per column: title, film title, director, tags, body. Given
+/// to FTS5 as its `rank`, so that `ORDER BY rank` is done inside FTS5: then
+/// SQLite needs no sort of its own, stops at the LIMIT, and computes
+/// `snippet()` for the twenty rows shown. Ordering by a `bm25(...)`
+/// expression instead made SQLite build a snippet for every match before
+/// sorting: 40 req/s for a word found in every review.
+const RANK: &str = "bm25(8.0, 10.0, 6.0, 5.0, 1.0)";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SearchHit {
@@ -77,27 +82,33 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<SearchHit>> {
-    let sql = format!(
+    sqlx::query_as(
         "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves, r.published_at,
                 snippet(review_search, -1, ?4, ?5, '…', 28) AS snippet
          FROM review_search JOIN reviews r ON r.id = review_search.rowid
-         WHERE review_search MATCH ?1 AND r.draft = 0 AND r.published_at <= ?2
-         ORDER BY {RANK} LIMIT ?3 OFFSET ?6"
-    );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(query)
-        .bind(now)
-        .bind(limit)
-        .bind(HIT_START.to_string())
-        .bind(HIT_END.to_string())
-        .bind(offset)
-        .fetch_all(pool)
-        .await
+         WHERE review_search MATCH ?1 AND review_search.rank MATCH ?7
+             AND r.draft = 0 AND r.published_at <= ?2
+         ORDER BY review_search.rank LIMIT ?3 OFFSET ?6",
+    )
+    .bind(query)
+    .bind(now)
+    .bind(limit)
+    .bind(HIT_START.to_string())
+    .bind(HIT_END.to_string())
+    .bind(offset)
+    .bind(RANK)
+    .fetch_all(pool)
+    .await
 }
 
+/// How many visible reviews match. The visibility test reads the small
+/// `reviews_visibility` index rather than the reviews' rows, which are
+/// large (three copies of the text): for a word in every review that is
+/// 10,000 index lookups instead of 10,000 scattered table pages.
 pub async fn count(pool: &SqlitePool, query: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM review_search JOIN reviews r ON r.id = review_search.rowid
+        "SELECT COUNT(*) FROM review_search
+         JOIN reviews r INDEXED BY reviews_visibility ON r.id = review_search.rowid
          WHERE review_search MATCH ?1 AND r.draft = 0 AND r.published_at <= ?2",
     )
     .bind(query)
@@ -108,7 +119,74 @@ pub async fn count(pool: &SqlitePool, query: &str, now: i64) -> sqlx::Result<i64
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::*;
+
+    /// A review row with only what search reads.
+    async fn insert(pool: &SqlitePool, slug: &str, title: &str, body: &str, draft: bool) {
+        sqlx::query(
+            "INSERT INTO reviews (source_path, slug, title, film_title, spoilers, draft,
+                 published_at, summary, body_markdown, body_html, body_text, tags_text, modified_at)
+             VALUES (?1, ?2, ?3, 'Film', 0, ?4, 0, '', ?5, ?5, ?5, '', 0)",
+        )
+        .bind(format!("reviews/{slug}.md"))
+        .bind(slug)
+        .bind(title)
+        .bind(draft)
+        .bind(body)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn ranks_by_weighted_bm25_and_counts_only_visible_reviews() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("search.db"))
+            .await
+            .unwrap();
+        insert(
+            &pool,
+            "in-body",
+            "A quiet film",
+            "Anora is mentioned once.",
+            false,
+        )
+        .await;
+        insert(
+            &pool,
+            "in-title",
+            "Anora, at last",
+            "A film about a wedding.",
+            false,
+        )
+        .await;
+        insert(&pool, "draft", "Anora again", "Anora, Anora.", true).await;
+        insert(
+            &pool,
+            "elsewhere",
+            "Something else",
+            "No match here.",
+            false,
+        )
+        .await;
+        let query = fts_query("anora").unwrap();
+
+        assert_eq!(count(&pool, &query, 10).await.unwrap(), 2);
+        let hits = search(&pool, &query, 10, 20, 0).await.unwrap();
+        let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
+        assert_eq!(
+            slugs,
+            ["in-title", "in-body"],
+            "a title match outranks the body"
+        );
+        assert!(
+            hits[1]
+                .snippet
+                .contains(&format!("{HIT_START}Anora{HIT_END}"))
+        );
+        let second_page = search(&pool, &query, 10, 1, 1).await.unwrap();
+        assert_eq!(second_page[0].slug, "in-body");
+    }
 
     #[test]
     fn words_become_quoted_terms() {
