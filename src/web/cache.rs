@@ -1,7 +1,8 @@
 //! Every page, feed and sitemap is rendered once per content version and
-//! then served from memory: with its ETag, its Last-Modified, and its gzip
-//! and brotli forms computed once. This is what lets a dynamic site answer
-//! as fast as a static file server.
+//! then served from memory, with its ETag and Last-Modified. Its gzip and
+//! brotli forms are made the first time a client asks for each, then kept
+//! too. This is what lets a dynamic site answer as fast as a static file
+//! server.
 //!
 //! The cache is bounded by bytes (least recently used pages go first), and a
 //! content change swaps in a fresh, empty cache. Swapping rather than
@@ -26,6 +27,7 @@ const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
 const MIN_COMPRESSED_BODY: usize = 512;
 
 /// A rendered response, ready to be sent many times.
+#[derive(Clone)]
 pub struct CachedPage {
     content_type: HeaderValue,
     cache_control: HeaderValue,
@@ -33,15 +35,35 @@ pub struct CachedPage {
     last_modified: Option<HeaderValue>,
     modified_at: Option<std::time::SystemTime>,
     identity: Bytes,
-    gzip: Option<Bytes>,
-    brotli: Option<Bytes>,
+    gzip: Compressed,
+    brotli: Compressed,
+}
+
+/// One compressed form of a page. Most pages are only ever asked for in
+/// one coding (browsers all take brotli), so each form is made when first
+/// asked for rather than when the page is rendered.
+#[derive(Clone)]
+enum Compressed {
+    NotYet,
+    /// Not a compressible type, too small, or no smaller once compressed.
+    Useless,
+    Ready(Bytes),
+}
+
+impl Compressed {
+    fn len(&self) -> usize {
+        match self {
+            Compressed::Ready(bytes) => bytes.len(),
+            Compressed::NotYet | Compressed::Useless => 0,
+        }
+    }
 }
 
 impl CachedPage {
+    /// What the page costs the cache: every byte it holds, plus a little
+    /// for the entry itself.
     fn weight(&self) -> u64 {
-        let compressed =
-            self.gzip.as_ref().map_or(0, Bytes::len) + self.brotli.as_ref().map_or(0, Bytes::len);
-        (self.identity.len() + compressed + 256) as u64
+        (self.identity.len() + self.gzip.len() + self.brotli.len() + 256) as u64
     }
 }
 
@@ -110,15 +132,15 @@ pub async fn serve_cached(
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let key = request.uri().path_and_query().map_or_else(
-        || request.uri().path().to_string(),
-        |pq| pq.as_str().to_string(),
-    );
-    let request_headers = request.headers().clone();
     let store = state.cache.store();
-    if let Some(page) = store.get(&key) {
-        return respond(&page, &request_headers);
+    let uri = request.uri();
+    let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    // The hit path allocates nothing: the key is borrowed from the request.
+    if let Some(page) = store.get(key) {
+        return respond(&store, key, page, request.headers());
     }
+    let key = key.to_string();
+    let request_headers = request.headers().clone();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || is_no_store(response.headers()) {
         return response;
@@ -127,9 +149,9 @@ pub async fn serve_cached(
         Ok(page) => {
             let page = Arc::new(page);
             if page.identity.len() <= MAX_CACHED_BODY {
-                store.insert(key, page.clone());
+                store.insert(key.clone(), page.clone());
             }
-            respond(&page, &request_headers)
+            respond(&store, &key, page, &request_headers)
         }
         Err(response) => response,
     }
@@ -144,9 +166,13 @@ fn is_no_store(headers: &HeaderMap) -> bool {
 
 async fn into_cached_page(response: Response<Body>) -> Result<CachedPage, Response<Body>> {
     let (parts, body) = response.into_parts();
-    let Ok(identity) = axum::body::to_bytes(body, MAX_CACHED_BODY * 4).await else {
+    let Ok(rendered) = axum::body::to_bytes(body, MAX_CACHED_BODY * 4).await else {
         return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
+    // A rendered String grows by doubling, so its buffer can be up to twice
+    // the page; an exact copy keeps the cache's byte count true.
+    let identity = Bytes::copy_from_slice(&rendered);
+    drop(rendered);
     let headers = &parts.headers;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -161,7 +187,11 @@ async fn into_cached_page(response: Response<Body>) -> Result<CachedPage, Respon
         .and_then(|value| value.to_str().ok())
         .and_then(|value| httpdate::parse_http_date(value).ok());
     let etag = entity_tag(content_type.as_bytes(), &identity);
-    let (gzip, brotli) = compress(&identity, content_type.as_bytes());
+    let compressed = if is_compressible(content_type.as_bytes(), &identity) {
+        Compressed::NotYet
+    } else {
+        Compressed::Useless
+    };
     Ok(CachedPage {
         content_type,
         cache_control,
@@ -169,8 +199,8 @@ async fn into_cached_page(response: Response<Body>) -> Result<CachedPage, Respon
         last_modified: headers.get(header::LAST_MODIFIED).cloned(),
         modified_at,
         identity,
-        gzip,
-        brotli,
+        gzip: compressed.clone(),
+        brotli: compressed,
     })
 }
 
@@ -184,8 +214,8 @@ fn entity_tag(content_type: &[u8], body: &[u8]) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
-fn compress(body: &[u8], content_type: &[u8]) -> (Option<Bytes>, Option<Bytes>) {
-    let compressible = [
+fn is_compressible(content_type: &[u8], body: &[u8]) -> bool {
+    let textual = [
         b"text/".as_slice(),
         b"application/rss",
         b"application/atom",
@@ -196,29 +226,73 @@ fn compress(body: &[u8], content_type: &[u8]) -> (Option<Bytes>, Option<Bytes>) 
     ]
     .iter()
     .any(|prefix| content_type.starts_with(prefix));
-    if !compressible || body.len() < MIN_COMPRESSED_BODY {
-        return (None, None);
-    }
-    let mut gzip = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 3),
-        flate2::Compression::new(6),
-    );
-    let gzip = gzip.write_all(body).and_then(|()| gzip.finish()).ok();
-    let mut brotli = Vec::with_capacity(body.len() / 3);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 6,
-        lgwin: 20,
-        ..Default::default()
-    };
-    let brotli = brotli::BrotliCompress(&mut &body[..], &mut brotli, &params)
-        .ok()
-        .map(|_| brotli);
-    let smaller =
-        |compressed: Vec<u8>| (compressed.len() < body.len()).then(|| Bytes::from(compressed));
-    (gzip.and_then(smaller), brotli.and_then(smaller))
+    textual && body.len() >= MIN_COMPRESSED_BODY
 }
 
-fn respond(page: &CachedPage, request: &HeaderMap) -> Response<Body> {
+/// `body` in `encoding`, or `Useless` when that saves nothing.
+fn compress(body: &[u8], encoding: &Encoding) -> Compressed {
+    let compressed = match encoding {
+        Encoding::Gzip => {
+            let mut gzip = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 3),
+                flate2::Compression::new(6),
+            );
+            gzip.write_all(body).and_then(|()| gzip.finish()).ok()
+        }
+        Encoding::Brotli => {
+            let mut brotli = Vec::with_capacity(body.len() / 3);
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 6,
+                lgwin: 20,
+                ..Default::default()
+            };
+            brotli::BrotliCompress(&mut &body[..], &mut brotli, &params)
+                .ok()
+                .map(|_| brotli)
+        }
+        Encoding::Identity => None,
+    };
+    match compressed {
+        Some(compressed) if compressed.len() < body.len() => {
+            Compressed::Ready(Bytes::copy_from_slice(&compressed))
+        }
+        _ => Compressed::Useless,
+    }
+}
+
+/// The page in the best coding the client takes, compressing it first (and
+/// keeping the result in the cache) if it is the first to ask for that one.
+fn respond(
+    store: &Store,
+    key: &str,
+    mut page: Arc<CachedPage>,
+    request: &HeaderMap,
+) -> Response<Body> {
+    let accepted = accepted_encodings(request);
+    let encoding = if accepted.brotli && !matches!(page.brotli, Compressed::Useless) {
+        Encoding::Brotli
+    } else if accepted.gzip && !matches!(page.gzip, Compressed::Useless) {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    };
+    let form = match encoding {
+        Encoding::Brotli => &page.brotli,
+        Encoding::Gzip => &page.gzip,
+        Encoding::Identity => &Compressed::Useless,
+    };
+    if matches!(form, Compressed::NotYet) && !not_modified(&page, request) {
+        let compressed = compress(&page.identity, &encoding);
+        let mut with_form = CachedPage::clone(&page);
+        match encoding {
+            Encoding::Brotli => with_form.brotli = compressed,
+            _ => with_form.gzip = compressed,
+        }
+        page = Arc::new(with_form);
+        // Replaces the entry, and its weight with it. Into the store this
+        // request started with: after a content change that one is dead.
+        store.insert(key.to_string(), page.clone());
+    }
     let mut builder = Response::builder()
         .header(header::ETAG, page.etag.clone())
         .header(header::CACHE_CONTROL, page.cache_control.clone())
@@ -226,25 +300,23 @@ fn respond(page: &CachedPage, request: &HeaderMap) -> Response<Body> {
     if let Some(last_modified) = &page.last_modified {
         builder = builder.header(header::LAST_MODIFIED, last_modified.clone());
     }
-    if not_modified(page, request) {
+    if not_modified(&page, request) {
         return builder
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
             .unwrap_or_default();
     }
-    let (encoding, body) = match preferred_encoding(request) {
-        Encoding::Brotli if page.brotli.is_some() => (Some("br"), page.brotli.clone()),
-        Encoding::Brotli | Encoding::Gzip if page.gzip.is_some() => {
-            (Some("gzip"), page.gzip.clone())
-        }
-        _ => (None, None),
+    let (coding, body) = match (&encoding, &page.brotli, &page.gzip) {
+        (Encoding::Brotli, Compressed::Ready(brotli), _) => (Some("br"), brotli.clone()),
+        (Encoding::Gzip, _, Compressed::Ready(gzip)) => (Some("gzip"), gzip.clone()),
+        _ => (None, page.identity.clone()),
     };
-    if let Some(encoding) = encoding {
-        builder = builder.header(header::CONTENT_ENCODING, encoding);
+    if let Some(coding) = coding {
+        builder = builder.header(header::CONTENT_ENCODING, coding);
     }
     builder
         .header(header::CONTENT_TYPE, page.content_type.clone())
-        .body(Body::from(body.unwrap_or_else(|| page.identity.clone())))
+        .body(Body::from(body))
         .unwrap_or_default()
 }
 
@@ -284,13 +356,22 @@ enum Encoding {
     Identity,
 }
 
-/// The best coding the client accepts (q > 0), preferring brotli.
-fn preferred_encoding(request: &HeaderMap) -> Encoding {
+/// The compressed codings a client takes (q > 0).
+#[derive(Debug, PartialEq, Eq)]
+struct Accepted {
+    brotli: bool,
+    gzip: bool,
+}
+
+fn accepted_encodings(request: &HeaderMap) -> Accepted {
     let Some(accept) = request
         .get(header::ACCEPT_ENCODING)
         .and_then(|value| value.to_str().ok())
     else {
-        return Encoding::Identity;
+        return Accepted {
+            brotli: false,
+            gzip: false,
+        };
     };
     let accepts = |wanted: &str| {
         accept.split(',').any(|item| {
@@ -305,12 +386,9 @@ fn preferred_encoding(request: &HeaderMap) -> Encoding {
             coding.eq_ignore_ascii_case(wanted) && !refused
         })
     };
-    if accepts("br") {
-        Encoding::Brotli
-    } else if accepts("gzip") {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
+    Accepted {
+        brotli: accepts("br"),
+        gzip: accepts("gzip"),
     }
 }
 
@@ -326,38 +404,91 @@ mod tests {
         map
     }
 
+    fn accepting(value: &str) -> HeaderMap {
+        headers(&[(header::ACCEPT_ENCODING, value)])
+    }
+
     #[test]
     fn negotiates_encodings() {
+        let both = Accepted {
+            brotli: true,
+            gzip: true,
+        };
+        assert_eq!(accepted_encodings(&accepting("gzip, deflate, br")), both);
         assert_eq!(
-            preferred_encoding(&headers(&[(header::ACCEPT_ENCODING, "gzip, deflate, br")])),
-            Encoding::Brotli
+            accepted_encodings(&accepting("gzip, br;q=0")),
+            Accepted {
+                brotli: false,
+                gzip: true
+            }
         );
-        assert_eq!(
-            preferred_encoding(&headers(&[(header::ACCEPT_ENCODING, "gzip, br;q=0")])),
-            Encoding::Gzip
-        );
-        assert_eq!(
-            preferred_encoding(&headers(&[(header::ACCEPT_ENCODING, "identity")])),
-            Encoding::Identity
-        );
-        assert_eq!(preferred_encoding(&HeaderMap::new()), Encoding::Identity);
+        let neither = Accepted {
+            brotli: false,
+            gzip: false,
+        };
+        assert_eq!(accepted_encodings(&accepting("identity")), neither);
+        assert_eq!(accepted_encodings(&HeaderMap::new()), neither);
+    }
+
+    fn decoded(form: &Compressed, encoding: &Encoding) -> Vec<u8> {
+        let Compressed::Ready(bytes) = form else {
+            panic!("not compressed");
+        };
+        let mut decoded = Vec::new();
+        match encoding {
+            Encoding::Gzip => {
+                std::io::Read::read_to_end(
+                    &mut flate2::read::GzDecoder::new(&bytes[..]),
+                    &mut decoded,
+                )
+                .unwrap();
+            }
+            _ => brotli::BrotliDecompress(&mut &bytes[..], &mut decoded).unwrap(),
+        }
+        decoded
     }
 
     #[test]
     fn compressed_forms_round_trip() {
         let body = "<p>Anora</p>".repeat(200);
-        let (gzip, brotli) = compress(body.as_bytes(), b"text/html; charset=utf-8");
-        let mut decoded = String::new();
-        std::io::Read::read_to_string(
-            &mut flate2::read::GzDecoder::new(&gzip.unwrap()[..]),
-            &mut decoded,
-        )
-        .unwrap();
-        assert_eq!(decoded, body);
-        let mut decoded = Vec::new();
-        brotli::BrotliDecompress(&mut &brotli.unwrap()[..], &mut decoded).unwrap();
-        assert_eq!(decoded, body.as_bytes());
-        assert_eq!(compress(b"tiny", b"text/html"), (None, None));
-        assert_eq!(compress(&[0u8; 4096], b"image/png"), (None, None));
+        for encoding in [Encoding::Gzip, Encoding::Brotli] {
+            let form = compress(body.as_bytes(), &encoding);
+            assert_eq!(decoded(&form, &encoding), body.as_bytes());
+        }
+        assert!(!is_compressible(b"text/html", b"tiny"));
+        assert!(!is_compressible(b"image/png", &[0u8; 4096]));
+    }
+
+    fn page(body: &str) -> Arc<CachedPage> {
+        Arc::new(CachedPage {
+            content_type: HeaderValue::from_static("text/html; charset=utf-8"),
+            cache_control: HeaderValue::from_static("public, max-age=60"),
+            etag: HeaderValue::from_static("W/\"1\""),
+            last_modified: None,
+            modified_at: None,
+            identity: Bytes::copy_from_slice(body.as_bytes()),
+            gzip: Compressed::NotYet,
+            brotli: Compressed::NotYet,
+        })
+    }
+
+    #[test]
+    fn a_coding_is_made_when_first_asked_for_and_then_kept() {
+        let store = new_store(1024 * 1024);
+        let body = "<p>Anora</p>".repeat(200);
+        store.insert("/".into(), page(&body));
+        let identity = respond(&store, "/", store.get("/").unwrap(), &HeaderMap::new());
+        assert!(identity.headers().get(header::CONTENT_ENCODING).is_none());
+        assert!(matches!(store.get("/").unwrap().brotli, Compressed::NotYet));
+
+        let brotli = respond(&store, "/", store.get("/").unwrap(), &accepting("gzip, br"));
+        assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+        let kept = store.get("/").unwrap();
+        assert_eq!(decoded(&kept.brotli, &Encoding::Brotli), body.as_bytes());
+        assert!(matches!(kept.gzip, Compressed::NotYet), "gzip not made yet");
+        assert!(store.weight() > body.len() as u64 + kept.brotli.len() as u64);
+
+        let gzip = respond(&store, "/", kept, &accepting("gzip"));
+        assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
     }
 }
