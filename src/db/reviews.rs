@@ -396,22 +396,30 @@ pub async fn upsert(
     replace_releases(conn, id, review).await
 }
 
+// A sync stores thousands of reviews in a row, and each statement is a round
+// trip to SQLite's thread: tags and release dates each go in one statement,
+// as a JSON array that SQLite unpacks with `json_each`.
+
 async fn replace_tags(conn: &mut SqliteConnection, id: i64, tags: &[String]) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM review_tags WHERE review_id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for (position, name) in tags.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO review_tags (review_id, position, slug, name) VALUES (?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(position as i64)
-        .bind(slug::slugify(name))
-        .bind(name)
-        .execute(&mut *conn)
-        .await?;
+    if tags.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<(String, &str)> = tags
+        .iter()
+        .map(|name| (slug::slugify(name), name.as_str()))
+        .collect();
+    sqlx::query(
+        "INSERT INTO review_tags (review_id, position, slug, name)
+         SELECT ?1, key, value ->> 0, value ->> 1 FROM json_each(?2)",
+    )
+    .bind(id)
+    .bind(json(&rows))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -424,18 +432,33 @@ async fn replace_releases(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for release in &review.releases {
-        sqlx::query(
-            "INSERT INTO release_dates (review_id, region, region_slug, date) VALUES (?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(&release.region)
-        .bind(slug::slugify(&release.region))
-        .bind(release.date.to_string())
-        .execute(&mut *conn)
-        .await?;
+    if review.releases.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<(&str, String, String)> = review
+        .releases
+        .iter()
+        .map(|release| {
+            (
+                release.region.as_str(),
+                slug::slugify(&release.region),
+                release.date.to_string(),
+            )
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO release_dates (review_id, region, region_slug, date)
+         SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
+    )
+    .bind(id)
+    .bind(json(&rows))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+fn json(rows: &impl serde::Serialize) -> String {
+    serde_json::to_string(rows).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// Removes the review loaded from a file; returns whether there was one.
