@@ -183,10 +183,12 @@ impl Syncer {
         }
         // A reader that stopped early (it panicked) must not commit half a sync.
         reading.await?;
+        db::reviews::index_queued(&mut tx).await?;
         if report.documents_changed > 0 {
             db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, self.clock.unix_now()).await?;
         }
         tx.commit().await?;
+        db::checkpoint_soon(&self.db);
         if let Some(site) = new_site {
             report.site_changed = self.site.set(site);
         }

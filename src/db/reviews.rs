@@ -345,19 +345,46 @@ pub async fn slug_holder(conn: &mut SqliteConnection, slug: &str) -> sqlx::Resul
         .await
 }
 
-/// Inserts or replaces the review loaded from `source_path`.
+/// Inserts or replaces the review loaded from `source_path`, with its tags
+/// and release dates.
+///
+/// A sync stores thousands of reviews in a row, and every query is a round
+/// trip to the thread that runs SQLite, which was a good part of a cold
+/// load. So this is one query of five statements (sqlx runs them in turn,
+/// all numbered `?N` parameters bound from one list), and the tags and the
+/// release dates travel as JSON arrays that SQLite unpacks with `json_each`.
+/// If a statement fails (a slug taken), the ones after it do not run.
 pub async fn upsert(
     conn: &mut SqliteConnection,
     source_path: &str,
     review: &Review,
     modified_at: i64,
 ) -> sqlx::Result<()> {
-    let tags_text = review.tags.join(" ");
-    let id: i64 = sqlx::query_scalar(
+    let tags: Vec<(String, &str)> = review
+        .tags
+        .iter()
+        .map(|name| (slug::slugify(name), name.as_str()))
+        .collect();
+    let releases: Vec<(&str, String, String)> = review
+        .releases
+        .iter()
+        .map(|release| {
+            (
+                release.region.as_str(),
+                slug::slugify(&release.region),
+                release.date.to_string(),
+            )
+        })
+        .collect();
+    // sqlx binds a parameter missing from a statement's numbering to the
+    // next value in line, so every statement's numbers start at ?1 and the
+    // gaps come first: the path is ?1, the JSON arrays ?2 and ?3.
+    sqlx::query(
         "INSERT INTO reviews (source_path, slug, title, film_title, film_year, director, director_slug,
              runtime_minutes, poster, rating_halves, spoilers, draft, published_at, updated_at, summary,
              author, asset_base, body_markdown, body_html, body_text, tags_text, modified_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES (?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+             ?21, ?22, ?23, ?24)
          ON CONFLICT (source_path) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              film_title = excluded.film_title, film_year = excluded.film_year, director = excluded.director,
              director_slug = excluded.director_slug, runtime_minutes = excluded.runtime_minutes,
@@ -365,10 +392,19 @@ pub async fn upsert(
              draft = excluded.draft, published_at = excluded.published_at, updated_at = excluded.updated_at,
              summary = excluded.summary, author = excluded.author, asset_base = excluded.asset_base,
              body_markdown = excluded.body_markdown, body_html = excluded.body_html,
-             body_text = excluded.body_text, tags_text = excluded.tags_text, modified_at = excluded.modified_at
-         RETURNING id",
+             body_text = excluded.body_text, tags_text = excluded.tags_text, modified_at = excluded.modified_at;
+         DELETE FROM review_tags WHERE review_id = (SELECT id FROM reviews WHERE source_path = ?1);
+         INSERT INTO review_tags (review_id, position, slug, name)
+             SELECT (SELECT id FROM reviews WHERE source_path = ?1), key, value ->> 0, value ->> 1
+             FROM json_each(?2);
+         DELETE FROM release_dates WHERE review_id = (SELECT id FROM reviews WHERE source_path = ?1);
+         INSERT INTO release_dates (review_id, region, region_slug, date)
+             SELECT (SELECT id FROM reviews WHERE source_path = ?1), value ->> 0, value ->> 1, value ->> 2
+             FROM json_each(?3);",
     )
     .bind(source_path)
+    .bind(json(&tags))
+    .bind(json(&releases))
     .bind(&review.slug)
     .bind(&review.title)
     .bind(&review.film.title)
@@ -388,70 +424,8 @@ pub async fn upsert(
     .bind(&review.body_markdown)
     .bind(&review.body_html)
     .bind(&review.body_text)
-    .bind(&tags_text)
+    .bind(review.tags.join(" "))
     .bind(modified_at)
-    .fetch_one(&mut *conn)
-    .await?;
-    replace_tags(conn, id, &review.tags).await?;
-    replace_releases(conn, id, review).await
-}
-
-// A sync stores thousands of reviews in a row, and each statement is a round
-// trip to SQLite's thread: tags and release dates each go in one statement,
-// as a JSON array that SQLite unpacks with `json_each`.
-
-async fn replace_tags(conn: &mut SqliteConnection, id: i64, tags: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM review_tags WHERE review_id = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(String, &str)> = tags
-        .iter()
-        .map(|name| (slug::slugify(name), name.as_str()))
-        .collect();
-    sqlx::query(
-        "INSERT INTO review_tags (review_id, position, slug, name)
-         SELECT ?1, key, value ->> 0, value ->> 1 FROM json_each(?2)",
-    )
-    .bind(id)
-    .bind(json(&rows))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn replace_releases(
-    conn: &mut SqliteConnection,
-    id: i64,
-    review: &Review,
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM release_dates WHERE review_id = ?")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if review.releases.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(&str, String, String)> = review
-        .releases
-        .iter()
-        .map(|release| {
-            (
-                release.region.as_str(),
-                slug::slugify(&release.region),
-                release.date.to_string(),
-            )
-        })
-        .collect();
-    sqlx::query(
-        "INSERT INTO release_dates (review_id, region, region_slug, date)
-         SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
-    )
-    .bind(id)
-    .bind(json(&rows))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -459,6 +433,23 @@ async fn replace_releases(
 
 fn json(rows: &impl serde::Serialize) -> String {
     serde_json::to_string(rows).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// Indexes for search every review written since the last call, in one
+/// statement (see migration 0002 for why not one by one). The sync calls it
+/// before it commits.
+pub async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO review_search (rowid, title, film_title, director, tags_text, body_text)
+         SELECT r.id, r.title, r.film_title, r.director, r.tags_text, r.body_text
+         FROM search_queue q JOIN reviews r ON r.id = q.review_id",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM search_queue")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Removes the review loaded from a file; returns whether there was one.
@@ -479,4 +470,60 @@ pub async fn source_path(pool: &SqlitePool, review_id: i64) -> sqlx::Result<Opti
         .bind(review_id)
         .fetch_optional(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::review::{Location, parse_review};
+
+    fn review(tags: &str, releases: &str) -> Review {
+        let text = format!(
+            "---\ntitle: Anora\nfilm:\n  title: Anora\npublished: 2024-10-18\n\
+             tags: {tags}\nrelease_dates: {releases}\n---\nText.\n"
+        );
+        let location = Location {
+            path: "reviews/anora.md",
+            default_slug: "anora",
+            is_bundle: false,
+        };
+        parse_review(&text, location).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_rewritten_review_replaces_its_tags_and_release_dates() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("reviews.db"))
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let first = review(
+            "[Drama, New York]",
+            "[{region: US, date: 2024-10-18}, {region: UK, date: 2024-11-01}]",
+        );
+        upsert(&mut conn, "reviews/anora.md", &first, 0)
+            .await
+            .unwrap();
+        let second = review("[Comedy]", "[]");
+        upsert(&mut conn, "reviews/anora.md", &second, 0)
+            .await
+            .unwrap();
+
+        let id: i64 = sqlx::query_scalar("SELECT id FROM reviews WHERE slug = 'anora'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let tags = tags_of(&pool, &[id]).await.unwrap();
+        let names: Vec<&str> = tags.iter().map(|tag| tag.name.as_str()).collect();
+        assert_eq!(names, ["Comedy"]);
+        assert!(releases_of(&pool, &[id]).await.unwrap().is_empty());
+
+        upsert(&mut conn, "reviews/anora.md", &first, 0)
+            .await
+            .unwrap();
+        let releases = releases_of(&pool, &[id]).await.unwrap();
+        let regions: Vec<&str> = releases.iter().map(|r| r.region_slug.as_str()).collect();
+        assert_eq!(regions, ["us", "uk"]);
+        assert_eq!(tags_of(&pool, &[id]).await.unwrap().len(), 2);
+    }
 }

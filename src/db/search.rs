@@ -136,6 +136,50 @@ mod tests {
         .execute(pool)
         .await
         .unwrap();
+        crate::db::reviews::index_queued(&mut pool.acquire().await.unwrap())
+            .await
+            .unwrap();
+    }
+
+    async fn assert_index_matches_reviews(pool: &SqlitePool) {
+        sqlx::query("INSERT INTO review_search (review_search) VALUES ('integrity-check')")
+            .execute(pool)
+            .await
+            .expect("the search index agrees with the reviews");
+    }
+
+    #[tokio::test]
+    async fn edited_and_removed_reviews_leave_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("search.db"))
+            .await
+            .unwrap();
+        insert(&pool, "a", "First", "About anora.", false).await;
+        insert(&pool, "b", "Second", "About anora too.", false).await;
+        let anora = fts_query("anora").unwrap();
+        assert_eq!(count(&pool, &anora, 10).await.unwrap(), 2);
+
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("UPDATE reviews SET body_text = 'About mikey.' WHERE slug = 'a'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        // Written and removed in one transaction, before being indexed.
+        sqlx::query("UPDATE reviews SET body_text = 'Gone.' WHERE slug = 'b'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM reviews WHERE slug = 'b'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        crate::db::reviews::index_queued(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(count(&pool, &anora, 10).await.unwrap(), 0);
+        let mikey = fts_query("mikey").unwrap();
+        assert_eq!(count(&pool, &mikey, 10).await.unwrap(), 1);
+        assert_index_matches_reviews(&pool).await;
     }
 
     #[tokio::test]
@@ -186,6 +230,7 @@ mod tests {
         );
         let second_page = search(&pool, &query, 10, 1, 1).await.unwrap();
         assert_eq!(second_page[0].slug, "in-body");
+        assert_index_matches_reviews(&pool).await;
     }
 
     #[test]
