@@ -38,9 +38,8 @@ pub struct Chrome {
     pub next: Option<String>,
     /// Search results and error pages should not be indexed.
     pub noindex: bool,
-    /// What the search box shows.
-    pub query: String,
-    /// Which top-level section to mark as current in the navigation.
+    /// Which top-level section to mark as current in the navigation. The
+    /// header leaves out its search box on the search page, which has its own.
     pub section: &'static str,
     /// OpenGraph wants `en_GB` where HTML wants `en-GB`.
     pub og_locale: String,
@@ -110,7 +109,6 @@ impl Chrome {
             prev: None,
             next: None,
             noindex: false,
-            query: String::new(),
             section: "",
             og_locale: site.language.replace('-', "_"),
             site,

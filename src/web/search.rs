@@ -88,7 +88,6 @@ pub async fn search(
     let mut chrome = Chrome::new(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
     chrome.section = "search";
-    chrome.query.clone_from(&query);
     let link = |page: i64| {
         let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
         format!("/search?q={q}&page={page}")
