@@ -2,6 +2,9 @@
 // the sample content plus a generated set (see scripts/e2e), so listings
 // paginate and tags have depth.
 
+/** The token of the editor's status page, when the server has one. */
+export const STATUS_TOKEN = process.env.MARQUEE_STATUS_TOKEN ?? '';
+
 /** An HTML page: what it is, where, the status it must answer with and,
  * for some, a sentence it must contain (text, after tags are removed). */
 export const PAGES = [
@@ -26,6 +29,11 @@ export const PAGES = [
   { name: 'search, markup and column filter', path: '/search?q=%3Cb%3E%20title%3Aanora%20-%20%5E', status: 200 },
   { name: 'standalone page (/about)', path: '/about', status: 200 },
   { name: 'not found', path: '/no-such-page', status: 404 },
+  // The editor's page answers only with the server's token (scripts/e2e
+  // sets MARQUEE_STATUS_TOKEN for both the server and these checks).
+  ...(STATUS_TOKEN
+    ? [{ name: "editor's status page", path: `/status?token=${encodeURIComponent(STATUS_TOKEN)}`, status: 200 }]
+    : []),
 ];
 
 /** Non-HTML documents: only their status and content type are checked here

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { checkInBrowser } from './browser.mjs';
 import { checkHtml } from './html.mjs';
 import { checkLinks } from './links.mjs';
-import { describePending } from './pages.mjs';
+import { STATUS_TOKEN, VARIANTS, describePending } from './pages.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
 console.log(`Checking ${options.base}`);
+if (!STATUS_TOKEN) console.log("MARQUEE_STATUS_TOKEN is not set: the editor's status page is not checked");
 const html = await checkHtml(options.base);
 console.log(`[${elapsed()}] Nu Html Checker: ${html.pages} pages and the stylesheet; ${html.documents} other documents`);
 const links = await checkLinks(options.base);
@@ -60,7 +61,7 @@ report('Screenshots', browser.screenshots);
 console.log(`
 Summary (${elapsed()}):
   HTML pages validated   ${html.pages} (+ stylesheet), errors: ${html.errors.length}, warnings: ${html.warnings.length}
-  axe runs               ${browser.runs} (${browser.runs / 4} pages x light/dark x desktop/phone), violations: ${browser.violations.length}
+  axe runs               ${browser.runs} (${browser.runs / VARIANTS.length} pages x ${VARIANTS.map((variant) => variant.name).join(', ')}), violations: ${browser.violations.length}
   browser problems       ${browser.problems.length} (console, overflow, layout shift, CSP; ${browser.focusStops} focus stops checked)
   internal links         ${links.checked} checked, broken: ${links.broken.length}, pending: ${links.pending.length}
   screenshots            ${browser.screenshots.length} in ${options.screenshots}
