@@ -32,6 +32,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a new review file for a film, ready to fill in.
     New(NewArgs),
+    /// Write a large set of realistic generated reviews (for benchmarks and
+    /// end-to-end checks); the same seed always writes the same files.
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -83,6 +86,19 @@ pub struct NewArgs {
     /// The content directory to write into.
     #[arg(long, env = "MARQUEE_CONTENT", default_value = "content")]
     pub content: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// The content directory to write into (reviews go in its reviews/).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How many reviews to write.
+    #[arg(long, default_value_t = 1000)]
+    pub count: usize,
+    /// Seed for the generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[cfg(test)]

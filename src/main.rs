@@ -36,6 +36,20 @@ async fn main() -> ExitCode {
                 })
                 .map_err(Into::into)
         }
+        Some(Command::Generate(args)) => {
+            marquee::corpus::generate(&args.out, args.count, args.seed)
+                .map(|written| {
+                    println!(
+                        "Wrote {written} reviews into {}",
+                        args.out.join("reviews").display()
+                    );
+                    ExitCode::SUCCESS
+                })
+                .map_err(|source| marquee::error::Error::Content {
+                    path: args.out.display().to_string(),
+                    source,
+                })
+        }
     };
     result.unwrap_or_else(|error| {
         eprintln!("marquee: {error}");

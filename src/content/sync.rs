@@ -325,11 +325,7 @@ async fn store(
         Document::Site(_) => return Ok(Ok(false)),
     };
     if let Some(holder) = holder.filter(|holder| holder != &file.path) {
-        return Ok(Err(ContentError::new(
-            &file.path,
-            format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"),
-        )
-        .in_field("slug")));
+        return Ok(Err(ContentError::slug_taken(&file.path, slug, &holder)));
     }
     let written = match document {
         Document::Review(review) => {
