@@ -56,7 +56,11 @@ fn new_writes_a_draft_that_check_accepts_and_never_overwrites() {
 
     let checked = marquee(&["check"], dir.path());
     assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
-    assert!(stdout(&checked).contains("no errors"), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("no errors"),
+        "{}",
+        stdout(&checked)
+    );
 
     let again = marquee(&["new", "The Zone of Interest"], dir.path());
     assert_eq!(again.status.code(), Some(1));

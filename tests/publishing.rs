@@ -65,7 +65,8 @@ async fn until_headline(site: &TestSite, path: &str, expected: Option<&str>) -> 
 }
 
 /// Polls `path` for `pause` (the editor's pause between two writes), failing
-/// if it ever shows something other than one of `allowed` headlines.
+/// if it ever shows something other than one of `allowed` headlines, or a
+/// content error is reported for the half-written file.
 async fn never_shows_other_than(
     site: &TestSite,
     path: &str,
@@ -84,6 +85,13 @@ async fn never_shows_other_than(
         assert!(
             !paragraphs.iter().any(|p| p.starts_with("Part")),
             "{path} served a partial body: {paragraphs:?}"
+        );
+        let errors = marquee::db::sources::errors(&site.site.state.db)
+            .await
+            .unwrap();
+        assert!(
+            errors.is_empty(),
+            "a file still being written is not an error: {errors:?}"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -107,8 +115,9 @@ fn three_part_review(title: &str) -> [String; 3] {
     ]
 }
 
-/// Writes `chunks` through one open file, pausing `pause` between writes
-/// while checking the site, as a slow editor (or a network drive) would.
+/// Opens `file` once and writes `chunks` through it, pausing 400 ms after
+/// the open and between writes while checking the site, as a slow editor
+/// (or a network drive) would.
 async fn write_slowly(
     site: &TestSite,
     file: &str,
@@ -116,14 +125,13 @@ async fn write_slowly(
     page: &str,
     allowed: &[Option<&str>],
 ) {
+    let pause = Duration::from_millis(400);
     let mut handle = std::fs::File::create(site.content().join(file)).unwrap();
-    for (index, chunk) in chunks.iter().enumerate() {
+    for chunk in chunks {
+        never_shows_other_than(site, page, allowed, pause).await;
         handle.write_all(chunk.as_bytes()).unwrap();
-        if index + 1 < chunks.len() {
-            never_shows_other_than(site, page, allowed, Duration::from_millis(400)).await;
-        }
     }
-    never_shows_other_than(site, page, allowed, Duration::from_millis(100)).await;
+    never_shows_other_than(site, page, allowed, pause).await;
     drop(handle);
 }
 
@@ -229,6 +237,40 @@ async fn a_temp_file_renamed_into_place_publishes_the_whole_file() {
 }
 
 #[tokio::test]
+async fn a_save_that_moves_the_old_file_away_first_never_unpublishes() {
+    let site = watched_with(
+        Options::default(),
+        &[("reviews/film.md", &review("Good", "Film", "", "Body."))],
+    )
+    .await;
+    // Vim's default save on Linux: rename the file to its backup name, write
+    // the new file, then delete the backup. The gap between the rename and
+    // the new file is the editor's business; here it is 100 ms.
+    let file = site.content().join("reviews/film.md");
+    let backup = site.content().join("reviews/film.md~");
+    std::fs::rename(&file, &backup).unwrap();
+    never_shows_other_than(
+        &site,
+        "/reviews/film",
+        &[Some("Good")],
+        Duration::from_millis(100),
+    )
+    .await;
+    common::write_file(&file, &review("Better", "Film", "", "Body."));
+    std::fs::remove_file(&backup).unwrap();
+    let start = Instant::now();
+    while start.elapsed() < PUBLISH {
+        let shown = headline(&site, "/reviews/film").await;
+        assert!(shown.is_some(), "the review was unpublished during a save");
+        if shown.as_deref() == Some("Better") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the new version was not published within {PUBLISH:?}");
+}
+
+#[tokio::test]
 async fn an_empty_save_keeps_the_good_page_live() {
     let site = watched_with(
         Options::default(),
@@ -324,7 +366,10 @@ async fn a_broken_save_keeps_the_good_version_and_reports_the_error() {
     );
     until_headline(&site, "/reviews/film", Some("Fixed")).await;
     let html = site.get_with("/status", &auth).await.html();
-    assert_eq!(text_of(&html, "#errors-heading").unwrap(), "No content errors");
+    assert_eq!(
+        text_of(&html, "#errors-heading").unwrap(),
+        "No content errors"
+    );
 }
 
 #[tokio::test]
@@ -528,16 +573,16 @@ async fn drafts_are_hidden_until_published_by_a_save() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(home_links(&site).await, vec!["/reviews/public"]);
-    assert_eq!(
-        site.get("/tags/drama").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(site.get("/tags/drama").await.status, StatusCode::NOT_FOUND);
     let tags = texts_of(&site.get("/tags").await.html(), "main li");
     assert!(tags.iter().all(|tag| !tag.contains("Drama")), "{tags:?}");
     let search = site.get("/search?q=musings").await.html();
     assert!(texts_of(&search, ".search-result").is_empty());
 
-    site.write("reviews/draft.md", &draft.replace("draft: true", "draft: false"));
+    site.write(
+        "reviews/draft.md",
+        &draft.replace("draft: true", "draft: false"),
+    );
     until_headline(&site, "/reviews/draft", Some("Work in progress")).await;
     assert_eq!(
         home_links(&site).await,
@@ -638,4 +683,56 @@ async fn spoiler_blocks_render_closed_without_javascript() {
         texts_of(&html, "script:not([type='application/ld+json'])").is_empty(),
         "no JavaScript"
     );
+}
+
+#[tokio::test]
+async fn the_scheduler_wakes_for_a_review_due_just_as_content_changes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let times: Vec<(String, String)> = (13..=18)
+        .map(|hour| {
+            let text = review(&format!("At {hour}"), "Film", "", "Body.").replace(
+                "published: 2024-06-01",
+                &format!("published: 2026-11-24T{hour}:00:00Z"),
+            );
+            (format!("reviews/at-{hour}.md"), text)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = times
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &files,
+    )
+    .await;
+    let woken = Arc::new(AtomicUsize::new(0));
+    let content_changed = Arc::new(tokio::sync::Notify::new());
+    let scheduler = tokio::spawn(marquee::content::schedule::run(
+        site.site.state.db.clone(),
+        site.clock.clone(),
+        content_changed.clone(),
+        {
+            let woken = woken.clone();
+            move || {
+                woken.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+    ));
+    for (round, hour) in (13..=18).enumerate() {
+        // A sync finishes at the very moment a review's time comes: the
+        // scheduler sees both at once, and must not lose the review.
+        content_changed.notify_one();
+        site.clock
+            .set(time::macros::datetime!(2026-11-24 0:00:01 UTC) + time::Duration::hours(hour));
+        eventually(PUBLISH, &format!("the wake for {hour}:00"), || async {
+            (woken.load(Ordering::SeqCst) > round).then_some(())
+        })
+        .await;
+    }
+    scheduler.abort();
 }
