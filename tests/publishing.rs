@@ -97,7 +97,7 @@ async fn never_shows_other_than(
     }
 }
 
-fn three_part_review(title: &str) -> [String; 3] {
+fn three_part_review(title: &str) -> Vec<String> {
     let whole = review(
         title,
         "Slow Film",
@@ -108,7 +108,7 @@ fn three_part_review(title: &str) -> [String; 3] {
     // is itself a valid review: only the watcher can keep it off the site.
     let two = whole.find("Part two.").unwrap();
     let three = whole.find("Part three.").unwrap();
-    [
+    vec![
         whole[..two].to_string(),
         whole[two..three].to_string(),
         whole[three..].to_string(),
@@ -116,8 +116,8 @@ fn three_part_review(title: &str) -> [String; 3] {
 }
 
 /// Opens `file` once and writes `chunks` through it, pausing 400 ms after
-/// the open and between writes while checking the site, as a slow editor
-/// (or a network drive) would.
+/// each write (an empty chunk: after the open) while checking the site, as
+/// a slow editor or a network drive would; closes the file last.
 async fn write_slowly(
     site: &TestSite,
     file: &str,
@@ -128,10 +128,9 @@ async fn write_slowly(
     let pause = Duration::from_millis(400);
     let mut handle = std::fs::File::create(site.content().join(file)).unwrap();
     for chunk in chunks {
-        never_shows_other_than(site, page, allowed, pause).await;
         handle.write_all(chunk.as_bytes()).unwrap();
+        never_shows_other_than(site, page, allowed, pause).await;
     }
-    never_shows_other_than(site, page, allowed, pause).await;
     drop(handle);
 }
 
@@ -298,7 +297,9 @@ async fn an_empty_save_keeps_the_good_page_live() {
 #[tokio::test]
 async fn a_new_file_written_in_three_slow_writes_is_never_half_published() {
     let site = watched().await;
-    let chunks = three_part_review("Slowly written");
+    // The editor creates the file, and only later writes to it.
+    let mut chunks = three_part_review("Slowly written");
+    chunks.insert(0, String::new());
     write_slowly(&site, "reviews/slow.md", &chunks, "/reviews/slow", &[None]).await;
     until_headline(&site, "/reviews/slow", Some("Slowly written")).await;
     let html = site.get("/reviews/slow").await.html();
@@ -306,6 +307,25 @@ async fn a_new_file_written_in_three_slow_writes_is_never_half_published() {
         texts_of(&html, ".review-body > p"),
         vec!["Part one.", "Part two.", "Part three."]
     );
+}
+
+#[tokio::test]
+async fn a_new_bundle_written_slowly_is_never_half_published() {
+    let site = watched().await;
+    // The editor makes the folder, and a moment later starts the file in it.
+    std::fs::create_dir(site.content().join("reviews/slow")).unwrap();
+    never_shows_other_than(&site, "/reviews/slow", &[None], Duration::from_millis(100)).await;
+    let mut chunks = three_part_review("Slow bundle");
+    chunks.insert(0, String::new());
+    write_slowly(
+        &site,
+        "reviews/slow/index.md",
+        &chunks,
+        "/reviews/slow",
+        &[None],
+    )
+    .await;
+    until_headline(&site, "/reviews/slow", Some("Slow bundle")).await;
 }
 
 #[tokio::test]

@@ -125,10 +125,32 @@ impl Pending {
             .filter(|(_, due)| **due <= now)
             .map(|(path, _)| path.clone())
             .collect();
-        for path in &ready {
-            self.due.remove(path);
+        let mut taken = Vec::with_capacity(ready.len());
+        for path in ready {
+            match self.still_writing_inside(&path, now) {
+                // A new folder's files may have been created before its
+                // watch began: syncing the folder now could read one of
+                // them half written. It waits for them instead.
+                Some(later) => {
+                    self.due.insert(path, later);
+                }
+                None => {
+                    self.due.remove(&path);
+                    taken.push(path);
+                }
+            }
         }
-        (!ready.is_empty()).then_some(Scope::Paths(ready))
+        (!taken.is_empty()).then_some(Scope::Paths(taken))
+    }
+
+    /// When the last path under `folder` that is not due yet will be.
+    fn still_writing_inside(&self, folder: &str, now: Instant) -> Option<Instant> {
+        let prefix = format!("{folder}/");
+        self.due
+            .iter()
+            .filter(|(path, due)| path.starts_with(&prefix) && **due > now)
+            .map(|(_, due)| *due)
+            .max()
     }
 }
 
@@ -275,6 +297,23 @@ mod tests {
             waits(root.path(), &removed, &paths(&["reviews/anora.md"])),
             vec![("reviews/anora.md", Wait::For(GONE))]
         );
+    }
+
+    #[test]
+    fn a_new_folder_waits_for_the_files_being_written_in_it() {
+        let now = Instant::now();
+        let mut pending = Pending::default();
+        pending.due.insert("reviews/new".into(), now);
+        pending
+            .due
+            .insert("reviews/new/index.md".into(), now + QUIET);
+        pending.due.insert("reviews/other.md".into(), now);
+        let Some(Scope::Paths(taken)) = pending.take_due() else {
+            panic!("the other file is due");
+        };
+        assert_eq!(taken, vec!["reviews/other.md"]);
+        assert_eq!(pending.due["reviews/new"], now + QUIET);
+        assert_eq!(pending.next_due(), Some(now + QUIET));
     }
 
     #[test]
