@@ -63,7 +63,10 @@ pub fn watch(
         // The receiver only goes away when the server stops.
         let _ = sender.send(event);
     })?;
-    let root = syncer.content_dir().to_path_buf();
+    // notify reports absolute paths, even for a folder given as relative
+    // (the default `--content content`): ours must be absolute too, or no
+    // event would fall under it.
+    let root = std::path::absolute(syncer.content_dir()).map_err(notify::Error::io)?;
     watcher.watch(&root, RecursiveMode::Recursive)?;
     let task = tokio::spawn(run(syncer, root, receiver, on_sync));
     Ok(WatchHandle {
