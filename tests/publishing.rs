@@ -850,3 +850,50 @@ async fn the_real_server_publishes_saves_in_its_working_directory() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_slug_handed_from_one_file_to_another_in_one_sync_lands() {
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &[
+            (
+                "reviews/a.md",
+                &review("A", "Film", "slug: first\n", "Body."),
+            ),
+            (
+                "reviews/b.md",
+                &review("B", "Film", "slug: second\n", "Body."),
+            ),
+        ],
+    )
+    .await;
+    // As a `git pull` might: a.md takes b.md's slug while b.md moves on.
+    // a.md sorts first, so it meets the slug before b.md lets go of it.
+    site.write(
+        "reviews/a.md",
+        &review("A", "Film", "slug: second\n", "Body."),
+    );
+    site.write(
+        "reviews/b.md",
+        &review("B", "Film", "slug: third\n", "Body."),
+    );
+    let report = site
+        .site
+        .syncer
+        .sync(marquee::content::sync::Scope::Everything)
+        .await
+        .unwrap();
+    assert!(report.new_errors.is_empty(), "{:?}", report.new_errors);
+    assert_eq!(
+        headline(&site, "/reviews/second").await.as_deref(),
+        Some("A")
+    );
+    assert_eq!(
+        headline(&site, "/reviews/third").await.as_deref(),
+        Some("B")
+    );
+    assert_eq!(headline(&site, "/reviews/first").await, None);
+}
