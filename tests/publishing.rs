@@ -9,7 +9,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Options, TestSite, attr_of, eventually, review, text_of, texts_of};
+use common::{Options, TestResponse, TestSite, attr_of, eventually, review, text_of, texts_of};
 use tokio::time::Instant;
 
 /// The product requirement: a save is on the site within a second.
@@ -29,9 +29,12 @@ async fn watched_with(options: Options, files: &[(&str, &str)]) -> TestSite {
     TestSite::build(options, files).await
 }
 
-/// The `<h1>` of a review page, or `None` while it is not served.
+/// The `<h1>` of a page, or `None` while it is not served.
 async fn headline(site: &TestSite, path: &str) -> Option<String> {
-    let response = site.get(path).await;
+    headline_of(&site.get(path).await)
+}
+
+fn headline_of(response: &TestResponse) -> Option<String> {
     (response.status == StatusCode::OK)
         .then(|| text_of(&response.html(), "h1"))
         .flatten()
@@ -51,17 +54,15 @@ async fn home_links(site: &TestSite) -> Vec<String> {
 }
 
 /// Waits (within `PUBLISH`) until `path`'s headline is `expected` (`None`:
-/// until it is gone), and returns how long that took.
-async fn until_headline(site: &TestSite, path: &str, expected: Option<&str>) -> Duration {
+/// until it is gone), and prints how long that took.
+async fn until_headline(site: &TestSite, path: &str, expected: Option<&str>) {
     let start = Instant::now();
     let what = format!("{path} to show {expected:?}");
     eventually(PUBLISH, &what, || async {
         (headline(site, path).await.as_deref() == expected).then_some(())
     })
     .await;
-    let latency = start.elapsed();
-    println!("{what}: {latency:?}");
-    latency
+    println!("{what}: {:?}", start.elapsed());
 }
 
 /// Polls `path` for `pause` (the editor's pause between two writes), failing
@@ -75,13 +76,13 @@ async fn never_shows_other_than(
 ) {
     let until = Instant::now() + pause;
     while Instant::now() < until {
-        let shown = headline(site, path).await;
+        let response = site.get(path).await;
+        let shown = headline_of(&response);
         assert!(
             allowed.contains(&shown.as_deref()),
             "{path} served {shown:?} while the file was being written"
         );
-        let html = site.get(path).await.html();
-        let paragraphs = texts_of(&html, ".review-body > p");
+        let paragraphs = texts_of(&response.html(), ".review-body > p");
         assert!(
             !paragraphs.iter().any(|p| p.starts_with("Part")),
             "{path} served a partial body: {paragraphs:?}"
