@@ -132,8 +132,10 @@ impl Syncer {
                 new_site = Some(Site::default());
             }
         }
+        // Files whose slug another file holds, perhaps one that lets go of
+        // it later in this sync (a `git pull` that renames two reviews).
+        let mut slug_waiters = Vec::new();
         for (file, outcome) in outcomes {
-            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
             let (hash, result) = match outcome {
                 Outcome::Unchanged => {
                     let hash = stored
@@ -152,34 +154,21 @@ impl Syncer {
                     new_site = Some(site);
                     Ok(false)
                 }
-                Ok(document) => store(&mut tx, &file, &document).await?,
+                Ok(document) => match store(&mut tx, &file, &document).await? {
+                    Err(error) => {
+                        slug_waiters.push((file, hash, document, error));
+                        continue;
+                    }
+                    stored => stored,
+                },
                 Err(error) => Err(error),
             };
-            let error = match result {
-                Ok(changed) => {
-                    report.documents_changed += usize::from(changed);
-                    if previous_error.is_some() {
-                        tracing::info!(path = %file.path, "content file fixed");
-                    }
-                    None
-                }
-                Err(error) => {
-                    if previous_error.as_ref() != Some(&error) {
-                        tracing::warn!("content error: {error}");
-                        report.new_errors.push(error.clone());
-                    }
-                    Some(error)
-                }
-            };
-            db::sources::record(
-                &mut tx,
-                &file.path,
-                &hash,
-                file.mtime_ns,
-                file.size,
-                error.as_ref(),
-            )
-            .await?;
+            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
+            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
+        }
+        for (file, hash, result) in retry_slugs(&mut tx, slug_waiters).await? {
+            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
+            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
         }
         if report.documents_changed > 0 {
             db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, self.clock.unix_now()).await?;
@@ -336,7 +325,8 @@ async fn store(
     };
     match written {
         Ok(()) => Ok(Ok(true)),
-        // Two files swapping slugs in one save: the second waits for the next sync.
+        // The check above makes this unreachable inside our transaction;
+        // were it reached, it is a taken slug, not a failed sync.
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             Ok(Err(ContentError::new(
                 &file.path,
@@ -346,6 +336,73 @@ async fn store(
         }
         Err(error) => Err(error),
     }
+}
+
+/// Stores again the documents whose slug was taken, for as long as each
+/// round stores one (and so may have freed a slug for another).
+async fn retry_slugs(
+    conn: &mut SqliteConnection,
+    mut waiting: Vec<(SourceFile, String, Document, ContentError)>,
+) -> Result<Vec<(SourceFile, String, Result<bool, ContentError>)>, sqlx::Error> {
+    let mut done = Vec::new();
+    loop {
+        let before = waiting.len();
+        let mut still_waiting = Vec::new();
+        for (file, hash, document, _) in waiting {
+            match store(conn, &file, &document).await? {
+                Ok(changed) => done.push((file, hash, Ok(changed))),
+                Err(error) => still_waiting.push((file, hash, document, error)),
+            }
+        }
+        waiting = still_waiting;
+        if waiting.len() == before {
+            break;
+        }
+    }
+    done.extend(
+        waiting
+            .into_iter()
+            .map(|(file, hash, _, error)| (file, hash, Err(error))),
+    );
+    Ok(done)
+}
+
+/// Records what became of one file (its fingerprint, and its error if any)
+/// and reports an error the first time it is seen, so that it is logged
+/// once rather than on every sync.
+async fn conclude(
+    conn: &mut SqliteConnection,
+    report: &mut SyncReport,
+    file: &SourceFile,
+    hash: &str,
+    result: Result<bool, ContentError>,
+    previous_error: Option<ContentError>,
+) -> Result<(), sqlx::Error> {
+    let error = match result {
+        Ok(changed) => {
+            report.documents_changed += usize::from(changed);
+            if previous_error.is_some() {
+                tracing::info!(path = %file.path, "content file fixed");
+            }
+            None
+        }
+        Err(error) => {
+            if previous_error.as_ref() != Some(&error) {
+                tracing::warn!("content error: {error}");
+                report.new_errors.push(error.clone());
+            }
+            Some(error)
+        }
+    };
+    db::sources::record(
+        conn,
+        &file.path,
+        hash,
+        file.mtime_ns,
+        file.size,
+        error.as_ref(),
+    )
+    .await
 }
 
 /// Forgets a file that is gone; returns how many documents it took along.

@@ -457,3 +457,17 @@ pub async fn source_path(pool: &SqlitePool, review_id: i64) -> sqlx::Result<Opti
         .fetch_optional(pool)
         .await
 }
+
+/// Each tag with a visible review, and when the newest change among its
+/// reviews happened: the tag pages of the sitemap.
+pub async fn tag_sitemap(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
+    let sql = format!(
+        "SELECT t.slug, MAX(MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at)) AS modified_at
+         FROM review_tags t JOIN reviews r ON r.id = t.review_id
+         WHERE {VISIBLE} GROUP BY t.slug ORDER BY t.slug"
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(now)
+        .fetch_all(pool)
+        .await
+}
