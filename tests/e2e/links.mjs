@@ -5,10 +5,8 @@
 
 import { LinkChecker, LinkState } from 'linkinator';
 
-import { isPending } from './pages.mjs';
-
 /**
- * @returns {{ checked: number, skipped: number, broken: string[], pending: string[] }}
+ * @returns {{ checked: number, skipped: number, broken: string[] }}
  */
 export async function checkLinks(base) {
   const origin = new URL(base).origin;
@@ -29,14 +27,8 @@ export async function checkLinks(base) {
     linksToSkip: async (link) => new URL(link).origin !== origin,
   });
   const broken = [];
-  const pending = new Set();
   for (const link of links.filter((link) => link.state === LinkState.BROKEN)) {
-    const url = new URL(link.url);
     const from = link.parent ? new URL(link.parent).pathname + new URL(link.parent).search : '?';
-    if (link.status === 404 && url.origin === origin && isPending(url.pathname)) {
-      pending.add(url.pathname);
-      continue;
-    }
     const why = link.failureDetails?.map((detail) => detail.message ?? `HTTP ${detail.status}`).join('; ');
     broken.push(`${link.url} (HTTP ${link.status ?? '?'}) linked from ${from}${why ? `: ${why}` : ''}`);
   }
@@ -45,6 +37,5 @@ export async function checkLinks(base) {
     checked: unique(LinkState.OK) + unique(LinkState.BROKEN),
     skipped: unique(LinkState.SKIPPED),
     broken,
-    pending: [...pending].sort(),
   };
 }

@@ -37,7 +37,7 @@ export const PAGES = [
 ];
 
 /** Non-HTML documents: only their status and content type are checked here
- * (their XML is validated by the feed checks). */
+ * (scripts/feed-check reads the feeds themselves). */
 export const DOCUMENTS = [
   { name: 'RSS feed', path: '/feed.xml', types: ['application/rss+xml'] },
   { name: 'Atom feed', path: '/atom.xml', types: ['application/atom+xml'] },
@@ -47,31 +47,6 @@ export const DOCUMENTS = [
   { name: 'favicon', path: '/favicon.ico', types: ['image/x-icon', 'image/vnd.microsoft.icon'] },
   { name: 'release calendar', path: '/reviews/anora/release/uk.ics', types: ['text/calendar'] },
 ];
-
-/** TEMPORARY: the feeds branch (src/web/feeds.rs, src/web/seo.rs) serves
- * these, and it is not merged yet, so pages link to URLs that answer 404.
- * A 404 here is reported as "pending", not as a failure; any other answer
- * is checked in full. Remove each entry once main serves it. */
-export const PENDING = [
-  /^\/feed\.xml$/,
-  /^\/atom\.xml$/,
-  /^\/feed\.json$/,
-  /^\/sitemap\.xml$/,
-  /^\/robots\.txt$/,
-  // Each tag page links its own feeds (src/web/browse.rs); same branch.
-  /^\/tags\/[a-z0-9-]+\/(feed|atom)\.xml$/,
-];
-
-export const isPending = (path) => PENDING.some((pattern) => pattern.test(path));
-
-/** Pending paths grouped by the PENDING entry they fall under, for the report. */
-export const describePending = (paths) =>
-  PENDING.map((pattern) => {
-    const matched = [...new Set(paths)].filter((path) => pattern.test(path)).sort();
-    return matched.length === 0 ? null
-      : matched.length === 1 ? `${matched[0]}: 404`
-      : `${pattern.source}: ${matched.length} URLs answer 404, e.g. ${matched[0]}`;
-  }).filter(Boolean);
 
 /** Screenshots for a person to look at. */
 export const SCREENSHOT_PAGES = [
