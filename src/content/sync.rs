@@ -49,6 +49,8 @@ pub struct SyncReport {
     /// Reviews or pages inserted, updated or removed.
     pub documents_changed: usize,
     pub site_changed: bool,
+    /// A standalone page changed, so every page's navigation may have.
+    pub layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub new_errors: Vec<ContentError>,
 }
@@ -127,7 +129,9 @@ impl Syncer {
         };
         let mut new_site = None;
         for path in &removed {
-            report.documents_changed += remove(&mut tx, path).await?;
+            let removed_documents = remove(&mut tx, path).await?;
+            report.documents_changed += removed_documents;
+            report.layout_changed |= removed_documents > 0 && is_page(path);
             if path == SITE_FILE {
                 new_site = Some(Site::default());
             }
@@ -170,8 +174,15 @@ impl Syncer {
             let previous_error = stored.get(&file.path).and_then(StoredSource::error);
             conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
         }
-        if report.documents_changed > 0 {
-            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, self.clock.unix_now()).await?;
+        let site_changes = new_site
+            .as_ref()
+            .is_some_and(|site| self.site.would_change(site));
+        let now = self.clock.unix_now();
+        if report.documents_changed > 0 || site_changes {
+            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, now).await?;
+        }
+        if report.layout_changed || site_changes {
+            db::meta::set(&mut tx, db::meta::LAYOUT_CHANGED_AT, now).await?;
         }
         tx.commit().await?;
         if let Some(site) = new_site {
@@ -381,6 +392,7 @@ async fn conclude(
     let error = match result {
         Ok(changed) => {
             report.documents_changed += usize::from(changed);
+            report.layout_changed |= changed && is_page(&file.path);
             if previous_error.is_some() {
                 tracing::info!(path = %file.path, "content file fixed");
             }
@@ -403,6 +415,11 @@ async fn conclude(
         error.as_ref(),
     )
     .await
+}
+
+/// Standalone pages appear in every page's navigation.
+fn is_page(path: &str) -> bool {
+    path.starts_with(loader::PAGES_DIR) && path[loader::PAGES_DIR.len()..].starts_with('/')
 }
 
 /// Forgets a file that is gone; returns how many documents it took along.

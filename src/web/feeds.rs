@@ -168,13 +168,14 @@ pub(super) fn document(
 /// Reads the newest visible reviews (of a tag, if given) and prepares them
 /// for any format. An unknown tag, or one only drafts carry, is a 404.
 async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<Feed, AppError> {
+    let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let unix_now = now.unix_timestamp();
     let site = state.site.get();
     let (title, description, home_path) = match tag {
         None => (site.title.clone(), site.tagline.clone(), "/".to_string()),
         Some(slug) => {
-            let name = db::reviews::tag_name(&state.db, unix_now, slug)
+            let name = db::reviews::tag_name(&mut *tx, unix_now, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
             (
@@ -185,12 +186,10 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
         }
     };
     let rows =
-        db::reviews::latest_full(&state.db, unix_now, tag, i64::from(site.feed_items)).await?;
+        db::reviews::latest_full(&mut *tx, unix_now, tag, i64::from(site.feed_items)).await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let mut tags = by_review(db::reviews::tags_of(&state.db, &ids).await?, |t| {
-        t.review_id
-    });
-    let mut releases = by_review(db::reviews::releases_of(&state.db, &ids).await?, |r| {
+    let mut tags = by_review(db::reviews::tags_of(&mut *tx, &ids).await?, |t| t.review_id);
+    let mut releases = by_review(db::reviews::releases_of(&mut *tx, &ids).await?, |r| {
         r.review_id
     });
     // A review leaving the feed changes it without any remaining item
@@ -200,7 +199,7 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
         .map(changed_at)
         .max()
         .unwrap_or(0)
-        .max(catalog_modified(state, unix_now).await?);
+        .max(catalog_modified(&mut tx, unix_now).await?);
     let entries = rows
         .into_iter()
         .map(|row| {

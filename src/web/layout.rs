@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use sqlx::SqliteConnection;
+
 use crate::content::site::Site;
 use crate::db;
 use crate::db::pages::MenuLink;
@@ -50,12 +52,13 @@ impl Chrome {
     /// appended, except on the home page which passes `None`).
     pub async fn new(
         state: &AppState,
+        conn: &mut SqliteConnection,
         path: &str,
         title: Option<&str>,
         description: &str,
     ) -> Result<Self, AppError> {
         let site = state.site.get();
-        let menu = db::pages::menu(&state.db).await?;
+        let menu = db::pages::menu(conn).await?;
         Ok(Self::with_menu(state, site, menu, path, title, description))
     }
 

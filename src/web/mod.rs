@@ -1,4 +1,9 @@
 //! The web layer: one shared state, one router, one module per area.
+//!
+//! A handler that reads more than once does so inside one read transaction
+//! (`state.db.begin()`): in WAL mode that is a snapshot, so a page never
+//! mixes the content of two syncs (a review without its tags, a count that
+//! disagrees with its list).
 
 pub mod assets;
 pub mod browse;

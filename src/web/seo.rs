@@ -43,9 +43,10 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
 /// every published standalone page. Drafts and scheduled reviews are left
 /// out by the queries.
 async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
+    let mut tx = state.db.begin().await?;
     let now = state.clock.unix_now();
     let site = state.site.get();
-    let catalog = catalog_modified(state, now).await?;
+    let catalog = catalog_modified(&mut tx, now).await?;
     let mut urls = vec![
         SitemapUrl {
             loc: site.url("/"),
@@ -56,9 +57,9 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
             lastmod: catalog,
         },
     ];
-    let reviews = db::reviews::sitemap(&state.db, now).await?;
-    let tags = db::reviews::tag_sitemap(&state.db, now).await?;
-    let pages = db::pages::published(&state.db).await?;
+    let reviews = db::reviews::sitemap(&mut *tx, now).await?;
+    let tags = db::reviews::tag_sitemap(&mut *tx, now).await?;
+    let pages = db::pages::published(&mut *tx).await?;
     let listed = |prefix: &str, rows: Vec<db::reviews::SitemapRow>| {
         rows.into_iter()
             .map(|row| SitemapUrl {
