@@ -366,3 +366,38 @@ async fn changing_site_settings_moves_every_validator() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_restart_on_an_up_to_date_database_keeps_the_site_settings() {
+    let site = TestSite::sample().await;
+    let tagline = |html: &scraper::Html| text_of(html, ".page-intro");
+    let first = tagline(&site.get("/").await.html());
+    assert_eq!(first.as_deref(), Some("Film reviews, written in markdown"));
+    let args = site.args.clone();
+    let clock = site.clock.clone();
+    drop(site.router);
+    drop(site.site);
+    let restarted = marquee::server::load(&args, clock).await.unwrap();
+    assert_eq!(
+        restarted.initial.documents_changed, 0,
+        "nothing changed on disk"
+    );
+    let router = marquee::router(restarted.state.clone());
+    use tower::ServiceExt;
+    let response = router
+        .oneshot(
+            axum::http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let html = scraper::Html::parse_document(&String::from_utf8_lossy(&bytes));
+    assert_eq!(tagline(&html), first);
+    assert_eq!(restarted.state.site.get().per_page, 10);
+    assert_eq!(restarted.state.site.get().author, "The Marquee critic");
+}

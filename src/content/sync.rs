@@ -8,13 +8,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::Mutex;
 
 use super::error::ContentError;
-use super::loader::{self, Document, SourceFile};
+use super::loader::{self, Document, SourceFile, SourceKind};
 use super::site::{SITE_FILE, Site, SiteCell};
 use crate::clock::Clock;
 use crate::db::{self, sources::StoredSource};
@@ -69,6 +70,10 @@ pub struct Syncer {
     clock: Clock,
     /// Syncs run one at a time: the watcher and start-up never interleave.
     running: Mutex<()>,
+    /// Whether `site` holds the settings from `site.toml` yet. A restart
+    /// on an up-to-date database skips unchanged files, but the settings
+    /// live only in memory, so the first full sync always reads the file.
+    site_loaded: AtomicBool,
 }
 
 /// What reading one file produced.
@@ -90,6 +95,7 @@ impl Syncer {
             site,
             clock,
             running: Mutex::new(()),
+            site_loaded: AtomicBool::new(false),
         }
     }
 
@@ -105,13 +111,17 @@ impl Syncer {
             .into_iter()
             .map(|source| (source.path.clone(), source))
             .collect();
+        let loads_everything = matches!(scope, Scope::Everything);
+        let settings_unread = !self.site_loaded.load(Ordering::Acquire);
+        let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
         let (on_disk, removed) = self.find_files(scope, &stored).await?;
         let to_read: Vec<SourceFile> = on_disk
             .into_iter()
-            .filter(|file| needs_reading(file, stored.get(&file.path)))
+            .filter(|file| needs_reading(file, stored.get(&file.path)) || must_parse(file))
             .collect();
         let known_hashes: HashMap<String, String> = to_read
             .iter()
+            .filter(|file| !must_parse(file))
             .filter_map(|file| {
                 let source = stored.get(&file.path)?;
                 source
@@ -187,6 +197,9 @@ impl Syncer {
         tx.commit().await?;
         if let Some(site) = new_site {
             report.site_changed = self.site.set(site);
+        }
+        if loads_everything {
+            self.site_loaded.store(true, Ordering::Release);
         }
         Ok(report)
     }
