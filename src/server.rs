@@ -45,24 +45,14 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         site.clone(),
         clock.clone(),
     ));
-    let initial = syncer.sync(Scope::Everything).await?;
-    let state = AppState {
-        db: pool.clone(),
-        site,
-        cache: PageCache::new(args.cache_mb.saturating_mul(1024 * 1024)),
-        clock: clock.clone(),
-        assets: Arc::new(Assets::load(&args.static_dir)),
-        options: Arc::new(WebOptions {
-            drafts: args.drafts,
-            status_token: args.status_token.clone().filter(|token| !token.is_empty()),
-            content_dir: args.content.clone(),
-        }),
-    };
+    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
     let content_changed = Arc::new(Notify::new());
+    // Watch before the first sync: a file saved while it runs is then synced
+    // right after it, instead of waiting for its next save.
     let watch = if args.no_watch {
         None
     } else {
-        let cache = state.cache.clone();
+        let cache = cache.clone();
         let content_changed = content_changed.clone();
         Some(watcher::watch(syncer.clone(), move |report| {
             if report.changed() {
@@ -71,7 +61,19 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             }
         })?)
     };
-    let cache = state.cache.clone();
+    let initial = syncer.sync(Scope::Everything).await?;
+    let state = AppState {
+        db: pool.clone(),
+        site,
+        cache: cache.clone(),
+        clock: clock.clone(),
+        assets: Arc::new(Assets::load(&args.static_dir)),
+        options: Arc::new(WebOptions {
+            drafts: args.drafts,
+            status_token: args.status_token.clone().filter(|token| !token.is_empty()),
+            content_dir: args.content.clone(),
+        }),
+    };
     let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
         cache.invalidate()
     }));
@@ -98,8 +100,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "content synced"
     );
-    for error in &errors {
-        tracing::warn!("content error: {error}");
+    // The first sync logged the errors it found new; the rest were already
+    // there when the server last ran, and are worth one line each now.
+    for error in errors
+        .iter()
+        .filter(|error| !site.initial.new_errors.contains(error))
+    {
+        tracing::warn!("content error (unchanged since the last run): {error}");
     }
     let listener = TcpListener::bind(args.addr)
         .await

@@ -5,7 +5,7 @@
 //! quoted phrases, each quoted as an FTS5 string. The result is always a
 //! valid FTS5 expression: a search can find nothing, but it cannot fail.
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, SqliteExecutor};
 
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
@@ -76,7 +76,7 @@ fn push_term(terms: &mut Vec<String>, text: &str, prefix: bool) {
 }
 
 pub async fn search(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     query: &str,
     now: i64,
     limit: i64,
@@ -97,7 +97,7 @@ pub async fn search(
     .bind(HIT_END.to_string())
     .bind(offset)
     .bind(RANK)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -105,7 +105,7 @@ pub async fn search(
 /// `reviews_visibility` index rather than the reviews' rows, which are
 /// large (three copies of the text): for a word in every review that is
 /// 10,000 index lookups instead of 10,000 scattered table pages.
-pub async fn count(pool: &SqlitePool, query: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl SqliteExecutor<'_>, query: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM review_search
          JOIN reviews r INDEXED BY reviews_visibility ON r.id = review_search.rowid
@@ -113,13 +113,14 @@ pub async fn count(pool: &SqlitePool, query: &str, now: i64) -> sqlx::Result<i64
     )
     .bind(query)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::SqlitePool;
 
     /// A review row with only what search reads.
     async fn insert(pool: &SqlitePool, slug: &str, title: &str, body: &str, draft: bool) {
