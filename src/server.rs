@@ -15,7 +15,7 @@ use crate::db;
 use crate::error::Error;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
-use crate::web::{self, AppState, WebOptions};
+use crate::web::{self, AppState, Shared, WebOptions};
 
 /// A loaded site, ready to serve: the state for the router, and the
 /// background tasks that keep it current (stopped when this is dropped).
@@ -62,7 +62,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         })?)
     };
     let initial = syncer.sync(Scope::Everything).await?;
-    let state = AppState {
+    let state = AppState::new(Shared {
         db: pool.clone(),
         site,
         cache: cache.clone(),
@@ -73,7 +73,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             status_token: args.status_token.clone().filter(|token| !token.is_empty()),
             content_dir: args.content.clone(),
         }),
-    };
+    });
     let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
         cache.invalidate()
     }));

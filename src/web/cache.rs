@@ -5,20 +5,21 @@
 //! server.
 //!
 //! The cache is bounded by bytes (least recently used pages go first), and a
-//! content change swaps in a fresh, empty cache. Swapping rather than
-//! clearing matters: a render that read the old content and finishes after
-//! the change inserts into the old cache, which nobody reads any more.
+//! content change empties it and moves on to a new generation. Each page
+//! carries the generation it was rendered in, and only pages of the current
+//! one are served: a render that read the old content and finishes after
+//! the change is stored, but never served. (Swapping in a fresh cache would
+//! do the same, but then every hit pays for a lock and a reference count.)
 
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
-
-use super::AppState;
 
 /// Responses larger than this are served but not cached.
 const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ const MIN_COMPRESSED_BODY: usize = 512;
 /// A rendered response, ready to be sent many times.
 #[derive(Clone)]
 pub struct CachedPage {
+    /// The cache generation this page was rendered in.
+    generation: u64,
     content_type: HeaderValue,
     cache_control: HeaderValue,
     etag: HeaderValue,
@@ -80,78 +83,87 @@ type Store = quick_cache::sync::Cache<String, Arc<CachedPage>, ByBytes>;
 
 #[derive(Clone)]
 pub struct PageCache {
-    current: Arc<RwLock<Arc<Store>>>,
-    capacity_bytes: u64,
+    inner: Arc<Generations>,
+}
+
+struct Generations {
+    store: Store,
+    /// Moves on at every content change.
+    current: AtomicU64,
 }
 
 impl PageCache {
     pub fn new(capacity_bytes: u64) -> Self {
+        let estimated_items = usize::try_from(capacity_bytes / 16_384)
+            .unwrap_or(1024)
+            .max(64);
         Self {
-            current: Arc::new(RwLock::new(Arc::new(new_store(capacity_bytes)))),
-            capacity_bytes,
+            inner: Arc::new(Generations {
+                store: Store::with_weighter(estimated_items, capacity_bytes, ByBytes),
+                current: AtomicU64::new(0),
+            }),
         }
     }
 
-    fn store(&self) -> Arc<Store> {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+    fn generation(&self) -> u64 {
+        self.inner.current.load(Ordering::Acquire)
+    }
+
+    /// The page at `key`, if it was rendered from the current content.
+    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let page = self.inner.store.get(key)?;
+        (page.generation == self.generation()).then_some(page)
+    }
+
+    fn insert(&self, key: &str, page: Arc<CachedPage>) {
+        self.inner.store.insert(key.to_string(), page);
     }
 
     /// Forgets every page: called after any content change.
     pub fn invalidate(&self) {
-        let fresh = Arc::new(new_store(self.capacity_bytes));
-        *self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh;
+        self.inner.current.fetch_add(1, Ordering::AcqRel);
+        self.inner.store.clear();
     }
 
     /// Bytes held now (for the benchmark and the status page).
     pub fn weight(&self) -> u64 {
-        self.store().weight()
+        self.inner.store.weight()
     }
-}
-
-fn new_store(capacity_bytes: u64) -> Store {
-    let estimated_items = usize::try_from(capacity_bytes / 16_384)
-        .unwrap_or(1024)
-        .max(64);
-    Store::with_weighter(estimated_items, capacity_bytes, ByBytes)
 }
 
 /// Middleware: answers GET and HEAD from the cache when it can, and caches
 /// successful responses of the routes below it. A handler opts out with
 /// `Cache-Control: no-store` (the status page does).
 pub async fn serve_cached(
-    State(state): State<AppState>,
+    State(cache): State<PageCache>,
     request: Request,
     next: Next,
 ) -> Response<Body> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let store = state.cache.store();
     let uri = request.uri();
     let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     // The hit path allocates nothing: the key is borrowed from the request.
-    if let Some(page) = store.get(key) {
-        return respond(&store, key, page, request.headers());
+    if let Some(page) = cache.get(key) {
+        return respond(&cache, key, page, request.headers());
     }
+    // Taken before rendering: if the content changes meanwhile, this page
+    // belongs to the generation that is over.
+    let generation = cache.generation();
     let key = key.to_string();
     let request_headers = request.headers().clone();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || is_no_store(response.headers()) {
         return response;
     }
-    match into_cached_page(response).await {
+    match into_cached_page(response, generation).await {
         Ok(page) => {
             let page = Arc::new(page);
             if page.identity.len() <= MAX_CACHED_BODY {
-                store.insert(key.clone(), page.clone());
+                cache.insert(&key, page.clone());
             }
-            respond(&store, &key, page, &request_headers)
+            respond(&cache, &key, page, &request_headers)
         }
         Err(response) => response,
     }
@@ -164,7 +176,10 @@ fn is_no_store(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.contains("no-store"))
 }
 
-async fn into_cached_page(response: Response<Body>) -> Result<CachedPage, Response<Body>> {
+async fn into_cached_page(
+    response: Response<Body>,
+    generation: u64,
+) -> Result<CachedPage, Response<Body>> {
     let (parts, body) = response.into_parts();
     let Ok(rendered) = axum::body::to_bytes(body, MAX_CACHED_BODY * 4).await else {
         return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
@@ -193,6 +208,7 @@ async fn into_cached_page(response: Response<Body>) -> Result<CachedPage, Respon
         Compressed::Useless
     };
     Ok(CachedPage {
+        generation,
         content_type,
         cache_control,
         etag,
@@ -263,7 +279,7 @@ fn compress(body: &[u8], encoding: &Encoding) -> Compressed {
 /// The page in the best coding the client takes, compressing it first (and
 /// keeping the result in the cache) if it is the first to ask for that one.
 fn respond(
-    store: &Store,
+    cache: &PageCache,
     key: &str,
     mut page: Arc<CachedPage>,
     request: &HeaderMap,
@@ -281,7 +297,8 @@ fn respond(
         Encoding::Gzip => &page.gzip,
         Encoding::Identity => &Compressed::Useless,
     };
-    if matches!(form, Compressed::NotYet) && !not_modified(&page, request) {
+    let not_modified = not_modified(&page, request);
+    if matches!(form, Compressed::NotYet) && !not_modified {
         let compressed = compress(&page.identity, &encoding);
         let mut with_form = CachedPage::clone(&page);
         match encoding {
@@ -289,22 +306,22 @@ fn respond(
             _ => with_form.gzip = compressed,
         }
         page = Arc::new(with_form);
-        // Replaces the entry, and its weight with it. Into the store this
-        // request started with: after a content change that one is dead.
-        store.insert(key.to_string(), page.clone());
+        // Replaces the entry, and its weight with it. The page keeps its
+        // generation: if the content changed meanwhile, it is not served.
+        cache.insert(key, page.clone());
     }
-    let mut builder = Response::builder()
-        .header(header::ETAG, page.etag.clone())
-        .header(header::CACHE_CONTROL, page.cache_control.clone())
-        .header(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::CACHE_CONTROL, page.cache_control.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Some(last_modified) = &page.last_modified {
-        builder = builder.header(header::LAST_MODIFIED, last_modified.clone());
+        headers.insert(header::LAST_MODIFIED, last_modified.clone());
     }
-    if not_modified(&page, request) {
-        return builder
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Body::empty())
-            .unwrap_or_default();
+    if not_modified {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        *response.headers_mut() = headers;
+        return response;
     }
     let (coding, body) = match (&encoding, &page.brotli, &page.gzip) {
         (Encoding::Brotli, Compressed::Ready(brotli), _) => (Some("br"), brotli.clone()),
@@ -312,12 +329,12 @@ fn respond(
         _ => (None, page.identity.clone()),
     };
     if let Some(coding) = coding {
-        builder = builder.header(header::CONTENT_ENCODING, coding);
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
-    builder
-        .header(header::CONTENT_TYPE, page.content_type.clone())
-        .body(Body::from(body))
-        .unwrap_or_default()
+    headers.insert(header::CONTENT_TYPE, page.content_type.clone());
+    let mut response = Response::new(Body::from(body));
+    *response.headers_mut() = headers;
+    response
 }
 
 /// RFC 9110 §13.1: If-None-Match (weak comparison) decides when present;
@@ -461,6 +478,7 @@ mod tests {
 
     fn page(body: &str) -> Arc<CachedPage> {
         Arc::new(CachedPage {
+            generation: 0,
             content_type: HeaderValue::from_static("text/html; charset=utf-8"),
             cache_control: HeaderValue::from_static("public, max-age=60"),
             etag: HeaderValue::from_static("W/\"1\""),
@@ -474,21 +492,33 @@ mod tests {
 
     #[test]
     fn a_coding_is_made_when_first_asked_for_and_then_kept() {
-        let store = new_store(1024 * 1024);
+        let cache = PageCache::new(1024 * 1024);
         let body = "<p>Anora</p>".repeat(200);
-        store.insert("/".into(), page(&body));
-        let identity = respond(&store, "/", store.get("/").unwrap(), &HeaderMap::new());
+        cache.insert("/", page(&body));
+        let identity = respond(&cache, "/", cache.get("/").unwrap(), &HeaderMap::new());
         assert!(identity.headers().get(header::CONTENT_ENCODING).is_none());
-        assert!(matches!(store.get("/").unwrap().brotli, Compressed::NotYet));
+        assert!(matches!(cache.get("/").unwrap().brotli, Compressed::NotYet));
 
-        let brotli = respond(&store, "/", store.get("/").unwrap(), &accepting("gzip, br"));
+        let brotli = respond(&cache, "/", cache.get("/").unwrap(), &accepting("gzip, br"));
         assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
-        let kept = store.get("/").unwrap();
+        let kept = cache.get("/").unwrap();
         assert_eq!(decoded(&kept.brotli, &Encoding::Brotli), body.as_bytes());
         assert!(matches!(kept.gzip, Compressed::NotYet), "gzip not made yet");
-        assert!(store.weight() > body.len() as u64 + kept.brotli.len() as u64);
+        assert!(cache.weight() > body.len() as u64 + kept.brotli.len() as u64);
 
-        let gzip = respond(&store, "/", kept, &accepting("gzip"));
+        let gzip = respond(&cache, "/", kept, &accepting("gzip"));
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
+    }
+
+    #[test]
+    fn a_page_rendered_before_a_content_change_is_never_served() {
+        let cache = PageCache::new(1024 * 1024);
+        cache.insert("/", page("old"));
+        assert!(cache.get("/").is_some());
+        cache.invalidate();
+        assert!(cache.get("/").is_none());
+        // A render that started before the change finishes after it.
+        cache.insert("/", page("old"));
+        assert!(cache.get("/").is_none());
     }
 }
