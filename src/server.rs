@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
@@ -120,6 +121,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         args.content.display(),
         args.addr
     );
+    // Without TCP_NODELAY, Nagle's algorithm holds back the end of a
+    // response until the client acknowledges its start: a cached page
+    // served at ~0.75x nginx's rate instead of ~1.1x (BENCHMARKS.md).
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -131,9 +131,22 @@ impl PageCache {
     }
 }
 
-/// Middleware: answers GET and HEAD from the cache when it can, and caches
-/// successful responses of the routes below it. A handler opts out with
-/// `Cache-Control: no-store` (the status page does).
+/// Marks a response as one the cache may keep. Set on the reader routes by
+/// `mark_cacheable`; files, health checks and the status page never are.
+#[derive(Debug, Clone, Copy)]
+struct Cacheable;
+
+/// Middleware for the routes whose pages may be cached.
+pub async fn mark_cacheable(request: Request, next: Next) -> Response<Body> {
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(Cacheable);
+    response
+}
+
+/// Middleware around the whole router: answers GET and HEAD from the cache
+/// when it can, before routing or any other layer runs, and caches the
+/// successful responses marked `Cacheable`. A handler opts out with
+/// `Cache-Control: no-store`.
 pub async fn serve_cached(
     State(cache): State<PageCache>,
     request: Request,
@@ -154,7 +167,10 @@ pub async fn serve_cached(
     let key = key.to_string();
     let request_headers = request.headers().clone();
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK || is_no_store(response.headers()) {
+    if response.status() != StatusCode::OK
+        || response.extensions().get::<Cacheable>().is_none()
+        || is_no_store(response.headers())
+    {
         return response;
     }
     match into_cached_page(response, generation).await {
@@ -508,6 +524,38 @@ mod tests {
 
         let gzip = respond(&cache, "/", kept, &accepting("gzip"));
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
+    }
+
+    #[tokio::test]
+    async fn only_marked_routes_are_kept() {
+        use axum::routing::get;
+        use std::sync::atomic::AtomicUsize;
+        use tower::ServiceExt;
+
+        let renders = Arc::new(AtomicUsize::new(0));
+        let render = {
+            let renders = renders.clone();
+            move || {
+                renders.fetch_add(1, Ordering::SeqCst);
+                async { "<p>Anora</p>" }
+            }
+        };
+        let cache = PageCache::new(1024 * 1024);
+        let app = axum::Router::new()
+            .route("/page", get(render.clone()))
+            .route_layer(axum::middleware::from_fn(mark_cacheable))
+            .route("/file", get(render))
+            .layer(axum::middleware::from_fn_with_state(cache, serve_cached));
+        for path in ["/page", "/page", "/file", "/file"] {
+            let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            3,
+            "the page once, the file twice"
+        );
     }
 
     #[test]

@@ -80,8 +80,8 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// All routes, grouped by audience. Reader-facing pages sit behind the page
-/// cache; files, health and the editor's status page do not.
+/// All routes, grouped by audience. Reader-facing pages are kept by the page
+/// cache; files, health and the editor's status page are not.
 pub fn router(state: AppState) -> Router {
     let readers = Router::new()
         .route("/", get(browse::home))
@@ -110,10 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(seo::sitemap))
         .route("/robots.txt", get(seo::robots))
         .route("/{slug}", get(pages::show))
-        .route_layer(middleware::from_fn_with_state(
-            state.cache.clone(),
-            cache::serve_cached,
-        ));
+        .route_layer(middleware::from_fn(cache::mark_cacheable));
     let files_and_operations = Router::new()
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
@@ -126,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             render_error_pages,
+        ))
+        // Outermost, so that a cached page is served without routing.
+        .layer(middleware::from_fn_with_state(
+            state.cache.clone(),
+            cache::serve_cached,
         ))
         .with_state(state)
 }
