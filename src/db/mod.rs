@@ -68,8 +68,11 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .pragma("wal_autocheckpoint", "0")
         .pragma("journal_size_limit", "67108864")
         .busy_timeout(Duration::from_secs(10));
+    // Each connection is a thread and its own page cache (up to ~7 MB
+    // during a search that matches every review). On two cores, four serve
+    // as many requests per second as eight, in half the memory.
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(4)
         .min_connections(1)
         .connect_with(options)
         .await
