@@ -362,34 +362,35 @@ async fn store(
     document: &Document,
 ) -> Result<Result<bool, ContentError>, sqlx::Error> {
     let modified_at = file.mtime_ns / 1_000_000_000;
-    let (slug, holder) = match document {
+    // Written first and checked after: a taken slug fails the write (which
+    // then leaves nothing behind), and only then do we look up who has it.
+    // Asking first cost a round trip to SQLite for every file of a sync.
+    let (slug, written) = match document {
         Document::Review(review) => (
             &review.slug,
-            db::reviews::slug_holder(conn, &review.slug).await?,
+            db::reviews::upsert(conn, &file.path, review, modified_at).await,
         ),
-        Document::Page(page) => (&page.slug, db::pages::slug_holder(conn, &page.slug).await?),
+        Document::Page(page) => (
+            &page.slug,
+            db::pages::upsert(conn, &file.path, page, modified_at).await,
+        ),
         Document::Site(_) => return Ok(Ok(false)),
-    };
-    if let Some(holder) = holder.filter(|holder| holder != &file.path) {
-        return Ok(Err(ContentError::slug_taken(&file.path, slug, &holder)));
-    }
-    let written = match document {
-        Document::Review(review) => {
-            db::reviews::upsert(conn, &file.path, review, modified_at).await
-        }
-        Document::Page(page) => db::pages::upsert(conn, &file.path, page, modified_at).await,
-        Document::Site(_) => Ok(()),
     };
     match written {
         Ok(()) => Ok(Ok(true)),
-        // The check above makes this unreachable inside our transaction;
-        // were it reached, it is a taken slug, not a failed sync.
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            Ok(Err(ContentError::new(
-                &file.path,
-                format!("the slug `{slug}` is already used by another file"),
-            )
-            .in_field("slug")))
+            let holder = match document {
+                Document::Review(_) => db::reviews::slug_holder(conn, slug).await?,
+                _ => db::pages::slug_holder(conn, slug).await?,
+            };
+            Ok(Err(match holder.filter(|holder| holder != &file.path) {
+                Some(holder) => ContentError::slug_taken(&file.path, slug, &holder),
+                None => ContentError::new(
+                    &file.path,
+                    format!("the slug `{slug}` is already used by another file"),
+                )
+                .in_field("slug"),
+            }))
         }
         Err(error) => Err(error),
     }

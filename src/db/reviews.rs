@@ -369,10 +369,11 @@ pub async fn slug_holder(conn: &mut SqliteConnection, slug: &str) -> sqlx::Resul
 ///
 /// A sync stores thousands of reviews in a row, and every query is a round
 /// trip to the thread that runs SQLite, which was a good part of a cold
-/// load. So this is one query of five statements (sqlx runs them in turn,
-/// all numbered `?N` parameters bound from one list), and the tags and the
+/// load. So this is one query (sqlx runs its statements in turn, all
+/// numbered `?N` parameters bound from one list), and the tags and the
 /// release dates travel as JSON arrays that SQLite unpacks with `json_each`.
-/// If a statement fails (a slug taken), the ones after it do not run.
+/// It runs inside a savepoint: if a statement fails (a slug taken), the
+/// ones after it do not run and the ones before it are undone.
 pub async fn upsert(
     conn: &mut SqliteConnection,
     source_path: &str,
@@ -398,8 +399,9 @@ pub async fn upsert(
     // sqlx binds a parameter missing from a statement's numbering to the
     // next value in line, so every statement's numbers start at ?1 and the
     // gaps come first: the path is ?1, the JSON arrays ?2 and ?3.
-    sqlx::query(
-        "INSERT INTO reviews (source_path, slug, title, film_title, film_year, director, director_slug,
+    let written = sqlx::query(
+        "SAVEPOINT upsert_review;
+         INSERT INTO reviews (source_path, slug, title, film_title, film_year, director, director_slug,
              runtime_minutes, poster, rating_halves, spoilers, draft, published_at, updated_at, summary,
              author, asset_base, body_markdown, body_html, body_text, tags_text, modified_at)
          VALUES (?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
@@ -419,7 +421,8 @@ pub async fn upsert(
          DELETE FROM release_dates WHERE review_id = (SELECT id FROM reviews WHERE source_path = ?1);
          INSERT INTO release_dates (review_id, region, region_slug, date)
              SELECT (SELECT id FROM reviews WHERE source_path = ?1), value ->> 0, value ->> 1, value ->> 2
-             FROM json_each(?3);",
+             FROM json_each(?3);
+         RELEASE upsert_review;",
     )
     .bind(source_path)
     .bind(json(&tags))
@@ -446,7 +449,13 @@ pub async fn upsert(
     .bind(review.tags.join(" "))
     .bind(modified_at)
     .execute(&mut *conn)
-    .await?;
+    .await;
+    if let Err(error) = written {
+        sqlx::raw_sql("ROLLBACK TO upsert_review; RELEASE upsert_review;")
+            .execute(&mut *conn)
+            .await?;
+        return Err(error);
+    }
     Ok(())
 }
 
@@ -561,5 +570,39 @@ mod tests {
         let regions: Vec<&str> = releases.iter().map(|r| r.region_slug.as_str()).collect();
         assert_eq!(regions, ["us", "uk"]);
         assert_eq!(tags_of(&pool, &[id]).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_half_way_leaves_the_review_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("reviews.db"))
+            .await
+            .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        let first = review("[Drama]", "[]");
+        upsert(&mut tx, "reviews/anora.md", &first, 0)
+            .await
+            .unwrap();
+        // Two regions with one slug: the last statement of the write fails.
+        let clashing = review(
+            "[Comedy]",
+            "[{region: Côte d'Ivoire, date: 2024-10-18}, {region: Cote d'Ivoire, date: 2024-11-01}]",
+        );
+        let error = upsert(&mut tx, "reviews/anora.md", &clashing, 0)
+            .await
+            .unwrap_err();
+        assert!(matches!(&error, sqlx::Error::Database(e) if e.is_unique_violation()));
+        tx.commit().await.unwrap();
+
+        let tags: Vec<String> = sqlx::query_scalar("SELECT name FROM review_tags")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(tags, ["Drama"]);
+        let releases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM release_dates")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(releases, 0);
     }
 }
