@@ -61,6 +61,11 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .foreign_keys(true)
         // Statement journals (a sync's every statement opens one) and
         // temporary sorts stay in memory instead of temporary files.
+        // A review's row holds ~28 KB of text: 16 KB pages store it in two
+        // pages instead of eight, and a cold load makes a quarter of the
+        // page writes (the writer's CPU fell by ~40%; 8 and 32 KB did less
+        // well). It applies when the database is created.
+        .page_size(16384)
         .pragma("temp_store", "memory")
         // The sync checkpoints after it commits, in the background
         // (`checkpoint_soon`): copying a cold load's 300 MB from the WAL
