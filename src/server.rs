@@ -131,6 +131,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(Error::Serve)?;
+    // Closing the pool checkpoints the WAL into the database and removes
+    // it; otherwise the next start first reads a WAL that can be as large
+    // as the database (after a cold load). The security branch does the
+    // same at the end of its serve.
+    site.state.db.close().await;
     tracing::info!("stopped");
     Ok(())
 }
