@@ -110,7 +110,37 @@ pub fn deserialize<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldErr
     }
 }
 
+/// How deep `[` and `{` may nest in YAML front matter. Real front matter
+/// nests two or three deep; libyaml's parser takes time that grows with the
+/// square of the depth (100,000 `[` take over a minute), so deeper nesting
+/// is refused before parsing.
+const MAX_YAML_FLOW_DEPTH: usize = 32;
+
+/// Counts brackets whether or not they sit in quotes: a title would need 33
+/// unclosed brackets in a row to be refused, and the count stays trivial.
+fn check_flow_depth(split: &Split<'_>) -> Result<(), FieldError> {
+    let mut depth = 0usize;
+    for (index, line) in split.front_matter.lines().enumerate() {
+        for byte in line.bytes() {
+            match byte {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => continue,
+            }
+            if depth > MAX_YAML_FLOW_DEPTH {
+                return Err(FieldError {
+                    field: String::new(),
+                    line: Some(index + split.first_line),
+                    reason: format!("lists or maps nest more than {MAX_YAML_FLOW_DEPTH} deep here"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn deserialize_yaml<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldError> {
+    check_flow_depth(split)?;
     // An empty YAML document is `null`, which no struct accepts; give serde an
     // empty mapping instead so that the error is "missing field `title`".
     let source = if split.front_matter.trim().is_empty() {
