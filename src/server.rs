@@ -3,8 +3,13 @@
 
 use std::sync::Arc;
 
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower::ServiceExt as _;
 
 use crate::clock::Clock;
 use crate::config::ServeArgs;
@@ -15,6 +20,7 @@ use crate::db;
 use crate::error::Error;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
+use crate::web::security::Limits;
 use crate::web::{self, AppState, WebOptions};
 
 /// A loaded site, ready to serve: the state for the router, and the
@@ -56,6 +62,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             drafts: args.drafts,
             status_token: args.status_token.clone().filter(|token| !token.is_empty()),
             content_dir: args.content.clone(),
+            limits: Limits::default(),
         }),
     };
     let content_changed = Arc::new(Notify::new());
@@ -107,18 +114,65 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
             addr: args.addr.to_string(),
             source,
         })?;
+    let addr = listener.local_addr().map_err(Error::Serve)?;
     let app = web::router(site.state.clone());
     println!(
-        "Marquee is serving {} at http://{}/",
+        "Marquee is serving {} at http://{addr}/",
         args.content.display(),
-        args.addr
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(Error::Serve)?;
+    serve_until_shutdown(listener, app, &site.state.options.limits).await;
+    // A sync the watcher started finishes (and none starts) before the
+    // process exits; then the pool closes, which checkpoints the WAL.
+    let _paused = site.syncer.pause().await;
+    site.state.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves HTTP/1.1 until Ctrl-C or SIGTERM, then stops accepting and lets
+/// requests in flight finish, for at most `limits.shutdown_grace`.
+///
+/// We drive hyper ourselves rather than through `axum::serve` for the
+/// limits hyper enforces while it reads a request: the size of the request
+/// head (431 beyond) and the time a client may take to send it, so that
+/// slow or idle clients cannot hold connections, or a shutdown, forever.
+async fn serve_until_shutdown(mut listener: TcpListener, app: axum::Router, limits: &Limits) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let stream = tokio::select! {
+            // axum's accept retries (and waits out) errors such as EMFILE.
+            (stream, _) = axum::serve::Listener::accept(&mut listener) => stream,
+            () = &mut shutdown => break,
+        };
+        // Pages are small writes that should leave at once.
+        let _ = stream.set_nodelay(true);
+        let service =
+            TowerToHyperService::new(app.clone().map_request(
+                |request: hyper::Request<Incoming>| request.map(axum::body::Body::new),
+            ));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(
+                grace_secs = limits.shutdown_grace.as_secs(),
+                "requests still in flight after the grace period; stopping anyway"
+            );
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish.
