@@ -43,7 +43,7 @@ impl Drop for Site {
 /// Opens and syncs everything `serve` needs, without listening yet; tests
 /// use this with a manual clock and call the router directly.
 pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
-    let pool = db::open(&args.db).await?;
+    let pool = db::open_or_rebuild(&args.db).await?;
     let site = SiteCell::new(args.base_url.clone());
     let syncer = Arc::new(Syncer::new(
         args.content.clone(),
@@ -120,7 +120,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         "Marquee is serving {} at http://{addr}/",
         args.content.display(),
     );
-    serve_until_shutdown(listener, app, &site.state.options.limits).await;
+    serve_on(listener, app, &site.state.options.limits, shutdown_signal()).await;
     // A sync the watcher started finishes (and none starts) before the
     // process exits; then the pool closes, which checkpoints the WAL.
     let _paused = site.syncer.pause().await;
@@ -129,20 +129,26 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Serves HTTP/1.1 until Ctrl-C or SIGTERM, then stops accepting and lets
-/// requests in flight finish, for at most `limits.shutdown_grace`.
+/// Serves HTTP/1.1 on `listener` until `shutdown` resolves (in `serve`, on
+/// Ctrl-C or SIGTERM), then stops accepting and lets requests in flight
+/// finish, for at most `limits.shutdown_grace`.
 ///
 /// We drive hyper ourselves rather than through `axum::serve` for the
 /// limits hyper enforces while it reads a request: the size of the request
 /// head (431 beyond) and the time a client may take to send it, so that
 /// slow or idle clients cannot hold connections, or a shutdown, forever.
-async fn serve_until_shutdown(mut listener: TcpListener, app: axum::Router, limits: &Limits) {
+pub async fn serve_on(
+    mut listener: TcpListener,
+    app: axum::Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_header_size(limits.max_header_bytes);
     let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
             // axum's accept retries (and waits out) errors such as EMFILE.

@@ -300,6 +300,18 @@ mod tests {
     }
 
     #[test]
+    fn deep_yaml_nesting_is_refused_before_parsing() {
+        let text = format!("---\ntitle: A\nyear: {}\n---\n", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = deserialize::<Sample>(&split(&text).unwrap()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(error.line, Some(3));
+        assert!(error.reason.contains("nest more than 32"), "{error:?}");
+        let fine = format!("---\ntitle: \"{}\"\n---\n", "[]".repeat(1000));
+        assert!(deserialize::<Sample>(&split(&fine).unwrap()).is_ok());
+    }
+
+    #[test]
     fn finds_the_line_of_a_nested_field() {
         let split = split("---\ntitle: A\nfilm:\n  year: 2024\n---\n").unwrap();
         assert_eq!(line_of_field(&split, "film.year"), Some(4));

@@ -167,7 +167,17 @@ impl<'t> Renderer<'t> {
                         classes,
                         attrs: Vec::new(),
                     }));
-                    events.extend(inner.into_iter().map(|event| self.resolve_urls(event)));
+                    // Inline HTML in a heading is raw HTML like any other.
+                    for event in inner {
+                        events.push(match event {
+                            Event::InlineHtml(html) if self.raw_html_as_text => Event::Text(html),
+                            Event::InlineHtml(html) => {
+                                self.has_raw_html = true;
+                                Event::InlineHtml(html)
+                            }
+                            other => self.resolve_urls(other),
+                        });
+                    }
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
@@ -512,6 +522,41 @@ mod tests {
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
         assert!(html.contains("hi"), "{html}");
+    }
+
+    #[test]
+    fn headings_cannot_carry_handlers_or_raw_html() {
+        let html = page("# Hi {#mine .wide onclick=alert(1) style=color:red}\n\n## <img src=x onerror=alert(1)>Cast").html;
+        assert!(
+            html.contains("<h1 id=\"mine\" class=\"wide\">Hi</h1>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("onclick") && !html.contains("style"),
+            "{html}"
+        );
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn heading_ids_stay_unique_beside_explicit_ones() {
+        let html = page("# a\n\n# a {#a-2}\n\n# a\n\n# a").html;
+        let ids: Vec<&str> = html
+            .split("id=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        assert_eq!(ids, ["a", "a-2", "a-3", "a-4"]);
+    }
+
+    #[test]
+    fn too_much_raw_html_is_shown_as_text_and_flagged() {
+        let markdown = format!("<b onclick=x>bold</b>\n\n{}", "<i>x</i>\n\n".repeat(12_000));
+        let rendered = page(&markdown);
+        assert!(rendered.too_much_html);
+        assert!(!rendered.html.contains("<b") && !rendered.html.contains("<i>"));
+        assert!(rendered.html.contains("&lt;b onclick=x&gt;bold&lt;/b&gt;"));
+        assert!(!page("<b>fine</b>").too_much_html);
     }
 
     #[test]
