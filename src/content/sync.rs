@@ -112,12 +112,16 @@ impl Syncer {
             .map(|source| (source.path.clone(), source))
             .collect();
         let (on_disk, removed) = self.find_files(scope, &stored).await?;
+        // The site settings live in memory, not in the database: a process
+        // that starts on an existing database must read them even though
+        // the file did not change.
         let to_read: Vec<SourceFile> = on_disk
             .into_iter()
-            .filter(|file| needs_reading(file, stored.get(&file.path)))
+            .filter(|file| file.path == SITE_FILE || needs_reading(file, stored.get(&file.path)))
             .collect();
         let known_hashes: HashMap<String, String> = to_read
             .iter()
+            .filter(|file| file.path != SITE_FILE)
             .filter_map(|file| {
                 let source = stored.get(&file.path)?;
                 source

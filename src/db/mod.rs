@@ -83,8 +83,9 @@ impl DbError {
 /// `<name>.corrupt-<time>`, with its `-wal` and `-shm`), and a fresh one is
 /// created for the sync to fill. Either way the log says what happened.
 pub async fn open_or_rebuild(path: &Path) -> Result<SqlitePool, DbError> {
+    // A `-wal` left beside a deleted database is not replayed into the new
+    // one: SQLite discards the journal of an empty database file.
     if !path.exists() {
-        remove_orphan_journal(path);
         tracing::info!(db = %path.display(), "no database yet: building it from the content");
     }
     match open(path).await {
@@ -175,17 +176,6 @@ fn journal_files(path: &Path) -> [PathBuf; 2] {
         name.push(suffix);
         PathBuf::from(name)
     })
-}
-
-/// A `-wal` left by a crash belongs to the database file it was written
-/// for. If that file was deleted, SQLite would replay the old WAL into the
-/// new, empty database and produce a damaged one; so it goes too.
-fn remove_orphan_journal(path: &Path) {
-    for journal in journal_files(path) {
-        if std::fs::remove_file(&journal).is_ok() {
-            tracing::info!(file = %journal.display(), "removed the journal of a deleted database");
-        }
-    }
 }
 
 /// Renames the database and its journal files to `<name>.corrupt-<time>`
