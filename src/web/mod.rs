@@ -102,12 +102,14 @@ pub fn router(state: AppState) -> Router {
 /// `security`. Public so that tests can wrap a route of their own (one that
 /// panics, one that is slow) in exactly the production stack.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    let routes = routes
-        .layer(security::catch_panics())
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            render_error_pages,
-        ));
+    let routes = routes.layer(
+        tower::ServiceBuilder::new()
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                render_error_pages,
+            ))
+            .layer(security::catch_panics()),
+    );
     security::harden(routes, state.site.clone(), &state.options.limits).with_state(state)
 }
 
