@@ -51,11 +51,27 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         site.clone(),
         clock.clone(),
     ));
+    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
+    let content_changed = Arc::new(Notify::new());
+    // Watch before the first sync: a file saved while it runs is then synced
+    // right after it, instead of waiting for its next save.
+    let watch = if args.no_watch {
+        None
+    } else {
+        let cache = cache.clone();
+        let content_changed = content_changed.clone();
+        Some(watcher::watch(syncer.clone(), move |report| {
+            if report.changed() {
+                cache.invalidate();
+                content_changed.notify_one();
+            }
+        })?)
+    };
     let initial = syncer.sync(Scope::Everything).await?;
     let state = AppState {
         db: pool.clone(),
         site,
-        cache: PageCache::new(args.cache_mb.saturating_mul(1024 * 1024)),
+        cache: cache.clone(),
         clock: clock.clone(),
         assets: Arc::new(Assets::load(&args.static_dir)),
         options: Arc::new(WebOptions {
@@ -65,20 +81,6 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             limits: Limits::default(),
         }),
     };
-    let content_changed = Arc::new(Notify::new());
-    let watch = if args.no_watch {
-        None
-    } else {
-        let cache = state.cache.clone();
-        let content_changed = content_changed.clone();
-        Some(watcher::watch(syncer.clone(), move |report| {
-            if report.changed() {
-                cache.invalidate();
-                content_changed.notify_one();
-            }
-        })?)
-    };
-    let cache = state.cache.clone();
     let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
         cache.invalidate()
     }));
@@ -105,8 +107,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "content synced"
     );
-    for error in &errors {
-        tracing::warn!("content error: {error}");
+    // The first sync logged the errors it found new; the rest were already
+    // there when the server last ran, and are worth one line each now.
+    for error in errors
+        .iter()
+        .filter(|error| !site.initial.new_errors.contains(error))
+    {
+        tracing::warn!("content error (unchanged since the last run): {error}");
     }
     let listener = TcpListener::bind(args.addr)
         .await

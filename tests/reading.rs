@@ -313,3 +313,91 @@ fn check_exits_1_naming_the_broken_file() {
         String::from_utf8_lossy(&clean.stdout)
     );
 }
+
+#[tokio::test]
+async fn changing_site_settings_moves_every_validator() {
+    let site = TestSite::sample().await;
+    let paths = ["/", "/reviews/anora", "/about", "/feed.xml"];
+    let mut before = Vec::new();
+    for path in paths {
+        before.push(site.get(path).await);
+    }
+    // Later than any file's mtime, so the change must show in Last-Modified.
+    site.clock
+        .set(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let settings = std::fs::read_to_string(site.content().join("site.toml")).unwrap();
+    site.write(
+        "site.toml",
+        &settings.replace("title = \"Marquee\"", "title = \"Reel Notes\""),
+    );
+    let report = site
+        .site
+        .syncer
+        .sync(marquee::content::sync::Scope::Everything)
+        .await
+        .unwrap();
+    assert!(report.site_changed);
+    site.site.state.cache.invalidate();
+    for (path, old) in paths.iter().zip(before) {
+        let new = site.get(path).await;
+        assert_ne!(
+            new.header("etag"),
+            old.header("etag"),
+            "{path}: ETag must change"
+        );
+        let modified = |response: &common::TestResponse| {
+            httpdate::parse_http_date(response.header("last-modified").expect("Last-Modified"))
+                .unwrap()
+        };
+        assert!(
+            modified(&new) > modified(&old),
+            "{path}: Last-Modified must move forward"
+        );
+        let conditional = site
+            .get_with(
+                path,
+                &[("if-modified-since", old.header("last-modified").unwrap())],
+            )
+            .await;
+        assert_eq!(
+            conditional.status,
+            StatusCode::OK,
+            "{path}: a stale copy must not get a 304"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_restart_on_an_up_to_date_database_keeps_the_site_settings() {
+    let site = TestSite::sample().await;
+    let tagline = |html: &scraper::Html| text_of(html, ".page-intro");
+    let first = tagline(&site.get("/").await.html());
+    assert_eq!(first.as_deref(), Some("Film reviews, written in markdown"));
+    let args = site.args.clone();
+    let clock = site.clock.clone();
+    drop(site.router);
+    drop(site.site);
+    let restarted = marquee::server::load(&args, clock).await.unwrap();
+    assert_eq!(
+        restarted.initial.documents_changed, 0,
+        "nothing changed on disk"
+    );
+    let router = marquee::router(restarted.state.clone());
+    use tower::ServiceExt;
+    let response = router
+        .oneshot(
+            axum::http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let html = scraper::Html::parse_document(&String::from_utf8_lossy(&bytes));
+    assert_eq!(tagline(&html), first);
+    assert_eq!(restarted.state.site.get().per_page, 10);
+    assert_eq!(restarted.state.site.get().author, "The Marquee critic");
+}

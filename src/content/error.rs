@@ -30,6 +30,15 @@ impl ContentError {
         }
     }
 
+    /// A second file claiming a slug: the file that holds it keeps it.
+    pub fn slug_taken(path: &str, slug: &str, holder: &str) -> Self {
+        Self::new(
+            path,
+            format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"),
+        )
+        .in_field("slug")
+    }
+
     pub fn at_line(mut self, line: Option<usize>) -> Self {
         self.line = line;
         self

@@ -114,7 +114,9 @@ pub fn scan(content_dir: &Path) -> io::Result<Vec<SourceFile>> {
     Ok(files)
 }
 
-/// The content file at `relative`, if it is one and exists as a file.
+/// The content file at `relative`, if it is one and exists as a file. A
+/// path through a file (`reviews/anora.md/index.md`, which the watcher asks
+/// about when it cannot tell a file from a folder) is absent, not an error.
 pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>> {
     let Some(kind) = classify(relative) else {
         return Ok(None);
@@ -123,7 +125,14 @@ pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>
     let metadata = match fs::metadata(&abs) {
         Ok(metadata) if metadata.is_file() => metadata,
         Ok(_) => return Ok(None),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(error) => return Err(error),
     };
     let mtime_ns = metadata
@@ -238,6 +247,19 @@ mod tests {
         ] {
             assert_eq!(classify(ignored), None, "{ignored}");
         }
+    }
+
+    #[test]
+    fn a_path_through_a_file_is_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("reviews")).unwrap();
+        std::fs::write(dir.path().join("reviews/anora.md"), "x").unwrap();
+        assert!(
+            stat(dir.path(), "reviews/anora.md/index.md")
+                .unwrap()
+                .is_none()
+        );
+        assert!(stat(dir.path(), "reviews/anora.md").unwrap().is_some());
     }
 
     #[test]

@@ -42,37 +42,23 @@ pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
         })
         .collect();
     let mut errors = Vec::new();
-    let mut review_slugs: HashMap<String, String> = HashMap::new();
-    let mut page_slugs: HashMap<String, String> = HashMap::new();
+    // Reviews and pages have separate URL spaces, so a slug is claimed per kind.
+    let mut holders: HashMap<(bool, String), String> = HashMap::new();
     for (path, document) in parsed {
-        let claimed = match document {
+        let key = match document {
             Err(error) => {
                 errors.push(error);
                 continue;
             }
-            Ok(Document::Review(review)) => review_slugs
-                .get(&review.slug)
-                .cloned()
-                .or_else(|| {
-                    review_slugs.insert(review.slug.clone(), path.clone());
-                    None
-                })
-                .map(|holder| (review.slug.clone(), holder)),
-            Ok(Document::Page(page)) => page_slugs
-                .get(&page.slug)
-                .cloned()
-                .or_else(|| {
-                    page_slugs.insert(page.slug.clone(), path.clone());
-                    None
-                })
-                .map(|holder| (page.slug.clone(), holder)),
-            Ok(Document::Site(_)) => None,
+            Ok(Document::Review(review)) => (false, review.slug),
+            Ok(Document::Page(page)) => (true, page.slug),
+            Ok(Document::Site(_)) => continue,
         };
-        if let Some((slug, holder)) = claimed {
-            errors.push(
-                ContentError::new(&path, format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"))
-                    .in_field("slug"),
-            );
+        match holders.get(&key) {
+            Some(holder) => errors.push(ContentError::slug_taken(&path, &key.1, holder)),
+            None => {
+                holders.insert(key, path);
+            }
         }
     }
     Ok(CheckReport {

@@ -131,11 +131,14 @@ impl SiteCell {
             .clone()
     }
 
+    /// Whether `set(site)` would change what is served.
+    pub fn would_change(&self, site: &Site) -> bool {
+        *self.get() != self.effective(site.clone())
+    }
+
     /// Replaces the settings; returns whether anything changed.
-    pub fn set(&self, mut site: Site) -> bool {
-        if let Some(url) = &self.base_url_override {
-            site.base_url.clone_from(url);
-        }
+    pub fn set(&self, site: Site) -> bool {
+        let site = self.effective(site);
         let mut current = self
             .current
             .write()
@@ -145,5 +148,12 @@ impl SiteCell {
         }
         *current = std::sync::Arc::new(site);
         true
+    }
+
+    fn effective(&self, mut site: Site) -> Site {
+        if let Some(url) = &self.base_url_override {
+            site.base_url.clone_from(url);
+        }
+        site
     }
 }

@@ -8,13 +8,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::Mutex;
 
 use super::error::ContentError;
-use super::loader::{self, Document, SourceFile};
+use super::loader::{self, Document, SourceFile, SourceKind};
 use super::site::{SITE_FILE, Site, SiteCell};
 use crate::clock::Clock;
 use crate::db::{self, sources::StoredSource};
@@ -49,6 +50,8 @@ pub struct SyncReport {
     /// Reviews or pages inserted, updated or removed.
     pub documents_changed: usize,
     pub site_changed: bool,
+    /// A standalone page changed, so every page's navigation may have.
+    pub layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub new_errors: Vec<ContentError>,
 }
@@ -67,6 +70,10 @@ pub struct Syncer {
     clock: Clock,
     /// Syncs run one at a time: the watcher and start-up never interleave.
     running: Mutex<()>,
+    /// Whether `site` holds the settings from `site.toml` yet. A restart
+    /// on an up-to-date database skips unchanged files, but the settings
+    /// live only in memory, so the first full sync always reads the file.
+    site_loaded: AtomicBool,
 }
 
 /// What reading one file produced.
@@ -88,6 +95,7 @@ impl Syncer {
             site,
             clock,
             running: Mutex::new(()),
+            site_loaded: AtomicBool::new(false),
         }
     }
 
@@ -111,17 +119,17 @@ impl Syncer {
             .into_iter()
             .map(|source| (source.path.clone(), source))
             .collect();
+        let loads_everything = matches!(scope, Scope::Everything);
+        let settings_unread = !self.site_loaded.load(Ordering::Acquire);
+        let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
         let (on_disk, removed) = self.find_files(scope, &stored).await?;
-        // The site settings live in memory, not in the database: a process
-        // that starts on an existing database must read them even though
-        // the file did not change.
         let to_read: Vec<SourceFile> = on_disk
             .into_iter()
-            .filter(|file| file.path == SITE_FILE || needs_reading(file, stored.get(&file.path)))
+            .filter(|file| needs_reading(file, stored.get(&file.path)) || must_parse(file))
             .collect();
         let known_hashes: HashMap<String, String> = to_read
             .iter()
-            .filter(|file| file.path != SITE_FILE)
+            .filter(|file| !must_parse(file))
             .filter_map(|file| {
                 let source = stored.get(&file.path)?;
                 source
@@ -139,13 +147,17 @@ impl Syncer {
         };
         let mut new_site = None;
         for path in &removed {
-            report.documents_changed += remove(&mut tx, path).await?;
+            let removed_documents = remove(&mut tx, path).await?;
+            report.documents_changed += removed_documents;
+            report.layout_changed |= removed_documents > 0 && is_page(path);
             if path == SITE_FILE {
                 new_site = Some(Site::default());
             }
         }
+        // Files whose slug another file holds, perhaps one that lets go of
+        // it later in this sync (a `git pull` that renames two reviews).
+        let mut slug_waiters = Vec::new();
         for (file, outcome) in outcomes {
-            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
             let (hash, result) = match outcome {
                 Outcome::Unchanged => {
                     let hash = stored
@@ -164,41 +176,38 @@ impl Syncer {
                     new_site = Some(site);
                     Ok(false)
                 }
-                Ok(document) => store(&mut tx, &file, &document).await?,
+                Ok(document) => match store(&mut tx, &file, &document).await? {
+                    Err(error) => {
+                        slug_waiters.push((file, hash, document, error));
+                        continue;
+                    }
+                    stored => stored,
+                },
                 Err(error) => Err(error),
             };
-            let error = match result {
-                Ok(changed) => {
-                    report.documents_changed += usize::from(changed);
-                    if previous_error.is_some() {
-                        tracing::info!(path = %file.path, "content file fixed");
-                    }
-                    None
-                }
-                Err(error) => {
-                    if previous_error.as_ref() != Some(&error) {
-                        tracing::warn!("content error: {error}");
-                        report.new_errors.push(error.clone());
-                    }
-                    Some(error)
-                }
-            };
-            db::sources::record(
-                &mut tx,
-                &file.path,
-                &hash,
-                file.mtime_ns,
-                file.size,
-                error.as_ref(),
-            )
-            .await?;
+            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
+            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
         }
-        if report.documents_changed > 0 {
-            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, self.clock.unix_now()).await?;
+        for (file, hash, result) in retry_slugs(&mut tx, slug_waiters).await? {
+            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
+            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
+        }
+        let site_changes = new_site
+            .as_ref()
+            .is_some_and(|site| self.site.would_change(site));
+        let now = self.clock.unix_now();
+        if report.documents_changed > 0 || site_changes {
+            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, now).await?;
+        }
+        if report.layout_changed || site_changes {
+            db::meta::set(&mut tx, db::meta::LAYOUT_CHANGED_AT, now).await?;
         }
         tx.commit().await?;
         if let Some(site) = new_site {
             report.site_changed = self.site.set(site);
+        }
+        if loads_everything {
+            self.site_loaded.store(true, Ordering::Release);
         }
         Ok(report)
     }
@@ -337,11 +346,7 @@ async fn store(
         Document::Site(_) => return Ok(Ok(false)),
     };
     if let Some(holder) = holder.filter(|holder| holder != &file.path) {
-        return Ok(Err(ContentError::new(
-            &file.path,
-            format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"),
-        )
-        .in_field("slug")));
+        return Ok(Err(ContentError::slug_taken(&file.path, slug, &holder)));
     }
     let written = match document {
         Document::Review(review) => {
@@ -352,7 +357,8 @@ async fn store(
     };
     match written {
         Ok(()) => Ok(Ok(true)),
-        // Two files swapping slugs in one save: the second waits for the next sync.
+        // The check above makes this unreachable inside our transaction;
+        // were it reached, it is a taken slug, not a failed sync.
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             Ok(Err(ContentError::new(
                 &file.path,
@@ -362,6 +368,79 @@ async fn store(
         }
         Err(error) => Err(error),
     }
+}
+
+/// Stores again the documents whose slug was taken, for as long as each
+/// round stores one (and so may have freed a slug for another).
+async fn retry_slugs(
+    conn: &mut SqliteConnection,
+    mut waiting: Vec<(SourceFile, String, Document, ContentError)>,
+) -> Result<Vec<(SourceFile, String, Result<bool, ContentError>)>, sqlx::Error> {
+    let mut done = Vec::new();
+    loop {
+        let before = waiting.len();
+        let mut still_waiting = Vec::new();
+        for (file, hash, document, _) in waiting {
+            match store(conn, &file, &document).await? {
+                Ok(changed) => done.push((file, hash, Ok(changed))),
+                Err(error) => still_waiting.push((file, hash, document, error)),
+            }
+        }
+        waiting = still_waiting;
+        if waiting.len() == before {
+            break;
+        }
+    }
+    done.extend(
+        waiting
+            .into_iter()
+            .map(|(file, hash, _, error)| (file, hash, Err(error))),
+    );
+    Ok(done)
+}
+
+/// Records what became of one file (its fingerprint, and its error if any)
+/// and reports an error the first time it is seen, so that it is logged
+/// once rather than on every sync.
+async fn conclude(
+    conn: &mut SqliteConnection,
+    report: &mut SyncReport,
+    file: &SourceFile,
+    hash: &str,
+    result: Result<bool, ContentError>,
+    previous_error: Option<ContentError>,
+) -> Result<(), sqlx::Error> {
+    let error = match result {
+        Ok(changed) => {
+            report.documents_changed += usize::from(changed);
+            report.layout_changed |= changed && is_page(&file.path);
+            if previous_error.is_some() {
+                tracing::info!(path = %file.path, "content file fixed");
+            }
+            None
+        }
+        Err(error) => {
+            if previous_error.as_ref() != Some(&error) {
+                tracing::warn!("content error: {error}");
+                report.new_errors.push(error.clone());
+            }
+            Some(error)
+        }
+    };
+    db::sources::record(
+        conn,
+        &file.path,
+        hash,
+        file.mtime_ns,
+        file.size,
+        error.as_ref(),
+    )
+    .await
+}
+
+/// Standalone pages appear in every page's navigation.
+fn is_page(path: &str) -> bool {
+    path.starts_with(loader::PAGES_DIR) && path[loader::PAGES_DIR.len()..].starts_with('/')
 }
 
 /// Forgets a file that is gone; returns how many documents it took along.

@@ -2,31 +2,40 @@
 //! restart, within a fraction of a second of the save.
 //!
 //! Editors save in many ways: in one write, in several writes, by renaming
-//! a temporary file into place, by truncating first. We sync a path once it
-//! has settled: on Linux, when the writer closes the file (inotify's
-//! close-write), so a file written in several slow writes is read once, whole.
-//! Where no close event comes (other platforms, odd writers), a path is
-//! synced after it has been quiet for a while instead.
+//! a temporary file into place, by truncating first, by moving the old file
+//! to a backup name and writing a new one (Vim). We sync a path once it has
+//! settled: on Linux, when the writer closes the file (inotify's
+//! close-write), so a file written in several slow writes is read once,
+//! whole. Where no close event comes (other platforms, odd writers), a path
+//! is synced after it has been quiet for a while instead. A file that
+//! disappears is given a moment to come back before it is unpublished.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::loader;
 use super::sync::{Scope, SyncReport, Syncer};
 
-/// How long after a settling event (close-write, rename, delete) we wait for
-/// more events before syncing: long enough to coalesce an editor's burst.
+/// How long after a settling event (close-write, a rename into place, a new
+/// folder) we wait for more events before syncing: long enough to coalesce
+/// an editor's burst.
 const SETTLE: Duration = Duration::from_millis(30);
 
 /// How long a file that is being written without a close event must stay
 /// quiet before it is read anyway.
 const QUIET: Duration = Duration::from_millis(1500);
+
+/// How long a file that was deleted or moved away may stay missing before
+/// it is unpublished: an editor that moves the old version aside before
+/// writing the new one must not take the review offline meanwhile.
+const GONE: Duration = Duration::from_millis(250);
 
 /// After a failed sync (say, the database was busy), try again this soon.
 const RETRY: Duration = Duration::from_secs(1);
@@ -54,7 +63,10 @@ pub fn watch(
         // The receiver only goes away when the server stops.
         let _ = sender.send(event);
     })?;
-    let root = syncer.content_dir().to_path_buf();
+    // notify reports absolute paths, even for a folder given as relative
+    // (the default `--content content`): ours must be absolute too, or no
+    // event would fall under it.
+    let root = std::path::absolute(syncer.content_dir()).map_err(notify::Error::io)?;
     watcher.watch(&root, RecursiveMode::Recursive)?;
     let task = tokio::spawn(run(syncer, root, receiver, on_sync));
     Ok(WatchHandle {
@@ -81,20 +93,23 @@ impl Pending {
             self.everything_due = Some(now + SETTLE);
             return;
         }
-        let wait = match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => SETTLE,
-            // Data is still being written: wait for the close, or for quiet.
-            EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => QUIET,
-            EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(_) => SETTLE,
-            EventKind::Access(_) | EventKind::Any | EventKind::Other => return,
-        };
-        for path in &event.paths {
-            match relative(root, path) {
-                Some(relative) if relative.is_empty() => self.everything_due = Some(now + SETTLE),
-                Some(relative) => {
-                    self.due.insert(relative, now + wait);
+        let paths: Vec<String> = event
+            .paths
+            .iter()
+            .filter_map(|path| relative(root, path))
+            .collect();
+        for (path, wait) in waits(root, &event.kind, &paths) {
+            if path.is_empty() {
+                self.everything_due = Some(now + SETTLE);
+                continue;
+            }
+            match wait {
+                Wait::For(duration) => {
+                    self.due.insert(path.to_string(), now + duration);
                 }
-                None => {}
+                Wait::UnlessPending => {
+                    self.due.entry(path.to_string()).or_insert(now + SETTLE);
+                }
             }
         }
     }
@@ -113,11 +128,84 @@ impl Pending {
             .filter(|(_, due)| **due <= now)
             .map(|(path, _)| path.clone())
             .collect();
-        for path in &ready {
-            self.due.remove(path);
+        let mut taken = Vec::with_capacity(ready.len());
+        for path in ready {
+            match self.still_writing_inside(&path, now) {
+                // A new folder's files may have been created before its
+                // watch began: syncing the folder now could read one of
+                // them half written. It waits for them instead.
+                Some(later) => {
+                    self.due.insert(path, later);
+                }
+                None => {
+                    self.due.remove(&path);
+                    taken.push(path);
+                }
+            }
         }
-        (!ready.is_empty()).then_some(Scope::Paths(ready))
+        (!taken.is_empty()).then_some(Scope::Paths(taken))
     }
+
+    /// When the last path under `folder` that is not due yet will be.
+    fn still_writing_inside(&self, folder: &str, now: Instant) -> Option<Instant> {
+        let prefix = format!("{folder}/");
+        self.due
+            .iter()
+            .filter(|(path, due)| path.starts_with(&prefix) && **due > now)
+            .map(|(_, due)| *due)
+            .max()
+    }
+}
+
+/// How an event moves the moment a path is synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// Sync this long after the event, whatever was pending.
+    For(Duration),
+    /// Sync soon, unless the path is already waiting (a metadata change
+    /// while a file is being written must not cut the wait short).
+    UnlessPending,
+}
+
+/// For each path of an event (relative to the content directory `root`),
+/// how long to wait before syncing it.
+fn waits<'a>(root: &Path, kind: &EventKind, paths: &'a [String]) -> Vec<(&'a str, Wait)> {
+    let all = |wait| paths.iter().map(|path| (path.as_str(), wait)).collect();
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => all(Wait::For(SETTLE)),
+        // Data is still being written: wait for the close, or for quiet. A
+        // new file is empty until its first write, so it waits the same way.
+        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => all(Wait::For(QUIET)),
+        EventKind::Create(CreateKind::Folder) => all(Wait::For(SETTLE)),
+        EventKind::Create(_) => all(Wait::For(QUIET)),
+        EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+            all(Wait::For(GONE))
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => match paths {
+            [from, to] => vec![
+                (from.as_str(), Wait::For(moved_out_wait(root, to))),
+                (to.as_str(), Wait::For(SETTLE)),
+            ],
+            // Part of the rename is outside the content: we cannot tell
+            // which part this is, so we wait as for a file gone missing.
+            _ => all(Wait::For(GONE)),
+        },
+        EventKind::Modify(ModifyKind::Metadata(_)) => all(Wait::UnlessPending),
+        EventKind::Modify(_) => all(Wait::For(SETTLE)),
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => Vec::new(),
+    }
+}
+
+/// A file renamed to another content path (a review renamed, a bundle
+/// folder moved) is gone for good, and leaves at once so that its slug is
+/// free for its new path in the same sync. A file renamed to a name that is
+/// not content (`anora.md~`) is an editor's backup: its replacement is on
+/// the way.
+fn moved_out_wait(root: &Path, to: &str) -> Duration {
+    let is_bundle_folder =
+        || root.join(to).is_dir() && loader::classify(&format!("{to}/index.md")).is_some();
+    let is_content = loader::classify(to).is_some() || is_bundle_folder();
+    if is_content { SETTLE } else { GONE }
 }
 
 fn relative(root: &Path, path: &Path) -> Option<String> {
@@ -165,5 +253,83 @@ async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(list: &[&str]) -> Vec<String> {
+        list.iter().map(|path| path.to_string()).collect()
+    }
+
+    #[test]
+    fn a_rename_between_content_paths_is_a_move() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("reviews/new")).unwrap();
+        let rename = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let review = paths(&["reviews/old.md", "reviews/new.md"]);
+        assert_eq!(
+            waits(root.path(), &rename, &review),
+            vec![
+                ("reviews/old.md", Wait::For(SETTLE)),
+                ("reviews/new.md", Wait::For(SETTLE))
+            ]
+        );
+        let bundle = paths(&["reviews/old", "reviews/new"]);
+        assert_eq!(
+            waits(root.path(), &rename, &bundle)[0],
+            ("reviews/old", Wait::For(SETTLE))
+        );
+    }
+
+    #[test]
+    fn a_file_moved_to_a_backup_name_may_come_back() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("reviews")).unwrap();
+        std::fs::write(root.path().join("reviews/anora.md~"), "").unwrap();
+        let rename = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let backup = paths(&["reviews/anora.md", "reviews/anora.md~"]);
+        assert_eq!(
+            waits(root.path(), &rename, &backup)[0],
+            ("reviews/anora.md", Wait::For(GONE))
+        );
+        let removed = EventKind::Remove(notify::event::RemoveKind::File);
+        assert_eq!(
+            waits(root.path(), &removed, &paths(&["reviews/anora.md"])),
+            vec![("reviews/anora.md", Wait::For(GONE))]
+        );
+    }
+
+    #[test]
+    fn a_new_folder_waits_for_the_files_being_written_in_it() {
+        let now = Instant::now();
+        let mut pending = Pending::default();
+        pending.due.insert("reviews/new".into(), now);
+        pending
+            .due
+            .insert("reviews/new/index.md".into(), now + QUIET);
+        pending.due.insert("reviews/other.md".into(), now);
+        let Some(Scope::Paths(taken)) = pending.take_due() else {
+            panic!("the other file is due");
+        };
+        assert_eq!(taken, vec!["reviews/other.md"]);
+        assert_eq!(pending.due["reviews/new"], now + QUIET);
+        assert_eq!(pending.next_due(), Some(now + QUIET));
+    }
+
+    #[test]
+    fn a_file_being_written_waits_for_its_close() {
+        let root = Path::new("/nonexistent");
+        let one = paths(&["reviews/anora.md"]);
+        let created = EventKind::Create(CreateKind::File);
+        assert_eq!(waits(root, &created, &one)[0].1, Wait::For(QUIET));
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert_eq!(waits(root, &closed, &one)[0].1, Wait::For(SETTLE));
+        let touched = EventKind::Modify(ModifyKind::Metadata(notify::event::MetadataKind::Any));
+        assert_eq!(waits(root, &touched, &one)[0].1, Wait::UnlessPending);
+        let opened = EventKind::Access(AccessKind::Open(AccessMode::Any));
+        assert!(waits(root, &opened, &one).is_empty());
     }
 }

@@ -1,15 +1,19 @@
 //! Facts about the content as a whole, kept as named integers.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqliteExecutor};
 
 /// When the set or text of published reviews last changed (unix seconds):
 /// the Last-Modified of every listing and feed.
 pub const CATALOG_CHANGED_AT: &str = "catalog_changed_at";
 
-pub async fn get(pool: &SqlitePool, key: &str) -> sqlx::Result<Option<i64>> {
+/// When what every page shares last changed (site settings, the menu of
+/// standalone pages): part of every page's Last-Modified.
+pub const LAYOUT_CHANGED_AT: &str = "layout_changed_at";
+
+pub async fn get(db: impl SqliteExecutor<'_>, key: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
         .bind(key)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 

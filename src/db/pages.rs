@@ -1,6 +1,6 @@
 //! The `pages` table: standalone pages such as "About".
 
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::content::page::Page;
 
@@ -21,7 +21,7 @@ pub struct MenuLink {
 }
 
 pub async fn by_slug(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     slug: &str,
     include_drafts: bool,
 ) -> sqlx::Result<Option<PageRow>> {
@@ -31,26 +31,26 @@ pub async fn by_slug(
     )
     .bind(slug)
     .bind(include_drafts)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
 /// The pages that asked to be in the navigation, in their order.
-pub async fn menu(pool: &SqlitePool) -> sqlx::Result<Vec<MenuLink>> {
+pub async fn menu(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MenuLink>> {
     sqlx::query_as(
         "SELECT slug, title FROM pages WHERE menu = 1 AND draft = 0 ORDER BY weight, title",
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
 /// Published pages, for the sitemap.
-pub async fn published(pool: &SqlitePool) -> sqlx::Result<Vec<PageRow>> {
+pub async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>> {
     sqlx::query_as(
         "SELECT slug, title, description, body_html, draft, modified_at FROM pages
          WHERE draft = 0 ORDER BY slug",
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

@@ -7,7 +7,7 @@ use sqlx::query::QueryAs;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 // Dynamic SQL here is only ever `format!` of the constant fragments in this
 // file; every value travels as a bound parameter.
-use sqlx::{AssertSqlSafe, FromRow, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, FromRow, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::content::review::Review;
 
@@ -122,7 +122,7 @@ impl Listing {
 // ----- reading -----
 
 pub async fn list(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     now: i64,
     listing: &Listing,
     limit: i64,
@@ -137,23 +137,23 @@ pub async fn list(
         .bind(sql, now)
         .bind(limit)
         .bind(offset)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
-pub async fn count(pool: &SqlitePool, now: i64, listing: &Listing) -> sqlx::Result<i64> {
+pub async fn count(db: impl SqliteExecutor<'_>, now: i64, listing: &Listing) -> sqlx::Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM reviews r WHERE {VISIBLE} AND {}",
         listing.condition()
     );
-    let (count,): (i64,) = listing.bind(sql, now).fetch_one(pool).await?;
+    let (count,): (i64,) = listing.bind(sql, now).fetch_one(db).await?;
     Ok(count)
 }
 
 /// A review by slug; hidden ones (drafts, scheduled) only when asked for,
 /// which is the editor's preview mode.
 pub async fn by_slug(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     slug: &str,
     now: i64,
     include_hidden: bool,
@@ -164,13 +164,13 @@ pub async fn by_slug(
         .bind(now)
         .bind(slug)
         .bind(include_hidden)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 
 /// The newest visible reviews with their bodies: what feeds carry.
 pub async fn latest_full(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     now: i64,
     tag: Option<&str>,
     limit: i64,
@@ -181,28 +181,31 @@ pub async fn latest_full(
          ORDER BY r.published_at DESC, r.id DESC LIMIT ?3",
         listing.condition()
     );
-    listing.bind(sql, now).bind(limit).fetch_all(pool).await
+    listing.bind(sql, now).bind(limit).fetch_all(db).await
 }
 
 /// Tags of several reviews in one query (no N+1), in the order written.
-pub async fn tags_of(pool: &SqlitePool, review_ids: &[i64]) -> sqlx::Result<Vec<TagRow>> {
+pub async fn tags_of(db: impl SqliteExecutor<'_>, review_ids: &[i64]) -> sqlx::Result<Vec<TagRow>> {
     sqlx::query_as(
         "SELECT review_id, slug, name FROM review_tags
          WHERE review_id IN (SELECT value FROM json_each(?)) ORDER BY review_id, position",
     )
     .bind(ids_json(review_ids))
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
 /// Release dates of several reviews, each review's sorted by date.
-pub async fn releases_of(pool: &SqlitePool, review_ids: &[i64]) -> sqlx::Result<Vec<ReleaseRow>> {
+pub async fn releases_of(
+    db: impl SqliteExecutor<'_>,
+    review_ids: &[i64],
+) -> sqlx::Result<Vec<ReleaseRow>> {
     sqlx::query_as(
         "SELECT review_id, region, region_slug, date FROM release_dates
          WHERE review_id IN (SELECT value FROM json_each(?)) ORDER BY review_id, date, region",
     )
     .bind(ids_json(review_ids))
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -217,7 +220,7 @@ pub struct TagCount {
     pub reviews: i64,
 }
 
-pub async fn tag_counts(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<TagCount>> {
+pub async fn tag_counts(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<TagCount>> {
     let sql = format!(
         "SELECT t.slug, MIN(t.name) AS name, COUNT(*) AS reviews
          FROM review_tags t JOIN reviews r ON r.id = t.review_id
@@ -225,12 +228,16 @@ pub async fn tag_counts(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<TagCoun
     );
     sqlx::query_as(AssertSqlSafe(sql))
         .bind(now)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
 /// The display name of a tag, if any visible review carries it.
-pub async fn tag_name(pool: &SqlitePool, now: i64, slug: &str) -> sqlx::Result<Option<String>> {
+pub async fn tag_name(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+    slug: &str,
+) -> sqlx::Result<Option<String>> {
     let sql = format!(
         "SELECT MIN(t.name) FROM review_tags t JOIN reviews r ON r.id = t.review_id
          WHERE {VISIBLE} AND t.slug = ?2"
@@ -238,12 +245,12 @@ pub async fn tag_name(pool: &SqlitePool, now: i64, slug: &str) -> sqlx::Result<O
     sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(now)
         .bind(slug)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
 pub async fn director_name(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     now: i64,
     slug: &str,
 ) -> sqlx::Result<Option<String>> {
@@ -252,50 +259,62 @@ pub async fn director_name(
     sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(now)
         .bind(slug)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
 /// (value, count) pairs for the stats page.
-pub async fn rating_distribution(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn rating_distribution(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
     let sql = format!(
         "SELECT r.rating_halves, COUNT(*) FROM reviews r
          WHERE {VISIBLE} AND r.rating_halves IS NOT NULL GROUP BY r.rating_halves ORDER BY r.rating_halves"
     );
     sqlx::query_as(AssertSqlSafe(sql))
         .bind(now)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
 /// Reviews published per calendar year (UTC), newest year first.
-pub async fn reviews_per_year(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn reviews_per_year(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
     let sql = format!(
         "SELECT CAST(strftime('%Y', r.published_at, 'unixepoch') AS INTEGER) AS year, COUNT(*)
          FROM reviews r WHERE {VISIBLE} GROUP BY year ORDER BY year DESC"
     );
     sqlx::query_as(AssertSqlSafe(sql))
         .bind(now)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
 /// The newest moment at which the visible set changed by the clock alone:
 /// the latest `published_at` that has passed. Listings' Last-Modified is the
 /// later of this and the last sync that changed reviews.
-pub async fn latest_published_at(pool: &SqlitePool, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn latest_published_at(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     let sql = format!("SELECT MAX(r.published_at) FROM reviews r WHERE {VISIBLE}");
     sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
 /// The next moment a scheduled review goes live, for the scheduler.
-pub async fn next_scheduled_after(pool: &SqlitePool, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn next_scheduled_after(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT MIN(published_at) FROM reviews WHERE draft = 0 AND published_at > ?")
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
@@ -305,14 +324,14 @@ pub struct SitemapRow {
     pub modified_at: i64,
 }
 
-pub async fn sitemap(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
+pub async fn sitemap(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
     let sql = format!(
         "SELECT r.slug, MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at) AS modified_at
          FROM reviews r WHERE {VISIBLE} ORDER BY r.published_at DESC"
     );
     sqlx::query_as(AssertSqlSafe(sql))
         .bind(now)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
@@ -325,13 +344,13 @@ pub struct HiddenRow {
 }
 
 /// Drafts and scheduled reviews, for the editor's status page.
-pub async fn hidden(pool: &SqlitePool, now: i64) -> sqlx::Result<Vec<HiddenRow>> {
+pub async fn hidden(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<HiddenRow>> {
     sqlx::query_as(
         "SELECT slug, title, draft, published_at FROM reviews
          WHERE draft = 1 OR published_at > ? ORDER BY published_at",
     )
     .bind(now)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -451,9 +470,26 @@ pub async fn delete_by_source(
 }
 
 /// The file a review was loaded from, for serving a bundle's files.
-pub async fn source_path(pool: &SqlitePool, review_id: i64) -> sqlx::Result<Option<String>> {
+pub async fn source_path(
+    db: impl SqliteExecutor<'_>,
+    review_id: i64,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT source_path FROM reviews WHERE id = ?")
         .bind(review_id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
+        .await
+}
+
+/// Each tag with a visible review, and when the newest change among its
+/// reviews happened: the tag pages of the sitemap.
+pub async fn tag_sitemap(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
+    let sql = format!(
+        "SELECT t.slug, MAX(MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at)) AS modified_at
+         FROM review_tags t JOIN reviews r ON r.id = t.review_id
+         WHERE {VISIBLE} GROUP BY t.slug ORDER BY t.slug"
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(now)
+        .fetch_all(db)
         .await
 }

@@ -5,7 +5,7 @@
 //! quoted phrases, each quoted as an FTS5 string. The result is always a
 //! valid FTS5 expression: a search can find nothing, but it cannot fail.
 
-use sqlx::{AssertSqlSafe, FromRow, SqlitePool};
+use sqlx::{AssertSqlSafe, FromRow, SqliteExecutor};
 
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
@@ -71,7 +71,7 @@ fn push_term(terms: &mut Vec<String>, text: &str, prefix: bool) {
 }
 
 pub async fn search(
-    pool: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     query: &str,
     now: i64,
     limit: i64,
@@ -91,18 +91,18 @@ pub async fn search(
         .bind(HIT_START.to_string())
         .bind(HIT_END.to_string())
         .bind(offset)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 
-pub async fn count(pool: &SqlitePool, query: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl SqliteExecutor<'_>, query: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM review_search JOIN reviews r ON r.id = review_search.rowid
          WHERE review_search MATCH ?1 AND r.draft = 0 AND r.published_at <= ?2",
     )
     .bind(query)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await
 }
 

@@ -1,7 +1,7 @@
 //! The `sources` table: every content file seen, its fingerprint and its
 //! current error.
 
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::content::error::ContentError;
 
@@ -37,12 +37,12 @@ pub async fn all(conn: &mut SqliteConnection) -> sqlx::Result<Vec<StoredSource>>
 }
 
 /// The current content errors, by path: what the status page shows.
-pub async fn errors(pool: &SqlitePool) -> sqlx::Result<Vec<ContentError>> {
+pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentError>> {
     let rows: Vec<StoredSource> = sqlx::query_as(
         "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
          FROM sources WHERE error_reason IS NOT NULL ORDER BY path",
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.iter().filter_map(StoredSource::error).collect())
 }

@@ -86,13 +86,19 @@ pub fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<Stri
     Ok(value.calendar_date().to_string())
 }
 
-/// A moment in RFC 3339, for `<time datetime>` and Atom.
+/// A moment in RFC 3339 to the second, for `<time datetime>` and Atom.
+/// HTML allows at most three digits of a fraction of a second, and the
+/// clock has nine: the fraction is dropped.
 #[askama::filter_fn]
 pub fn rfc3339(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
-    value
-        .moment()
+    format_rfc3339(value.moment()).map_err(|error| askama::Error::Custom(Box::new(error)))
+}
+
+pub fn format_rfc3339(moment: OffsetDateTime) -> Result<String, time::error::Format> {
+    moment
+        .replace_nanosecond(0)
+        .unwrap_or(moment)
         .format(&Rfc3339)
-        .map_err(|error| askama::Error::Custom(Box::new(error)))
 }
 
 /// A moment in RFC 2822, as RSS wants it.
@@ -149,6 +155,14 @@ mod tests {
         assert_eq!(format_runtime(120), "2h");
         assert_eq!(format_runtime(45), "45m");
         assert_eq!(format_runtime(60), "1h");
+    }
+
+    #[test]
+    fn rfc3339_dates_are_whole_seconds_as_html_wants() {
+        assert_eq!(
+            format_rfc3339(datetime!(2026-11-24 23:19:36.403105574 UTC)).unwrap(),
+            "2026-11-24T23:19:36Z"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sqlx::SqliteConnection;
 
 use super::AppState;
 use super::error::AppError;
@@ -79,6 +80,7 @@ pub async fn home_page(
 }
 
 async fn home_listing(state: &AppState, page: i64) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let site = state.site.get();
     let info = ListingInfo {
         listing: Listing::All,
@@ -88,7 +90,7 @@ async fn home_listing(state: &AppState, page: i64) -> Result<Response, AppError>
         description: site.tagline.clone(),
         feeds: Vec::new(),
     };
-    render_listing(state, info, page, true).await
+    render_listing(state, &mut tx, info, page, true).await
 }
 
 /// `GET /tags/{tag}` and `/tags/{tag}/page/{n}`
@@ -96,8 +98,9 @@ pub async fn tag(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let (slug, page) = slug_and_page(params)?;
-    let name = db::reviews::tag_name(&state.db, state.clock.unix_now(), &slug)
+    let name = db::reviews::tag_name(&mut *tx, state.clock.unix_now(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let site = state.site.get();
@@ -121,7 +124,7 @@ pub async fn tag(
         description: format!("Film reviews tagged {name} on {}.", site.title),
         base,
     };
-    render_listing(&state, info, page, false).await
+    render_listing(&state, &mut tx, info, page, false).await
 }
 
 /// `GET /ratings/{stars}`: `4.5`, `5`.
@@ -129,6 +132,7 @@ pub async fn rating(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let (stars, page) = slug_and_page(params)?;
     let rating = stars
         .parse::<f64>()
@@ -147,7 +151,7 @@ pub async fn rating(
         description: format!("Every film rated {label}."),
         feeds: Vec::new(),
     };
-    render_listing(&state, info, page, false).await
+    render_listing(&state, &mut tx, info, page, false).await
 }
 
 /// `GET /films/{year}`: reviews of films released that year.
@@ -155,6 +159,7 @@ pub async fn film_year(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let (year, page) = slug_and_page(params)?;
     let year_value: i64 = year
         .parse()
@@ -169,7 +174,7 @@ pub async fn film_year(
         description: format!("Reviews of films released in {year}."),
         feeds: Vec::new(),
     };
-    render_listing(&state, info, page, false).await
+    render_listing(&state, &mut tx, info, page, false).await
 }
 
 /// `GET /directors/{slug}`
@@ -177,8 +182,9 @@ pub async fn director(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let (slug, page) = slug_and_page(params)?;
-    let name = db::reviews::director_name(&state.db, state.clock.unix_now(), &slug)
+    let name = db::reviews::director_name(&mut *tx, state.clock.unix_now(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let info = ListingInfo {
@@ -189,24 +195,25 @@ pub async fn director(
         description: format!("Reviews of films directed by {name}."),
         feeds: Vec::new(),
     };
-    render_listing(&state, info, page, false).await
+    render_listing(&state, &mut tx, info, page, false).await
 }
 
 async fn render_listing(
     state: &AppState,
+    tx: &mut SqliteConnection,
     info: ListingInfo,
     page: i64,
     is_home: bool,
 ) -> Result<Response, AppError> {
     let now = state.clock.unix_now();
     let per_page = i64::from(state.site.get().per_page);
-    let total = db::reviews::count(&state.db, now, &info.listing).await?;
+    let total = db::reviews::count(&mut *tx, now, &info.listing).await?;
     let pages = ((total + per_page - 1) / per_page).max(1);
     if page > pages {
         return Err(AppError::NotFound);
     }
     let rows = db::reviews::list(
-        &state.db,
+        &mut *tx,
         now,
         &info.listing,
         per_page,
@@ -219,7 +226,7 @@ async fn render_listing(
         (Some(title), n) => Some(format!("{title}, page {n}")),
         (None, _) => None,
     };
-    let mut chrome = Chrome::new(state, &path, title.as_deref(), &info.description).await?;
+    let mut chrome = Chrome::new(state, tx, &path, title.as_deref(), &info.description).await?;
     chrome.feeds.extend(info.feeds);
     chrome.section = if is_home { "home" } else { "" };
     let pagination = Pagination {
@@ -240,17 +247,17 @@ async fn render_listing(
         is_home,
     };
     let mut response = Html(list.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(state, now).await?);
+    set_last_modified(&mut response, catalog_modified(tx, now).await?);
     Ok(response)
 }
 
 /// When any listing last changed: the later of the last sync that changed
 /// reviews and the last scheduled review that went live by the clock.
-pub async fn catalog_modified(state: &AppState, now: i64) -> Result<i64, AppError> {
-    let synced = db::meta::get(&state.db, db::meta::CATALOG_CHANGED_AT)
+pub async fn catalog_modified(conn: &mut SqliteConnection, now: i64) -> Result<i64, AppError> {
+    let synced = db::meta::get(&mut *conn, db::meta::CATALOG_CHANGED_AT)
         .await?
         .unwrap_or(0);
-    let published = db::reviews::latest_published_at(&state.db, now)
+    let published = db::reviews::latest_published_at(conn, now)
         .await?
         .unwrap_or(0);
     Ok(synced.max(published))
@@ -299,10 +306,12 @@ pub struct TagsPage {
 
 /// `GET /tags`
 pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let now = state.clock.unix_now();
-    let tags = db::reviews::tag_counts(&state.db, now).await?;
+    let tags = db::reviews::tag_counts(&mut *tx, now).await?;
     let mut chrome = Chrome::new(
         &state,
+        &mut tx,
         "/tags",
         Some("Tags"),
         "Every tag used on the site, with how many reviews carry it.",
@@ -310,7 +319,7 @@ pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
     .await?;
     chrome.section = "tags";
     let mut response = Html(TagsPage { chrome, tags }.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(&state, now).await?);
+    set_last_modified(&mut response, catalog_modified(&mut tx, now).await?);
     Ok(response)
 }
 
@@ -342,10 +351,11 @@ const BAR_PITCH: i64 = 28;
 
 /// `GET /stats`
 pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let now = state.clock.unix_now();
-    let total = db::reviews::count(&state.db, now, &Listing::All).await?;
-    let distribution = db::reviews::rating_distribution(&state.db, now).await?;
-    let per_year = db::reviews::reviews_per_year(&state.db, now).await?;
+    let total = db::reviews::count(&mut *tx, now, &Listing::All).await?;
+    let distribution = db::reviews::rating_distribution(&mut *tx, now).await?;
+    let per_year = db::reviews::reviews_per_year(&mut *tx, now).await?;
     let rated: i64 = distribution.iter().map(|(_, count)| count).sum();
     let most = distribution
         .iter()
@@ -377,6 +387,7 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
     });
     let mut chrome = Chrome::new(
         &state,
+        &mut tx,
         "/stats",
         Some("Stats"),
         "How many films, how they were rated, and when.",
@@ -393,6 +404,6 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
         average,
     };
     let mut response = Html(page.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(&state, now).await?);
+    set_last_modified(&mut response, catalog_modified(&mut tx, now).await?);
     Ok(response)
 }

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use sqlx::SqliteConnection;
+
 use crate::content::site::Site;
 use crate::db;
 use crate::db::pages::MenuLink;
@@ -38,9 +40,8 @@ pub struct Chrome {
     pub next: Option<String>,
     /// Search results and error pages should not be indexed.
     pub noindex: bool,
-    /// What the search box shows.
-    pub query: String,
-    /// Which top-level section to mark as current in the navigation.
+    /// Which top-level section to mark as current in the navigation. The
+    /// header leaves out its search box on the search page, which has its own.
     pub section: &'static str,
     /// OpenGraph wants `en_GB` where HTML wants `en-GB`.
     pub og_locale: String,
@@ -51,12 +52,13 @@ impl Chrome {
     /// appended, except on the home page which passes `None`).
     pub async fn new(
         state: &AppState,
+        conn: &mut SqliteConnection,
         path: &str,
         title: Option<&str>,
         description: &str,
     ) -> Result<Self, AppError> {
         let site = state.site.get();
-        let menu = db::pages::menu(&state.db).await?;
+        let menu = db::pages::menu(conn).await?;
         Ok(Self::with_menu(state, site, menu, path, title, description))
     }
 
@@ -110,7 +112,6 @@ impl Chrome {
             prev: None,
             next: None,
             noindex: false,
-            query: String::new(),
             section: "",
             og_locale: site.language.replace('-', "_"),
             site,

@@ -1,14 +1,21 @@
 //! The web layer: one shared state, one router, one module per area.
+//!
+//! A handler that reads more than once does so inside one read transaction
+//! (`state.db.begin()`): in WAL mode that is a snapshot, so a page never
+//! mixes the content of two syncs (a review without its tags, a count that
+//! disagrees with its list).
 
 pub mod assets;
 pub mod browse;
 pub mod cache;
 pub mod error;
+pub mod feeds;
 pub mod layout;
 pub mod pages;
 pub mod reviews;
 pub mod search;
 pub mod security;
+pub mod seo;
 pub mod status;
 
 use std::path::PathBuf;
@@ -70,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .route("/tags", get(browse::tags))
         .route("/tags/{tag}", get(browse::tag))
         .route("/tags/{tag}/page/{page}", get(browse::tag))
+        .route("/tags/{tag}/feed.xml", get(feeds::tag_rss))
+        .route("/tags/{tag}/atom.xml", get(feeds::tag_atom))
         .route("/ratings/{stars}", get(browse::rating))
         .route("/ratings/{stars}/page/{page}", get(browse::rating))
         .route("/films/{year}", get(browse::film_year))
@@ -78,6 +87,11 @@ pub fn router(state: AppState) -> Router {
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
         .route("/search", get(search::search))
+        .route("/feed.xml", get(feeds::site_rss))
+        .route("/atom.xml", get(feeds::site_atom))
+        .route("/feed.json", get(feeds::site_json))
+        .route("/sitemap.xml", get(seo::sitemap))
+        .route("/robots.txt", get(seo::robots))
         .route("/{slug}", get(pages::show))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -30,14 +30,19 @@ pub async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let page = db::pages::by_slug(&state.db, &slug, state.options.drafts)
+    let mut tx = state.db.begin().await?;
+    let page = db::pages::by_slug(&mut *tx, &slug, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
     let path = format!("/{}", page.slug);
-    let mut chrome = Chrome::new(&state, &path, Some(&page.title), &page.description).await?;
+    let mut chrome =
+        Chrome::new(&state, &mut tx, &path, Some(&page.title), &page.description).await?;
     chrome.section = "page";
     chrome.noindex = page.draft;
-    let modified_at = page.modified_at;
+    let layout_changed_at = db::meta::get(&mut *tx, db::meta::LAYOUT_CHANGED_AT)
+        .await?
+        .unwrap_or(0);
+    let modified_at = page.modified_at.max(layout_changed_at);
     let view = StandalonePage {
         chrome,
         title: page.title,

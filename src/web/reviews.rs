@@ -54,12 +54,13 @@ pub async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let now = state.clock.now();
-    let row = db::reviews::by_slug(&state.db, &slug, now.unix_timestamp(), state.options.drafts)
+    let row = db::reviews::by_slug(&mut *tx, &slug, now.unix_timestamp(), state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tags = db::reviews::tags_of(&state.db, &[row.id]).await?;
-    let releases = db::reviews::releases_of(&state.db, &[row.id]).await?;
+    let tags = db::reviews::tags_of(&mut *tx, &[row.id]).await?;
+    let releases = db::reviews::releases_of(&mut *tx, &[row.id]).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -73,7 +74,10 @@ pub async fn show(
         .into_iter()
         .filter_map(|release| ReleaseView::from_row(release, today))
         .collect();
-    let last_modified = last_modified(&row, &releases);
+    let layout_changed_at = db::meta::get(&mut *tx, db::meta::LAYOUT_CHANGED_AT)
+        .await?
+        .unwrap_or(0);
+    let last_modified = last_modified(&row, &releases).max(layout_changed_at);
     let review = ReviewView {
         poster_url: poster_url(row.poster.as_deref(), row.asset_base.as_deref()),
         stars: Stars::from_halves(row.rating_halves),
@@ -99,7 +103,8 @@ pub async fn show(
         Some(year) => format!("{} ({year}) — {}", review.film_title, review.title),
         None => format!("{} — {}", review.film_title, review.title),
     };
-    let mut chrome = Chrome::new(&state, &path, Some(&page_title), &review.summary).await?;
+    let mut chrome =
+        Chrome::new(&state, &mut tx, &path, Some(&page_title), &review.summary).await?;
     chrome.og_type = "article";
     chrome.og_image = review
         .poster_url
@@ -118,7 +123,8 @@ pub async fn show(
 }
 
 /// The review page changes when its file does, and when one of its release
-/// dates passes (the box then says "out now").
+/// dates passes (the box then says "Released"); the caller adds changes to
+/// what every page shares.
 fn last_modified(row: &ReviewRow, releases: &[ReleaseView]) -> i64 {
     let passed_release = releases
         .iter()
@@ -267,12 +273,13 @@ pub async fn release_calendar(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let region_slug = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
     let now = state.clock.unix_now();
-    let row = db::reviews::by_slug(&state.db, &slug, now, state.options.drafts)
+    let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
-    let release = db::reviews::releases_of(&state.db, &[row.id])
+    let release = db::reviews::releases_of(&mut *tx, &[row.id])
         .await?
         .into_iter()
         .find(|release| release.region_slug == region_slug)
@@ -346,6 +353,7 @@ pub async fn bundle_file(
     Path((slug, file)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let extension = file
         .rsplit_once('.')
         .map(|(_, extension)| extension.to_ascii_lowercase());
@@ -355,13 +363,13 @@ pub async fn bundle_file(
         return Err(AppError::NotFound);
     }
     let now = state.clock.unix_now();
-    let row = db::reviews::by_slug(&state.db, &slug, now, state.options.drafts)
+    let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
     if row.asset_base.is_none() {
         return Err(AppError::NotFound);
     }
-    let source = db::reviews::source_path(&state.db, row.id)
+    let source = db::reviews::source_path(&mut *tx, row.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let folder = std::path::Path::new(&source)

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use sqlx::SqliteConnection;
 
 use super::AppState;
 use super::error::AppError;
@@ -62,6 +63,7 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = params
         .page
@@ -72,7 +74,7 @@ pub async fn search(
     let now = state.clock.unix_now();
     let (total, hits) = match db::search::fts_query(&query) {
         None => (0, Vec::new()),
-        Some(fts) => match run(&state, &fts, now, page).await {
+        Some(fts) => match run(&mut tx, &fts, now, page).await {
             Ok(found) => found,
             Err(error) => {
                 tracing::warn!(%error, query = %query, "search failed; showing no results");
@@ -85,10 +87,16 @@ pub async fn search(
     } else {
         format!("Search: {query}")
     };
-    let mut chrome = Chrome::new(&state, "/search", Some(&title), "Search the reviews.").await?;
+    let mut chrome = Chrome::new(
+        &state,
+        &mut tx,
+        "/search",
+        Some(&title),
+        "Search the reviews.",
+    )
+    .await?;
     chrome.noindex = true;
     chrome.section = "search";
-    chrome.query.clone_from(&query);
     let link = |page: i64| {
         let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
         format!("/search?q={q}&page={page}")
@@ -106,13 +114,13 @@ pub async fn search(
 }
 
 async fn run(
-    state: &AppState,
+    conn: &mut SqliteConnection,
     fts: &str,
     now: i64,
     page: i64,
 ) -> Result<(i64, Vec<SearchHit>), sqlx::Error> {
-    let total = db::search::count(&state.db, fts, now).await?;
-    let hits = db::search::search(&state.db, fts, now, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let total = db::search::count(&mut *conn, fts, now).await?;
+    let hits = db::search::search(conn, fts, now, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok((total, hits))
 }
 

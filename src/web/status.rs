@@ -58,6 +58,7 @@ pub async fn status(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
     let Some(expected) = state.options.status_token.as_deref() else {
         return Err(AppError::NotFound);
     };
@@ -70,10 +71,11 @@ pub async fn status(
     if !given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes())) {
         return Err(AppError::NotFound);
     }
-    let errors = db::sources::errors(&state.db).await?;
-    let hidden = db::reviews::hidden(&state.db, state.clock.unix_now()).await?;
+    let errors = db::sources::errors(&mut *tx).await?;
+    let hidden = db::reviews::hidden(&mut *tx, state.clock.unix_now()).await?;
     let mut chrome = Chrome::new(
         &state,
+        &mut tx,
         "/status",
         Some("Content status"),
         "Content errors and unpublished reviews.",

@@ -1,0 +1,148 @@
+//! For search engines: `/sitemap.xml` lists every public page with the date
+//! it last changed, and `/robots.txt` says where the sitemap is. Both use
+//! the site's base URL, since crawlers need absolute addresses.
+
+use axum::extract::State;
+use axum::response::Response;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use super::AppState;
+use super::browse::catalog_modified;
+use super::error::AppError;
+use super::feeds::document;
+use crate::db;
+use crate::render::views::timestamp;
+
+const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// Crawlers come back on their own schedule; an hour is plenty.
+const SEO_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// One `<url>` of the sitemap.
+struct SitemapUrl {
+    loc: String,
+    /// Unix seconds; zero when unknown (then no `<lastmod>` is written).
+    lastmod: i64,
+}
+
+/// `GET /sitemap.xml`
+pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
+    let urls = sitemap_urls(&state).await?;
+    let body = write_urlset(&urls).map_err(|error| AppError::Feed(format!("sitemap: {error}")))?;
+    let newest = urls.iter().map(|url| url.lastmod).max();
+    Ok(document(
+        "application/xml; charset=utf-8",
+        SEO_CACHE_CONTROL,
+        body,
+        newest,
+    ))
+}
+
+/// The home page, the tag index, every visible review, every tag page and
+/// every published standalone page. Drafts and scheduled reviews are left
+/// out by the queries.
+async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
+    let mut tx = state.db.begin().await?;
+    let now = state.clock.unix_now();
+    let site = state.site.get();
+    let catalog = catalog_modified(&mut tx, now).await?;
+    let mut urls = vec![
+        SitemapUrl {
+            loc: site.url("/"),
+            lastmod: catalog,
+        },
+        SitemapUrl {
+            loc: site.url("/tags"),
+            lastmod: catalog,
+        },
+    ];
+    let reviews = db::reviews::sitemap(&mut *tx, now).await?;
+    let tags = db::reviews::tag_sitemap(&mut *tx, now).await?;
+    let pages = db::pages::published(&mut *tx).await?;
+    let listed = |prefix: &str, rows: Vec<db::reviews::SitemapRow>| {
+        rows.into_iter()
+            .map(|row| SitemapUrl {
+                loc: site.url(&format!("{prefix}{}", row.slug)),
+                lastmod: row.modified_at,
+            })
+            .collect::<Vec<_>>()
+    };
+    urls.extend(listed("/reviews/", reviews));
+    urls.extend(listed("/tags/", tags));
+    urls.extend(pages.into_iter().map(|page| SitemapUrl {
+        loc: site.url(&format!("/{}", page.slug)),
+        lastmod: page.modified_at,
+    }));
+    Ok(urls)
+}
+
+/// The sitemaps.org `urlset`, written with an XML writer that escapes.
+fn write_urlset(urls: &[SitemapUrl]) -> std::io::Result<Vec<u8>> {
+    let mut writer = Writer::new(Vec::new());
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("urlset")
+        .with_attribute(("xmlns", SITEMAP_NAMESPACE))
+        .write_inner_content(|writer| {
+            for url in urls {
+                writer.create_element("url").write_inner_content(|writer| {
+                    writer
+                        .create_element("loc")
+                        .write_text_content(BytesText::new(&url.loc))?;
+                    if url.lastmod > 0 {
+                        let date = timestamp(url.lastmod).date().to_string();
+                        writer
+                            .create_element("lastmod")
+                            .write_text_content(BytesText::new(&date))?;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
+    Ok(writer.into_inner())
+}
+
+/// `GET /robots.txt`: everything may be crawled except search results (an
+/// endless space of near-duplicate pages) and the editor's status page.
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let site = state.site.get();
+    let body = format!(
+        "User-agent: *\nDisallow: /search\nDisallow: /status\n\nSitemap: {}\n",
+        site.url("/sitemap.xml")
+    );
+    document(
+        "text/plain; charset=utf-8",
+        SEO_CACHE_CONTROL,
+        body.into_bytes(),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlset_escapes_and_dates() {
+        let xml = write_urlset(&[
+            SitemapUrl {
+                loc: "https://films.example/?a=1&b=<2>".into(),
+                lastmod: 1_729_209_600,
+            },
+            SitemapUrl {
+                loc: "https://films.example/about".into(),
+                lastmod: 0,
+            },
+        ])
+        .unwrap();
+        let xml = String::from_utf8(xml).unwrap();
+        assert!(
+            xml.contains("<loc>https://films.example/?a=1&amp;b=&lt;2&gt;</loc>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<lastmod>2024-10-18</lastmod>"), "{xml}");
+        assert_eq!(xml.matches("<lastmod>").count(), 1, "{xml}");
+    }
+}

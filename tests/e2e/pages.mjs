@@ -1,0 +1,63 @@
+// Every kind of page Marquee serves, as the checks visit them. The site is
+// the sample content plus a generated set (see scripts/e2e), so listings
+// paginate and tags have depth.
+
+/** The token of the editor's status page, when the server has one. */
+export const STATUS_TOKEN = process.env.MARQUEE_STATUS_TOKEN ?? '';
+
+/** An HTML page: what it is, where, the status it must answer with and,
+ * for some, a sentence it must contain (text, after tags are removed). */
+export const PAGES = [
+  { name: 'home', path: '/', status: 200 },
+  { name: 'home, page 2', path: '/page/2', status: 200 },
+  { name: 'review with everything (Anora)', path: '/reviews/anora', status: 200, contains: 'This review may reveal later elements of the plot.' },
+  { name: 'review with a spoiler block', path: '/reviews/the-brutalist', status: 200, contains: 'Spoiler: What the epilogue does' },
+  { name: 'tags index', path: '/tags', status: 200 },
+  { name: 'tag page', path: '/tags/drama', status: 200 },
+  { name: 'ratings', path: '/ratings/4', status: 200 },
+  { name: 'ratings, page 2', path: '/ratings/4/page/2', status: 200 },
+  { name: 'films by year', path: '/films/2024', status: 200 },
+  { name: 'director', path: '/directors/sean-baker', status: 200 },
+  { name: 'stats (SVG chart)', path: '/stats', status: 200, contains: 'Number of reviews at each rating' },
+  { name: 'search with results', path: '/search?q=new+york', status: 200, contains: '1 review matches “new york”.' },
+  { name: 'search with no results', path: '/search?q=zyzzyva', status: 200, contains: 'No reviews match “zyzzyva”.' },
+  { name: 'search, a lone quote', path: '/search?q=%22', status: 200 },
+  { name: 'search, a lone star', path: '/search?q=*', status: 200 },
+  { name: 'search, NEAR', path: '/search?q=NEAR', status: 200 },
+  { name: 'search, NEAR( and OR', path: '/search?q=NEAR(%20OR', status: 200 },
+  { name: 'search, unbalanced quotes', path: '/search?q=%22big%20apple', status: 200 },
+  { name: 'search, markup and column filter', path: '/search?q=%3Cb%3E%20title%3Aanora%20-%20%5E', status: 200 },
+  { name: 'standalone page (/about)', path: '/about', status: 200 },
+  { name: 'not found', path: '/no-such-page', status: 404 },
+  // The editor's page answers only with the server's token (scripts/e2e
+  // sets MARQUEE_STATUS_TOKEN for both the server and these checks).
+  ...(STATUS_TOKEN
+    ? [{ name: "editor's status page", path: `/status?token=${encodeURIComponent(STATUS_TOKEN)}`, status: 200 }]
+    : []),
+];
+
+/** Non-HTML documents: only their status and content type are checked here
+ * (scripts/feed-check reads the feeds themselves). */
+export const DOCUMENTS = [
+  { name: 'RSS feed', path: '/feed.xml', types: ['application/rss+xml'] },
+  { name: 'Atom feed', path: '/atom.xml', types: ['application/atom+xml'] },
+  { name: 'JSON Feed', path: '/feed.json', types: ['application/feed+json'] },
+  { name: 'sitemap', path: '/sitemap.xml', types: ['application/xml', 'text/xml'] },
+  { name: 'robots.txt', path: '/robots.txt', types: ['text/plain'] },
+  { name: 'favicon', path: '/favicon.ico', types: ['image/x-icon', 'image/vnd.microsoft.icon'] },
+  { name: 'release calendar', path: '/reviews/anora/release/uk.ics', types: ['text/calendar'] },
+];
+
+/** Screenshots for a person to look at. */
+export const SCREENSHOT_PAGES = [
+  { name: 'home', path: '/' },
+  { name: 'anora', path: '/reviews/anora' },
+];
+
+/** The viewports and colour schemes every axe check runs in. */
+export const VARIANTS = [
+  { name: 'desktop-light', viewport: { width: 1280, height: 800 }, colorScheme: 'light' },
+  { name: 'desktop-dark', viewport: { width: 1280, height: 800 }, colorScheme: 'dark' },
+  { name: 'phone-light', viewport: { width: 390, height: 844 }, colorScheme: 'light' },
+  { name: 'phone-dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark' },
+];
