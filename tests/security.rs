@@ -198,10 +198,12 @@ async fn xss_payloads_in_every_field_render_as_text_and_never_as_markup() {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, &str)> = files
+    let mut borrowed: Vec<(&str, &str)> = files
         .iter()
         .map(|(path, text)| (path.as_str(), text.as_str()))
         .collect();
+    // Feeds long enough to carry every hostile review.
+    borrowed.push(("site.toml", "title = \"Marquee\"\nfeed_items = 100\n"));
     let site = TestSite::build(
         Options {
             status_token: Some("editor-token".into()),
@@ -265,6 +267,8 @@ async fn xss_payloads_in_every_field_render_as_text_and_never_as_markup() {
         assert!(!ics.body.contains("\nBEGIN:VALARM"), "{ics_link}");
     }
 
+    assert_feeds_hold_payloads_as_text(&site, &payloads).await;
+
     let mut listings = vec![
         "/".to_string(),
         "/tags".into(),
@@ -282,6 +286,63 @@ async fn xss_payloads_in_every_field_render_as_text_and_never_as_markup() {
         let response = site.get(&path).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
         assert_inert(&path, &response.body);
+    }
+}
+
+/// Every feed is well-formed, carries each payload as the exact text of
+/// its title and headline, and its HTML content is inert; the sitemap is
+/// well-formed.
+async fn assert_feeds_hold_payloads_as_text(site: &TestSite, payloads: &[&str]) {
+    for path in [
+        "/feed.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/tags/xss-corpus/feed.xml",
+        "/tags/xss-corpus/atom.xml",
+    ] {
+        let response = site.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        if path.ends_with(".xml") {
+            roxmltree::Document::parse(&response.body)
+                .unwrap_or_else(|error| panic!("{path} is not well-formed: {error}"));
+        }
+        let feed = feed_rs::parser::parse(response.body.as_bytes())
+            .unwrap_or_else(|error| panic!("{path} does not parse: {error}"));
+        for payload in payloads {
+            let entry = feed
+                .entries
+                .iter()
+                .find(|entry| {
+                    entry.title.as_ref().is_some_and(|title| {
+                        title.content.starts_with(&format!("{payload} (2024)"))
+                    })
+                })
+                .unwrap_or_else(|| panic!("{path}: no entry titled {payload:?}"));
+            let content = entry
+                .content
+                .as_ref()
+                .and_then(|content| content.body.clone())
+                .unwrap_or_else(|| panic!("{path}: no content for {payload:?}"));
+            let page = format!("<!doctype html><html><body>{content}</body></html>");
+            assert_inert(&format!("{path} {payload}"), &page);
+            let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(
+                text_of(&Html::parse_document(&page), ".review-headline strong"),
+                Some(collapse(payload)),
+                "{path}"
+            );
+        }
+    }
+    let sitemap = site.get("/sitemap.xml").await;
+    let document = roxmltree::Document::parse(&sitemap.body).expect("a well-formed sitemap");
+    let locations: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("loc"))
+        .filter_map(|node| node.text())
+        .collect();
+    for index in 0..payloads.len() {
+        let url = format!("https://films.example/reviews/xss-{index:02}");
+        assert!(locations.contains(&url.as_str()), "{url} in the sitemap");
     }
 }
 
