@@ -821,6 +821,42 @@ async fn shutdown_gives_up_on_stuck_requests_after_the_grace_period() {
         .unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_a_sync_in_progress_and_lets_none_start() {
+    use marquee::content::sync::Scope;
+    let site = TestSite::sample().await;
+    for index in 0..600 {
+        site.write(
+            &format!("reviews/many-{index:03}.md"),
+            &common::review(&format!("Many {index}"), "Film", "", &"Words. ".repeat(200)),
+        );
+    }
+    let syncer = site.site.syncer.clone();
+    let started = Instant::now();
+    let sync = tokio::spawn(async move { syncer.sync(Scope::Everything).await });
+    // The sync takes its lock as soon as it runs, long before it commits.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let paused = site.site.syncer.pause().await;
+    assert!(
+        sync.is_finished(),
+        "pause returned before the sync finished ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(sync.await.unwrap().unwrap().documents_changed, 600);
+
+    // While paused, a new sync waits.
+    site.write(
+        "reviews/late.md",
+        &common::review("Late", "Film", "", "Body."),
+    );
+    let syncer = site.site.syncer.clone();
+    let waiting = tokio::spawn(async move { syncer.sync(Scope::Everything).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "a sync ran while paused");
+    drop(paused);
+    assert_eq!(waiting.await.unwrap().unwrap().documents_changed, 1);
+}
+
 // ---------------------------------------------------------------------------
 // The real binary: SIGTERM and Ctrl-C
 // ---------------------------------------------------------------------------
@@ -905,6 +941,9 @@ fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
     for signal in ["TERM", "INT"] {
         let process = Process::start();
         let mut stream = TcpStream::connect(process.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         stream
             .write_all(b"GET /static/large.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .unwrap();
