@@ -2,6 +2,7 @@
 //! the watcher and the scheduler, and serve until asked to stop.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -129,9 +130,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     );
     serve_on(listener, app, &site.state.options.limits, shutdown_signal()).await;
     // A sync the watcher started finishes (and none starts) before the
-    // process exits; then the pool closes, which checkpoints the WAL.
+    // process exits; then the pool closes, which checkpoints the WAL. A
+    // request still running past the grace period may hold a connection:
+    // closing waits for it only briefly, as the data is safe either way.
     let _paused = site.syncer.pause().await;
-    site.state.db.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), site.state.db.close()).await;
     tracing::info!("stopped");
     Ok(())
 }
