@@ -123,12 +123,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
             source,
         })?;
     let addr = listener.local_addr().map_err(Error::Serve)?;
+    let shutdown = shutdown_signal()?;
     let app = web::router(site.state.clone());
     println!(
         "Marquee is serving {} at http://{addr}/",
         args.content.display(),
     );
-    serve_on(listener, app, &site.state.options.limits, shutdown_signal()).await;
+    serve_on(listener, app, &site.state.options.limits, shutdown).await;
     // A sync the watcher started finishes (and none starts) before the
     // process exits; then the pool closes, which checkpoints the WAL. A
     // request still running past the grace period may hold a connection:
@@ -191,24 +192,25 @@ pub async fn serve_on(
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish. The
+/// handlers are installed when this is called, not when the future is first
+/// polled, so that a signal sent as soon as the address is printed is
+/// caught rather than killing the process.
+fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Serve)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(Error::Serve)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        })
     }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

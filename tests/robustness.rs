@@ -967,12 +967,13 @@ fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
             .position(|window| window == b"\r\n\r\n")
             .unwrap()
             + 4;
+        let (code, log) = process.wait(Duration::from_secs(10));
         assert_eq!(
             read - head_end + rest.len(),
             LARGE_FILE_BYTES,
-            "SIG{signal}: the whole file arrived"
+            "SIG{signal}: the whole file arrived; head {:?}; exit {code:?}; log {log}",
+            String::from_utf8_lossy(&first[..head_end])
         );
-        let (code, log) = process.wait(Duration::from_secs(10));
         assert_eq!(code, Some(0), "SIG{signal}: {log}");
         assert!(log.contains("stopped"), "SIG{signal}: {log}");
     }
