@@ -401,3 +401,20 @@ async fn a_restart_on_an_up_to_date_database_keeps_the_site_settings() {
     assert_eq!(restarted.state.site.get().per_page, 10);
     assert_eq!(restarted.state.site.get().author, "The Marquee critic");
 }
+
+#[tokio::test]
+async fn search_ranks_highlights_and_takes_any_query_shape() {
+    let site = TestSite::sample().await;
+    let html = site.get("/search?q=%22Big+Apple%22").await.html();
+    assert_eq!(
+        texts_of(&html, ".search-result .card-film"),
+        vec!["Anora (2024)"]
+    );
+    assert_eq!(texts_of(&html, ".search-result mark"), vec!["Big Apple"]);
+    let repeated = site.get("/search?q=wenders&q=anora&page=1&page=x").await;
+    assert_eq!(repeated.status, StatusCode::OK);
+    assert_eq!(
+        texts_of(&repeated.html(), ".search-result .card-film"),
+        vec!["Perfect Days (2023)"]
+    );
+}
