@@ -2,10 +2,15 @@
 //! the watcher and the scheduler, and serve until asked to stop.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::serve::ListenerExt;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower::ServiceExt as _;
 
 use crate::clock::Clock;
 use crate::config::ServeArgs;
@@ -16,6 +21,7 @@ use crate::db;
 use crate::error::Error;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
+use crate::web::security::Limits;
 use crate::web::{self, AppState, Shared, WebOptions};
 
 /// A loaded site, ready to serve: the state for the router, and the
@@ -38,7 +44,7 @@ impl Drop for Site {
 /// Opens and syncs everything `serve` needs, without listening yet; tests
 /// use this with a manual clock and call the router directly.
 pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
-    let pool = db::open(&args.db).await?;
+    let pool = db::open_or_rebuild(&args.db).await?;
     let site = SiteCell::new(args.base_url.clone());
     let syncer = Arc::new(Syncer::new(
         args.content.clone(),
@@ -73,6 +79,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             drafts: args.drafts,
             status_token: args.status_token.clone().filter(|token| !token.is_empty()),
             content_dir: args.content.clone(),
+            limits: Limits::default(),
         }),
     });
     let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
@@ -115,49 +122,95 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
             addr: args.addr.to_string(),
             source,
         })?;
+    let addr = listener.local_addr().map_err(Error::Serve)?;
+    let shutdown = shutdown_signal()?;
     let app = web::router(site.state.clone());
     println!(
-        "Marquee is serving {} at http://{}/",
+        "Marquee is serving {} at http://{addr}/",
         args.content.display(),
-        args.addr
     );
-    // Without TCP_NODELAY, Nagle's algorithm holds back the end of a
-    // response until the client acknowledges its start: a cached page
-    // served at ~0.75x nginx's rate instead of ~1.1x (BENCHMARKS.md).
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(Error::Serve)?;
-    // Closing the pool checkpoints the WAL into the database and removes
-    // it; otherwise the next start first reads a WAL that can be as large
-    // as the database (after a cold load). The security branch does the
-    // same at the end of its serve.
-    site.state.db.close().await;
+    serve_on(listener, app, &site.state.options.limits, shutdown).await;
+    // A sync the watcher started finishes (and none starts) before the
+    // process exits; then the pool closes, which checkpoints the WAL. A
+    // request still running past the grace period may hold a connection:
+    // closing waits for it only briefly, as the data is safe either way.
+    let _paused = site.syncer.pause().await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), site.state.db.close()).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// Serves HTTP/1.1 on `listener` until `shutdown` resolves (in `serve`, on
+/// Ctrl-C or SIGTERM), then stops accepting and lets requests in flight
+/// finish, for at most `limits.shutdown_grace`.
+///
+/// We drive hyper ourselves rather than through `axum::serve` for the
+/// limits hyper enforces while it reads a request: the size of the request
+/// head (431 beyond) and the time a client may take to send it, so that
+/// slow or idle clients cannot hold connections, or a shutdown, forever.
+pub async fn serve_on(
+    mut listener: TcpListener,
+    app: axum::Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            // axum's accept retries (and waits out) errors such as EMFILE.
+            (stream, _) = axum::serve::Listener::accept(&mut listener) => stream,
+            () = &mut shutdown => break,
+        };
+        // Pages are small writes that should leave at once.
+        let _ = stream.set_nodelay(true);
+        let service =
+            TowerToHyperService::new(app.clone().map_request(
+                |request: hyper::Request<Incoming>| request.map(axum::body::Body::new),
+            ));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        });
     }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(
+                grace_secs = limits.shutdown_grace.as_secs(),
+                "requests still in flight after the grace period; stopping anyway"
+            );
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM: in-flight requests then finish. The
+/// handlers are installed when this is called, not when the future is first
+/// polled, so that a signal sent as soon as the address is printed is
+/// caught rather than killing the process.
+fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Serve)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(Error::Serve)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

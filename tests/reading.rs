@@ -242,35 +242,21 @@ async fn a_rebuilt_database_serves_the_same_site() {
     for path in paths {
         before.push(site.get(path).await.body);
     }
-    let db = site.args.db.clone();
-    let args = site.args.clone();
-    drop(site.router);
-    drop(site.site);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
-    let rebuilt = marquee::server::load(&args, site.clock.clone())
-        .await
-        .unwrap();
-    assert!(db.exists());
-    let router = marquee::router(rebuilt.state.clone());
+    let site = site
+        .restart(|args| {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", args.db.display()));
+            }
+        })
+        .await;
+    assert!(site.args.db.exists());
+    assert!(
+        site.site.initial.documents_changed > 0,
+        "the database was rebuilt"
+    );
     for (path, old) in paths.iter().zip(before) {
-        use tower::ServiceExt;
-        let response = router
-            .clone()
-            .oneshot(
-                axum::http::Request::get(*path)
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        let bytes = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
         assert_eq!(
-            String::from_utf8_lossy(&bytes),
+            site.get(path).await.body,
             old,
             "{path} differs after rebuild"
         );
@@ -373,31 +359,29 @@ async fn a_restart_on_an_up_to_date_database_keeps_the_site_settings() {
     let tagline = |html: &scraper::Html| text_of(html, ".page-intro");
     let first = tagline(&site.get("/").await.html());
     assert_eq!(first.as_deref(), Some("Film reviews, written in markdown"));
-    let args = site.args.clone();
-    let clock = site.clock.clone();
-    drop(site.router);
-    drop(site.site);
-    let restarted = marquee::server::load(&args, clock).await.unwrap();
+    let site = site.restart(|_| {}).await;
     assert_eq!(
-        restarted.initial.documents_changed, 0,
+        site.site.initial.documents_changed, 0,
         "nothing changed on disk"
     );
-    let router = marquee::router(restarted.state.clone());
-    use tower::ServiceExt;
-    let response = router
-        .oneshot(
-            axum::http::Request::get("/")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let bytes = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let html = scraper::Html::parse_document(&String::from_utf8_lossy(&bytes));
-    assert_eq!(tagline(&html), first);
-    assert_eq!(restarted.state.site.get().per_page, 10);
-    assert_eq!(restarted.state.site.get().author, "The Marquee critic");
+    assert_eq!(tagline(&site.get("/").await.html()), first);
+    assert_eq!(site.site.state.site.get().per_page, 10);
+    assert_eq!(site.site.state.site.get().author, "The Marquee critic");
+}
+
+#[tokio::test]
+async fn search_ranks_highlights_and_takes_any_query_shape() {
+    let site = TestSite::sample().await;
+    let html = site.get("/search?q=%22Big+Apple%22").await.html();
+    assert_eq!(
+        texts_of(&html, ".search-result .card-film"),
+        vec!["Anora (2024)"]
+    );
+    assert_eq!(texts_of(&html, ".search-result mark"), vec!["Big Apple"]);
+    let repeated = site.get("/search?q=wenders&q=anora&page=1&page=x").await;
+    assert_eq!(repeated.status, StatusCode::OK);
+    assert_eq!(
+        texts_of(&repeated.html(), ".search-result .card-film"),
+        vec!["Perfect Days (2023)"]
+    );
 }

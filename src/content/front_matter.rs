@@ -110,7 +110,37 @@ pub fn deserialize<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldErr
     }
 }
 
+/// How deep `[` and `{` may nest in YAML front matter. Real front matter
+/// nests two or three deep; libyaml's parser takes time that grows with the
+/// square of the depth (100,000 `[` take over a minute), so deeper nesting
+/// is refused before parsing.
+const MAX_YAML_FLOW_DEPTH: usize = 32;
+
+/// Counts brackets whether or not they sit in quotes: a title would need 33
+/// unclosed brackets in a row to be refused, and the count stays trivial.
+fn check_flow_depth(split: &Split<'_>) -> Result<(), FieldError> {
+    let mut depth = 0usize;
+    for (index, line) in split.front_matter.lines().enumerate() {
+        for byte in line.bytes() {
+            match byte {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => continue,
+            }
+            if depth > MAX_YAML_FLOW_DEPTH {
+                return Err(FieldError {
+                    field: String::new(),
+                    line: Some(index + split.first_line),
+                    reason: format!("lists or maps nest more than {MAX_YAML_FLOW_DEPTH} deep here"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn deserialize_yaml<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldError> {
+    check_flow_depth(split)?;
     // An empty YAML document is `null`, which no struct accepts; give serde an
     // empty mapping instead so that the error is "missing field `title`".
     let source = if split.front_matter.trim().is_empty() {
@@ -267,6 +297,18 @@ mod tests {
     fn missing_required_field_is_reported() {
         let error = deserialize::<Sample>(&split("---\n---\nbody").unwrap()).unwrap_err();
         assert!(error.reason.contains("missing field `title`"), "{error:?}");
+    }
+
+    #[test]
+    fn deep_yaml_nesting_is_refused_before_parsing() {
+        let text = format!("---\ntitle: A\nyear: {}\n---\n", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = deserialize::<Sample>(&split(&text).unwrap()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(error.line, Some(3));
+        assert!(error.reason.contains("nest more than 32"), "{error:?}");
+        let fine = format!("---\ntitle: \"{}\"\n---\n", "[]".repeat(1000));
+        assert!(deserialize::<Sample>(&split(&fine).unwrap()).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! without raw HTML cannot produce unsafe markup once URLs are checked, so
 //! the sanitizer only runs when an editor wrote raw HTML.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{
@@ -22,6 +22,13 @@ pub const SPOILER_FENCE: &str = "spoiler";
 /// Spoiler blocks may contain spoiler blocks (with a longer fence), but not
 /// without end: past this depth the inner text is shown as a code block.
 const MAX_SPOILER_DEPTH: usize = 4;
+
+/// The most `<` a body with raw HTML may render to and still be sanitized.
+/// Parsing HTML for the sanitizer costs more than linear time in the number
+/// of elements and their nesting (10,000 nested `<div>`s take a fifth of a
+/// second, 20,000 take almost two, a 2 MB file would stall a sync for
+/// minutes), while a real review holds a few hundred tags.
+const MAX_SANITIZED_TAGS: usize = 20_000;
 
 /// The extensions Marquee's markdown supports, chosen explicitly so that an
 /// upgrade of pulldown-cmark cannot change what an editor's file means.
@@ -60,20 +67,24 @@ pub struct Rendered {
     pub text: String,
     /// Plain text of the first paragraph: the default standfirst.
     pub first_paragraph: String,
+    /// The body mixes raw HTML with more tags than can be sanitized in
+    /// reasonable time (`MAX_SANITIZED_TAGS`). The HTML then shows the raw
+    /// HTML as text, which is safe; loaders report the file as an error.
+    pub too_much_html: bool,
 }
 
 pub fn render(markdown: &str, target: Target<'_>) -> Rendered {
-    let mut renderer = Renderer {
-        target,
-        heading_ids: HashSet::new(),
-        spoilers: 0,
-        has_raw_html: false,
-        text: String::new(),
-        first_paragraph: None,
-    };
+    let mut renderer = Renderer::new(target, false);
     let mut html = renderer.render_fragment(markdown, 0);
+    let mut too_much_html = false;
     if renderer.has_raw_html {
-        html = SANITIZER.clean(&html).to_string();
+        if html.bytes().filter(|&byte| byte == b'<').count() <= MAX_SANITIZED_TAGS {
+            html = SANITIZER.clean(&html).to_string();
+        } else {
+            too_much_html = true;
+            renderer = Renderer::new(target, true);
+            html = renderer.render_fragment(markdown, 0);
+        }
     }
     Rendered {
         html,
@@ -83,6 +94,7 @@ pub fn render(markdown: &str, target: Target<'_>) -> Rendered {
             .unwrap_or_default()
             .trim()
             .to_string(),
+        too_much_html,
     }
 }
 
@@ -103,25 +115,47 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 struct Renderer<'t> {
     target: Target<'t>,
+    /// Every heading id given out so far.
     heading_ids: HashSet<String>,
+    /// For each id base, the last numeric suffix tried, so that a thousand
+    /// headings with one title cost a thousand steps, not half a million.
+    heading_suffixes: HashMap<String, usize>,
     spoilers: usize,
     has_raw_html: bool,
+    /// Render raw HTML as visible text instead of passing it on.
+    raw_html_as_text: bool,
     text: String,
     first_paragraph: Option<String>,
 }
 
-impl Renderer<'_> {
+impl<'t> Renderer<'t> {
+    fn new(target: Target<'t>, raw_html_as_text: bool) -> Self {
+        Self {
+            target,
+            heading_ids: HashSet::new(),
+            heading_suffixes: HashMap::new(),
+            spoilers: 0,
+            has_raw_html: false,
+            raw_html_as_text,
+            text: String::new(),
+            first_paragraph: None,
+        }
+    }
+
     fn render_fragment(&mut self, markdown: &str, depth: usize) -> String {
         let mut events: Vec<Event<'_>> = Vec::new();
         let mut parser = Parser::new_ext(markdown, options());
         let mut in_first_paragraph = false;
         while let Some(event) = parser.next() {
             match event {
+                // Custom attributes (`{onclick=...}`) are dropped: markdown
+                // without raw HTML is not sanitized, so nothing in it may
+                // produce an event handler or a style.
                 Event::Start(Tag::Heading {
                     level,
                     id,
                     classes,
-                    attrs,
+                    attrs: _,
                 }) => {
                     let inner = collect_until_heading_end(&mut parser, level);
                     let title = plain_text(&inner);
@@ -131,9 +165,19 @@ impl Renderer<'_> {
                         level,
                         id: Some(id.into()),
                         classes,
-                        attrs,
+                        attrs: Vec::new(),
                     }));
-                    events.extend(inner.into_iter().map(|event| self.resolve_urls(event)));
+                    // Inline HTML in a heading is raw HTML like any other.
+                    for event in inner {
+                        events.push(match event {
+                            Event::InlineHtml(html) if self.raw_html_as_text => Event::Text(html),
+                            Event::InlineHtml(html) => {
+                                self.has_raw_html = true;
+                                Event::InlineHtml(html)
+                            }
+                            other => self.resolve_urls(other),
+                        });
+                    }
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
@@ -172,6 +216,9 @@ impl Renderer<'_> {
                     self.text.push(' ');
                     events.push(event);
                 }
+                Event::Html(html) | Event::InlineHtml(html) if self.raw_html_as_text => {
+                    events.push(Event::Text(html));
+                }
                 Event::Html(_) | Event::InlineHtml(_) => {
                     self.has_raw_html = true;
                     events.push(event);
@@ -202,10 +249,14 @@ impl Renderer<'_> {
                 }
             }
         };
-        let mut id = base.clone();
-        let mut n = 1;
+        let n = self.heading_suffixes.entry(base.clone()).or_insert(1);
+        let mut id = if *n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         while !self.heading_ids.insert(id.clone()) {
-            n += 1;
+            *n += 1;
             id = format!("{base}-{n}");
         }
         id
@@ -471,6 +522,41 @@ mod tests {
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
         assert!(html.contains("hi"), "{html}");
+    }
+
+    #[test]
+    fn headings_cannot_carry_handlers_or_raw_html() {
+        let html = page("# Hi {#mine .wide onclick=alert(1) style=color:red}\n\n## <img src=x onerror=alert(1)>Cast").html;
+        assert!(
+            html.contains("<h1 id=\"mine\" class=\"wide\">Hi</h1>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("onclick") && !html.contains("style"),
+            "{html}"
+        );
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn heading_ids_stay_unique_beside_explicit_ones() {
+        let html = page("# a\n\n# a {#a-2}\n\n# a\n\n# a").html;
+        let ids: Vec<&str> = html
+            .split("id=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        assert_eq!(ids, ["a", "a-2", "a-3", "a-4"]);
+    }
+
+    #[test]
+    fn too_much_raw_html_is_shown_as_text_and_flagged() {
+        let markdown = format!("<b onclick=x>bold</b>\n\n{}", "<i>x</i>\n\n".repeat(12_000));
+        let rendered = page(&markdown);
+        assert!(rendered.too_much_html);
+        assert!(!rendered.html.contains("<b") && !rendered.html.contains("<i>"));
+        assert!(rendered.html.contains("&lt;b onclick=x&gt;bold&lt;/b&gt;"));
+        assert!(!page("<b>fine</b>").too_much_html);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::error::ContentError;
 use super::front_matter;
 use super::markdown::{self, Target};
-use super::review::{default_slug, required_text, valid_slug};
+use super::review::{TOO_MUCH_HTML, default_slug, required_text, valid_slug};
 
 /// URL names that belong to Marquee's own routes; a page cannot take them.
 pub const RESERVED_SLUGS: &[&str] = &[
@@ -86,6 +86,9 @@ pub fn parse_page(text: &str, path: &str, stem: &str) -> Result<Page, ContentErr
         ));
     }
     let rendered = markdown::render(split.body, Target::default());
+    if rendered.too_much_html {
+        return Err(ContentError::new(path, TOO_MUCH_HTML));
+    }
     Ok(Page {
         slug,
         title,

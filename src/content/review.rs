@@ -253,6 +253,9 @@ fn validate(
             feed: None,
         },
     );
+    if rendered.too_much_html {
+        return Err(ContentError::new(location.path, TOO_MUCH_HTML));
+    }
     let summary = raw
         .summary
         .as_deref()
@@ -333,6 +336,9 @@ fn tags(
     }
     Ok(tags)
 }
+
+/// Why a body whose raw HTML cannot be sanitized is refused.
+pub const TOO_MUCH_HTML: &str = "the body mixes raw HTML with too many tags (over 20,000) to be made safe; write it in markdown, or split it";
 
 /// Trims a string and returns it when anything is left.
 pub fn required_text(text: &str) -> Option<String> {

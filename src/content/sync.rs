@@ -103,6 +103,14 @@ impl Syncer {
         &self.content_dir
     }
 
+    /// Waits for a sync in progress to commit; no other starts while the
+    /// returned guard lives. For shutdown, so that no sync is cut off
+    /// half-way (a cut transaction would roll back, and the editor's change
+    /// would wait for the next start).
+    pub async fn pause(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.running.lock().await
+    }
+
     pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let mut tx = self.db.begin().await?;

@@ -9,7 +9,7 @@ pub mod reviews;
 pub mod search;
 pub mod sources;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +25,13 @@ pub enum DbError {
     Migrate {
         path: String,
         source: sqlx::migrate::MigrateError,
+    },
+    #[error("the database {path} is damaged: {detail}")]
+    Damaged { path: String, detail: String },
+    #[error("cannot move the unusable database {path} aside: {source}")]
+    MoveAside {
+        path: String,
+        source: std::io::Error,
     },
 }
 
@@ -43,8 +50,76 @@ pub fn checkpoint_soon(pool: &SqlitePool) {
     });
 }
 
-/// Opens (creating if needed) the database at `path` and brings its schema
-/// up to date.
+impl DbError {
+    /// Whether the file itself is the problem (not SQLite, damaged, or
+    /// written by another program or another version of Marquee), as
+    /// opposed to something passing (a lock, a full disk, permissions),
+    /// where moving the file aside would be wrong.
+    fn is_unusable_file(&self) -> bool {
+        use sqlx::migrate::MigrateError;
+        // SQLite's primary result codes: the schema conflicts with ours,
+        // the file is damaged, the file is not a database.
+        const SQLITE_ERROR: i64 = 1;
+        const SQLITE_CORRUPT: i64 = 11;
+        const SQLITE_NOTADB: i64 = 26;
+        let primary_code = |error: &sqlx::Error| match error {
+            sqlx::Error::Database(error) => error
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .map(|code| code & 0xff),
+            _ => None,
+        };
+        match self {
+            DbError::Open { source, .. } => {
+                matches!(primary_code(source), Some(SQLITE_CORRUPT | SQLITE_NOTADB))
+            }
+            DbError::Migrate { source, .. } => match source {
+                MigrateError::Execute(error) | MigrateError::ExecuteMigration(error, _) => {
+                    matches!(
+                        primary_code(error),
+                        Some(SQLITE_ERROR | SQLITE_CORRUPT | SQLITE_NOTADB)
+                    )
+                }
+                MigrateError::VersionMissing(_)
+                | MigrateError::VersionMismatch(_)
+                | MigrateError::Dirty(_) => true,
+                _ => false,
+            },
+            DbError::Damaged { .. } => true,
+            DbError::MoveAside { .. } => false,
+        }
+    }
+}
+
+/// Opens the database at `path`, rebuilding it when it is unusable.
+///
+/// The database is a cache of `content/`, so a file that is not SQLite, is
+/// damaged, or holds a schema we do not know is moved aside (to
+/// `<name>.corrupt-<time>`, with its `-wal` and `-shm`), and a fresh one is
+/// created for the sync to fill. Either way the log says what happened.
+pub async fn open_or_rebuild(path: &Path) -> Result<SqlitePool, DbError> {
+    // A `-wal` left beside a deleted database is not replayed into the new
+    // one: SQLite discards the journal of an empty database file.
+    if !path.exists() {
+        tracing::info!(db = %path.display(), "no database yet: building it from the content");
+    }
+    match open(path).await {
+        Err(error) if error.is_unusable_file() => {
+            let aside = move_aside(path)?;
+            tracing::warn!(
+                db = %path.display(),
+                moved_to = %aside.display(),
+                %error,
+                "the database is unusable: moved it aside, rebuilding it from the content"
+            );
+            open(path).await
+        }
+        result => result,
+    }
+}
+
+/// Opens (creating if needed) the database at `path`, brings its schema up
+/// to date, and checks that its pages are sound.
 pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     let display = path.display().to_string();
     let options = SqliteConnectOptions::from_str("sqlite:")
@@ -59,13 +134,13 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         // never consistency; the files can always be re-synced.
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        // Statement journals (a sync's every statement opens one) and
-        // temporary sorts stay in memory instead of temporary files.
         // A review's row holds ~28 KB of text: 16 KB pages store it in two
         // pages instead of eight, and a cold load makes a quarter of the
         // page writes (the writer's CPU fell by ~40%; 8 and 32 KB did less
         // well). It applies when the database is created.
         .page_size(16384)
+        // Statement journals (a sync's every statement opens one) and
+        // temporary sorts stay in memory instead of temporary files.
         .pragma("temp_store", "memory")
         // The sync checkpoints after it commits, in the background
         // (`checkpoint_soon`): copying a cold load's 300 MB from the WAL
@@ -85,12 +160,83 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
             path: display.clone(),
             source,
         })?;
-    sqlx::migrate!()
-        .run(&pool)
+    let checked = async {
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .map_err(|source| DbError::Migrate {
+                path: display.clone(),
+                source,
+            })?;
+        check_pages(&pool, &display).await
+    }
+    .await;
+    match checked {
+        Ok(()) => Ok(pool),
+        Err(error) => {
+            pool.close().await;
+            Err(error)
+        }
+    }
+}
+
+/// `PRAGMA quick_check`: reads every page once (tens of milliseconds for
+/// thousands of reviews) so that a damaged file is found at start, where it
+/// can be rebuilt, rather than as 500s on whichever pages it hides in.
+async fn check_pages(pool: &SqlitePool, display: &str) -> Result<(), DbError> {
+    let damaged = |detail: String| DbError::Damaged {
+        path: display.to_string(),
+        detail,
+    };
+    let problems: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+        .fetch_all(pool)
         .await
-        .map_err(|source| DbError::Migrate {
-            path: display,
-            source,
-        })?;
-    Ok(pool)
+        .map_err(|error| damaged(error.to_string()))?;
+    if problems.iter().all(|line| line == "ok") {
+        Ok(())
+    } else {
+        Err(damaged(problems.join("; ")))
+    }
+}
+
+/// The journal files beside a database: after a crash they hold its last
+/// transactions.
+fn journal_files(path: &Path) -> [PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    })
+}
+
+/// Renames the database and its journal files to `<name>.corrupt-<time>`
+/// (and `-wal`, `-shm`), for anyone who wants to look at them.
+fn move_aside(path: &Path) -> Result<PathBuf, DbError> {
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".corrupt-{stamp}"));
+    let mut aside = PathBuf::from(aside);
+    let mut n = 1;
+    while aside.exists() {
+        n += 1;
+        let mut numbered = path.as_os_str().to_owned();
+        numbered.push(format!(".corrupt-{stamp}-{n}"));
+        aside = PathBuf::from(numbered);
+    }
+    let fail = |source| DbError::MoveAside {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::rename(path, &aside).map_err(fail)?;
+    for (journal, moved) in journal_files(path).iter().zip(journal_files(&aside)) {
+        match std::fs::rename(journal, moved) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(fail(error)),
+            _ => {}
+        }
+    }
+    Ok(aside)
 }

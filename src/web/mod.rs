@@ -14,6 +14,7 @@ pub mod layout;
 pub mod pages;
 pub mod reviews;
 pub mod search;
+pub mod security;
 pub mod seo;
 pub mod status;
 
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -47,6 +48,8 @@ pub struct WebOptions {
     pub status_token: Option<String>,
     /// For serving a page bundle's images.
     pub content_dir: PathBuf,
+    /// Timeouts and size limits for requests.
+    pub limits: security::Limits,
 }
 
 /// Everything a handler may need, passed by axum's `State`. It is one
@@ -57,6 +60,7 @@ pub struct WebOptions {
 pub struct AppState(Arc<Shared>);
 
 /// What `AppState` points to.
+#[derive(Clone)]
 pub struct Shared {
     pub db: SqlitePool,
     pub site: SiteCell,
@@ -77,6 +81,15 @@ impl std::ops::Deref for AppState {
 
     fn deref(&self) -> &Shared {
         &self.0
+    }
+}
+
+/// Changing a field of a clone (tests do, to try other settings) copies the
+/// fields first, so the state keeps the value semantics it had as a plain
+/// struct.
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -117,24 +130,42 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));
-    readers
-        .merge(files_and_operations)
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            render_error_pages,
-        ))
-        // Outermost, so that a cached page is served without routing.
-        .layer(middleware::from_fn_with_state(
-            state.cache.clone(),
-            cache::serve_cached,
-        ))
-        .with_state(state)
+    with_layers(
+        readers
+            .merge(files_and_operations)
+            .fallback(pages::not_found),
+        state,
+    )
 }
 
-/// Turns the bare error responses of `AppError` into pages in the site's
-/// layout. The menu is read if the database allows; an error page must
-/// render even when the database is what failed.
+/// Wraps routes in everything around them: panics and errors become pages
+/// in the site's layout, then the limits and security headers of
+/// `security`. Public so that tests can wrap a route of their own (one that
+/// panics, one that is slow) in exactly the production stack.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let routes = routes.layer(
+        tower::ServiceBuilder::new()
+            // First, so that a cached page is served without routing or any
+            // layer below (a hit is never an error page); the security
+            // layers of `harden` still wrap it.
+            .layer(middleware::from_fn_with_state(
+                state.cache.clone(),
+                cache::serve_cached,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                render_error_pages,
+            ))
+            .layer(security::catch_panics()),
+    );
+    security::harden(routes, state.site.clone(), &state.options.limits).with_state(state)
+}
+
+/// Turns the bare error responses of `AppError`, and the plain-text ones
+/// axum gives for a request it cannot route or parse (a 405, a path that is
+/// not UTF-8), into pages in the site's layout. The menu is read if the
+/// database allows; an error page must render even when the database is
+/// what failed.
 async fn render_error_pages(
     State(state): State<AppState>,
     request: Request,
@@ -142,7 +173,7 @@ async fn render_error_pages(
 ) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
-    let Some(ErrorPage { status }) = response.extensions().get::<ErrorPage>().copied() else {
+    let Some(status) = error_page_status(&response) else {
         return response;
     };
     let menu = crate::db::pages::menu(&state.db).await.unwrap_or_default();
@@ -162,17 +193,33 @@ async fn render_error_pages(
         heading,
         message,
     };
-    match view.render() {
-        Ok(html) => {
-            let mut response = (status, Html(html)).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+    let mut page = match view.render() {
+        Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot render the error page");
             (status, heading).into_response()
         }
+    };
+    let headers = page.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A 405 must still say which methods the address takes.
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        headers.insert(header::ALLOW, allow.clone());
     }
+    page
+}
+
+/// The status to render a page for, if the response is a bare error.
+fn error_page_status(response: &Response) -> Option<StatusCode> {
+    if let Some(ErrorPage { status }) = response.extensions().get::<ErrorPage>() {
+        return Some(*status);
+    }
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    (status.is_client_error() || status.is_server_error())
+        .then_some(status)
+        .filter(|_| !is_html)
 }

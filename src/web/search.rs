@@ -6,7 +6,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use sqlx::SqliteConnection;
 
 use super::AppState;
@@ -22,12 +21,26 @@ const PER_PAGE: i64 = 20;
 /// Longer queries are cut: nobody types more, and FTS work grows with it.
 const MAX_QUERY_CHARS: usize = 200;
 
-#[derive(Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
+/// The query string, read as pairs so that no shape of it is refused: a
+/// repeated `q` (a form with two boxes, a hand-edited URL) uses the first.
+struct SearchQuery {
     q: String,
-    #[serde(default)]
     page: Option<String>,
+}
+
+impl SearchQuery {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let first = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        Self {
+            q: first("q").unwrap_or_default(),
+            page: first("page"),
+        }
+    }
 }
 
 /// A stretch of snippet text, highlighted when it matched.
@@ -61,8 +74,9 @@ pub struct SearchPage {
 
 pub async fn search(
     State(state): State<AppState>,
-    Query(params): Query<SearchQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let params = SearchQuery::from_pairs(pairs);
     let mut tx = state.db.begin().await?;
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = params

@@ -121,6 +121,32 @@ impl TestSite {
         }
     }
 
+    /// Stops the site and starts it again on the same files and database,
+    /// as restarting the server would; `between` runs while it is down.
+    pub async fn restart(self, between: impl FnOnce(&ServeArgs)) -> Self {
+        let TestSite {
+            dir,
+            site,
+            router,
+            clock,
+            args,
+        } = self;
+        drop(router);
+        drop(site);
+        between(&args);
+        let site = server::load(&args, clock.clone())
+            .await
+            .expect("site reloads");
+        let router = marquee::router(site.state.clone());
+        Self {
+            dir,
+            site,
+            router,
+            clock,
+            args,
+        }
+    }
+
     pub fn content(&self) -> &Path {
         &self.args.content
     }
