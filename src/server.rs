@@ -135,7 +135,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     // request still running past the grace period may hold a connection:
     // closing waits for it only briefly, as the data is safe either way.
     let _paused = site.syncer.pause().await;
-    let _ = tokio::time::timeout(Duration::from_secs(2), site.state.db.close()).await;
+    let closing = db::close_cleanly(&site.state.db, &args.db);
+    let _ = tokio::time::timeout(Duration::from_secs(2), closing).await;
     tracing::info!("stopped");
     Ok(())
 }
