@@ -552,6 +552,9 @@ async fn hsts_only_when_the_base_url_is_https() {
     let site = TestSite::sample().await;
     let mut state = site.site.state.clone();
     state.site = marquee::content::site::SiteCell::new(Some("http://films.example".into()));
+    // Cached pages keep the headers they were first served with, so a
+    // router with other settings gets a cache of its own.
+    state.cache = marquee::web::cache::PageCache::new(1 << 20);
     let router = marquee::router(state);
     let response =
         tower::ServiceExt::oneshot(router, Request::get("/").body(Body::empty()).unwrap())

@@ -32,10 +32,10 @@ const MIN_COMPRESSED_BODY: usize = 512;
 pub struct CachedPage {
     /// The cache generation this page was rendered in.
     generation: u64,
-    content_type: HeaderValue,
-    cache_control: HeaderValue,
+    /// The response's headers as the handler and the layers around it set
+    /// them (content type, caching, security headers), ETag and Vary added.
+    headers: HeaderMap,
     etag: HeaderValue,
-    last_modified: Option<HeaderValue>,
     modified_at: Option<std::time::SystemTime>,
     identity: Bytes,
     gzip: Compressed,
@@ -143,16 +143,26 @@ pub async fn mark_cacheable(request: Request, next: Next) -> Response<Body> {
     response
 }
 
-/// Middleware around the whole router: answers GET and HEAD from the cache
-/// when it can, before routing or any other layer runs, and caches the
-/// successful responses marked `Cacheable`. A handler opts out with
-/// `Cache-Control: no-store`.
+/// Puts the page cache in front of the whole site: a cached page is answered
+/// before routing and before every layer, with the headers those layers
+/// gave it when it was rendered (security headers included). Anything the
+/// cache cannot answer goes on to `site` as if the cache were not there.
+pub fn in_front(site: axum::Router, cache: PageCache) -> axum::Router {
+    use tower::Layer;
+    let cached = axum::middleware::from_fn_with_state(cache, serve_cached).layer(site);
+    axum::Router::new().fallback_service(cached)
+}
+
+/// Middleware (see `in_front`): answers GET and HEAD from the cache when it
+/// can, and caches the successful responses marked `Cacheable`. A handler
+/// opts out with `Cache-Control: no-store`. A request with a body is never
+/// answered from the cache: the limits behind it must see it.
 pub async fn serve_cached(
     State(cache): State<PageCache>,
     request: Request,
     next: Next,
 ) -> Response<Body> {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) || has_body(request.headers()) {
         return next.run(request).await;
     }
     let uri = request.uri();
@@ -185,6 +195,13 @@ pub async fn serve_cached(
     }
 }
 
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
+}
+
 fn is_no_store(headers: &HeaderMap) -> bool {
     headers
         .get(header::CACHE_CONTROL)
@@ -204,20 +221,23 @@ async fn into_cached_page(
     // the page; an exact copy keeps the cache's byte count true.
     let identity = Bytes::copy_from_slice(&rendered);
     drop(rendered);
-    let headers = &parts.headers;
+    let mut headers = parts.headers;
+    headers.remove(header::CONTENT_LENGTH);
+    headers.remove(header::TRANSFER_ENCODING);
     let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let cache_control = headers
-        .get(header::CACHE_CONTROL)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("public, max-age=60"));
+        .entry(header::CONTENT_TYPE)
+        .or_insert(HeaderValue::from_static("application/octet-stream"))
+        .clone();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("public, max-age=60"));
     let modified_at = headers
         .get(header::LAST_MODIFIED)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| httpdate::parse_http_date(value).ok());
     let etag = entity_tag(content_type.as_bytes(), &identity);
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     let compressed = if is_compressible(content_type.as_bytes(), &identity) {
         Compressed::NotYet
     } else {
@@ -225,10 +245,8 @@ async fn into_cached_page(
     };
     Ok(CachedPage {
         generation,
-        content_type,
-        cache_control,
+        headers,
         etag,
-        last_modified: headers.get(header::LAST_MODIFIED).cloned(),
         modified_at,
         identity,
         gzip: compressed.clone(),
@@ -326,14 +344,9 @@ fn respond(
         // generation: if the content changed meanwhile, it is not served.
         cache.insert(key, page.clone());
     }
-    let mut headers = HeaderMap::with_capacity(8);
-    headers.insert(header::ETAG, page.etag.clone());
-    headers.insert(header::CACHE_CONTROL, page.cache_control.clone());
-    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Some(last_modified) = &page.last_modified {
-        headers.insert(header::LAST_MODIFIED, last_modified.clone());
-    }
+    let mut headers = page.headers.clone();
     if not_modified {
+        headers.remove(header::CONTENT_TYPE);
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         *response.headers_mut() = headers;
@@ -347,7 +360,6 @@ fn respond(
     if let Some(coding) = coding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
-    headers.insert(header::CONTENT_TYPE, page.content_type.clone());
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
     response
@@ -495,10 +507,11 @@ mod tests {
     fn page(body: &str) -> Arc<CachedPage> {
         Arc::new(CachedPage {
             generation: 0,
-            content_type: HeaderValue::from_static("text/html; charset=utf-8"),
-            cache_control: HeaderValue::from_static("public, max-age=60"),
+            headers: HeaderMap::from_iter([(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )]),
             etag: HeaderValue::from_static("W/\"1\""),
-            last_modified: None,
             modified_at: None,
             identity: Bytes::copy_from_slice(body.as_bytes()),
             gzip: Compressed::NotYet,
@@ -541,11 +554,11 @@ mod tests {
             }
         };
         let cache = PageCache::new(1024 * 1024);
-        let app = axum::Router::new()
+        let site = axum::Router::new()
             .route("/page", get(render.clone()))
             .route_layer(axum::middleware::from_fn(mark_cacheable))
-            .route("/file", get(render))
-            .layer(axum::middleware::from_fn_with_state(cache, serve_cached));
+            .route("/file", get(render));
+        let app = in_front(site, cache);
         for path in ["/page", "/page", "/file", "/file"] {
             let request = Request::builder().uri(path).body(Body::empty()).unwrap();
             let response = app.clone().oneshot(request).await.unwrap();

@@ -130,12 +130,15 @@ pub fn router(state: AppState) -> Router {
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));
-    with_layers(
+    let cache = state.cache.clone();
+    let site = with_layers(
         readers
             .merge(files_and_operations)
             .fallback(pages::not_found),
         state,
-    )
+    );
+    // In front of routing and every layer: a cached page costs a lookup.
+    cache::in_front(site, cache)
 }
 
 /// Wraps routes in everything around them: panics and errors become pages
@@ -145,13 +148,6 @@ pub fn router(state: AppState) -> Router {
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let routes = routes.layer(
         tower::ServiceBuilder::new()
-            // First, so that a cached page is served without routing or any
-            // layer below (a hit is never an error page); the security
-            // layers of `harden` still wrap it.
-            .layer(middleware::from_fn_with_state(
-                state.cache.clone(),
-                cache::serve_cached,
-            ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 render_error_pages,
