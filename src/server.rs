@@ -15,7 +15,7 @@ use tower::ServiceExt as _;
 use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content::site::SiteCell;
-use crate::content::sync::{Scope, SyncReport, Syncer};
+use crate::content::sync::{Indexing, Scope, SyncReport, Syncer};
 use crate::content::{schedule, watcher};
 use crate::db;
 use crate::error::Error;
@@ -68,7 +68,14 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             }
         })?)
     };
-    let initial = syncer.sync(Scope::Everything).await?;
+    let initial = syncer
+        .sync_with(
+            Scope::Everything,
+            Indexing::Deferred {
+                at_least: INDEX_AFTER_SERVING_FROM,
+            },
+        )
+        .await?;
     let state = AppState::new(Shared {
         db: pool.clone(),
         site,
@@ -82,6 +89,9 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             limits: Limits::default(),
         }),
     });
+    if initial.search_pending {
+        tokio::spawn(index_for_search(syncer.clone(), cache.clone()));
+    }
     let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
         cache.invalidate()
     }));
@@ -92,6 +102,31 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         _watch: watch,
         scheduler,
     })
+}
+
+/// A first sync that writes this many reviews serves them before they are
+/// indexed for search (see `Indexing::Deferred`). Below it, indexing is
+/// quick enough not to be worth a moment of incomplete search.
+const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
+
+/// Indexes what the first sync left for search, while the site is served.
+/// A failure is logged and loses nothing: the reviews stay queued, and the
+/// next sync indexes them.
+async fn index_for_search(syncer: Arc<Syncer>, cache: PageCache) {
+    let started = std::time::Instant::now();
+    match syncer.index_pending().await {
+        Ok(indexed) => {
+            cache.invalidate();
+            tracing::info!(
+                reviews = indexed,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "search index built"
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "building the search index failed; the next sync retries")
+        }
+    }
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), Error> {

@@ -17,6 +17,7 @@ use axum::routing::get;
 use common::{Options, TestSite};
 use marquee::content::error::ContentError;
 use marquee::content::loader::{self, Document, SourceFile};
+use marquee::content::sync::{Indexing, Scope};
 use marquee::web::security::Limits;
 use proptest::prelude::*;
 
@@ -977,4 +978,91 @@ fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
         assert_eq!(code, Some(0), "SIG{signal}: {log}");
         assert!(log.contains("stopped"), "SIG{signal}: {log}");
     }
+}
+
+/// Three reviews that only a search for `quixotic` finds.
+fn quixotic_reviews(site: &TestSite) -> Vec<String> {
+    (1..=3)
+        .map(|n| {
+            let slug = format!("windmill-{n}");
+            site.write(
+                &format!("reviews/{slug}.md"),
+                &common::review(
+                    &format!("Windmills, part {n}"),
+                    "Windmills",
+                    "",
+                    "A quixotic film about a miller.",
+                ),
+            );
+            slug
+        })
+        .collect()
+}
+
+/// What `/search?q=quixotic` shows: the result count, and whether the page
+/// says that the index is incomplete.
+async fn quixotic_search(site: &TestSite) -> (usize, bool) {
+    site.site.state.cache.invalidate();
+    let response = site.get("/search?q=quixotic").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let html = response.html();
+    let results = common::texts_of(&html, ".search-result h2").len();
+    let notice = common::text_of(&html, ".search-incomplete").is_some();
+    (results, notice)
+}
+
+#[tokio::test]
+async fn a_large_sync_serves_pages_first_and_says_search_is_incomplete_until_indexed() {
+    let site = TestSite::sample().await;
+    assert_eq!(quixotic_search(&site).await, (0, false));
+    let slugs = quixotic_reviews(&site);
+    let syncer = &site.site.syncer;
+    let report = syncer
+        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 3 })
+        .await
+        .unwrap();
+    assert!(report.search_pending);
+    for slug in &slugs {
+        let page = site.get(&format!("/reviews/{slug}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{slug} is served at once");
+    }
+    assert_eq!(
+        quixotic_search(&site).await,
+        (0, true),
+        "search says it is incomplete rather than that nothing matches"
+    );
+
+    assert_eq!(syncer.index_pending().await.unwrap(), 3);
+    assert_eq!(quixotic_search(&site).await, (3, false));
+    assert_eq!(syncer.index_pending().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_sync_below_the_threshold_indexes_in_its_own_transaction() {
+    let site = TestSite::sample().await;
+    quixotic_reviews(&site);
+    let report = site
+        .site
+        .syncer
+        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 4 })
+        .await
+        .unwrap();
+    assert!(!report.search_pending);
+    assert_eq!(quixotic_search(&site).await, (3, false));
+}
+
+#[tokio::test]
+async fn reviews_left_unindexed_by_a_crash_are_indexed_by_the_next_start() {
+    let site = TestSite::sample().await;
+    quixotic_reviews(&site);
+    let report = site
+        .site
+        .syncer
+        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 1 })
+        .await
+        .unwrap();
+    assert!(report.search_pending);
+    // Stopped before `index_pending` ran, as a crash would.
+    let site = site.restart(|_| {}).await;
+    assert_eq!(quixotic_search(&site).await, (3, false));
 }

@@ -54,6 +54,26 @@ pub struct SyncReport {
     pub layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub new_errors: Vec<ContentError>,
+    /// Reviews were committed without being indexed for search (see
+    /// `Indexing::Deferred`): `Syncer::index_pending` finishes the job.
+    pub search_pending: bool,
+}
+
+/// When a sync indexes what it wrote for search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexing {
+    /// In the sync's own transaction: search agrees with the pages at every
+    /// commit. What the watcher uses: an edit is indexed in milliseconds.
+    Inline,
+    /// Inline, unless the sync wrote at least this many reviews: then they
+    /// are committed unindexed, and `Syncer::index_pending` indexes them in
+    /// a transaction of its own. Indexing 10,000 reviews is ~0.8 s of the
+    /// single SQLite writer's time (BENCHMARKS.md), so a first start on a
+    /// large archive serves its pages that much sooner, while the search
+    /// page says that its results are incomplete. The queue is a table, so
+    /// a crash before `index_pending` loses nothing: the next sync indexes
+    /// whatever is still queued.
+    Deferred { at_least: i64 },
 }
 
 impl SyncReport {
@@ -112,6 +132,31 @@ impl Syncer {
     }
 
     pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
+        self.sync_with(scope, Indexing::Inline).await
+    }
+
+    /// Indexes for search the reviews that a deferred sync left queued, in
+    /// one transaction; returns how many there were.
+    pub async fn index_pending(&self) -> Result<i64, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let mut tx = self.db.begin().await?;
+        let queued = db::reviews::queued(&mut tx).await?;
+        if queued > 0 {
+            db::reviews::index_queued(&mut tx).await?;
+            // Search pages change, so their validators must too.
+            let now = self.clock.unix_now();
+            db::meta::set(&mut tx, db::meta::CATALOG_CHANGED_AT, now).await?;
+        }
+        tx.commit().await?;
+        db::checkpoint_soon(&self.db);
+        Ok(queued)
+    }
+
+    pub async fn sync_with(
+        &self,
+        scope: Scope,
+        indexing: Indexing,
+    ) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let mut tx = self.db.begin().await?;
         let stored: HashMap<String, StoredSource> = db::sources::all(&mut tx)
@@ -157,6 +202,8 @@ impl Syncer {
         // Files whose slug another file holds, perhaps one that lets go of
         // it later in this sync (a `git pull` that renames two reviews).
         let mut slug_waiters = Vec::new();
+        // What was read from each file, written in one statement at the end.
+        let mut read = Vec::new();
         while let Some((file, outcome)) = outcomes.recv().await {
             let (hash, result) = match outcome {
                 Outcome::Unchanged => {
@@ -164,8 +211,13 @@ impl Syncer {
                         .get(&file.path)
                         .map(|s| s.hash.clone())
                         .unwrap_or_default();
-                    db::sources::record(&mut tx, &file.path, &hash, file.mtime_ns, file.size, None)
-                        .await?;
+                    read.push(StoredSource::read(
+                        &file.path,
+                        &hash,
+                        file.mtime_ns,
+                        file.size,
+                        None,
+                    ));
                     continue;
                 }
                 Outcome::Unreadable(error) => (String::new(), Err(error)),
@@ -186,15 +238,22 @@ impl Syncer {
                 Err(error) => Err(error),
             };
             let previous_error = stored.get(&file.path).and_then(StoredSource::error);
-            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
+            read.push(conclude(&mut report, &file, &hash, result, previous_error));
         }
         // A reader that stopped early (it panicked) must not commit half a sync.
         reading.await?;
         for (file, hash, result) in retry_slugs(&mut tx, slug_waiters).await? {
             let previous_error = stored.get(&file.path).and_then(StoredSource::error);
-            conclude(&mut tx, &mut report, &file, &hash, result, previous_error).await?;
+            read.push(conclude(&mut report, &file, &hash, result, previous_error));
         }
-        db::reviews::index_queued(&mut tx).await?;
+        db::sources::record_all(&mut tx, &read).await?;
+        report.search_pending = match indexing {
+            Indexing::Inline => false,
+            Indexing::Deferred { at_least } => db::reviews::queued(&mut tx).await? >= at_least,
+        };
+        if !report.search_pending {
+            db::reviews::index_queued(&mut tx).await?;
+        }
         let site_changes = new_site
             .as_ref()
             .is_some_and(|site| self.site.would_change(site));
@@ -433,17 +492,16 @@ async fn retry_slugs(
     Ok(done)
 }
 
-/// Records what became of one file (its fingerprint, and its error if any)
-/// and reports an error the first time it is seen, so that it is logged
-/// once rather than on every sync.
-async fn conclude(
-    conn: &mut SqliteConnection,
+/// Counts what became of one file and reports an error the first time it
+/// is seen, so that it is logged once rather than on every sync; returns
+/// what to record for the file (its fingerprint, and its error if any).
+fn conclude(
     report: &mut SyncReport,
     file: &SourceFile,
     hash: &str,
     result: Result<bool, ContentError>,
     previous_error: Option<ContentError>,
-) -> Result<(), sqlx::Error> {
+) -> StoredSource {
     let error = match result {
         Ok(changed) => {
             report.documents_changed += usize::from(changed);
@@ -461,15 +519,7 @@ async fn conclude(
             Some(error)
         }
     };
-    db::sources::record(
-        conn,
-        &file.path,
-        hash,
-        file.mtime_ns,
-        file.size,
-        error.as_ref(),
-    )
-    .await
+    StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref())
 }
 
 /// Standalone pages appear in every page's navigation.

@@ -480,6 +480,13 @@ pub async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// How many written reviews wait to be indexed for search.
+pub async fn queued(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM search_queue")
+        .fetch_one(conn)
+        .await
+}
+
 /// Removes the review loaded from a file; returns whether there was one.
 pub async fn delete_by_source(
     conn: &mut SqliteConnection,

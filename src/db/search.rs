@@ -117,6 +117,15 @@ pub async fn count(db: impl SqliteExecutor<'_>, query: &str, now: i64) -> sqlx::
     .await
 }
 
+/// Whether some visible or future reviews are not in the index yet: after a
+/// first start on a large archive, for the second it takes to index it
+/// (see `content::sync::Indexing::Deferred`).
+pub async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_queue)")
+        .fetch_one(db)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,8 @@ pub struct ResultView {
 pub struct SearchPage {
     pub chrome: Chrome,
     pub query: String,
+    /// The index is still being built: results may be missing.
+    pub incomplete: bool,
     pub total: i64,
     pub results: Vec<ResultView>,
     pub page: i64,
@@ -96,6 +98,7 @@ pub async fn search(
             }
         },
     };
+    let incomplete = db::search::incomplete(&mut *tx).await?;
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
@@ -120,6 +123,7 @@ pub async fn search(
         next: (page * PER_PAGE < total).then(|| link(page + 1)),
         chrome,
         query,
+        incomplete,
         total,
         results: hits.into_iter().map(result_view).collect(),
         page,
