@@ -385,3 +385,24 @@ async fn search_ranks_highlights_and_takes_any_query_shape() {
         vec!["Perfect Days (2023)"]
     );
 }
+
+#[tokio::test]
+async fn a_head_request_first_does_not_blank_the_page_for_later_gets() {
+    let site = TestSite::sample().await;
+    let head = site
+        .request(
+            axum::http::Request::head("/reviews/anora")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    for _ in 0..2 {
+        let page = site.get("/reviews/anora").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            text_of(&page.html(), "h1").as_deref(),
+            Some("An anti-Fairytale of New York")
+        );
+    }
+}

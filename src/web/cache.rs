@@ -171,6 +171,12 @@ pub async fn serve_cached(
     if let Some(page) = cache.get(key) {
         return respond(&cache, key, page, request.headers());
     }
+    // axum empties the body of a HEAD response inside the router, so what
+    // comes back is no page to keep (kept, it blanked the page for every
+    // GET after it): a HEAD that misses is answered, not cached.
+    if request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
     // Taken before rendering: if the content changes meanwhile, this page
     // belongs to the generation that is over.
     let generation = cache.generation();
