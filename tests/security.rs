@@ -364,6 +364,7 @@ fn bundle_target() -> Target<'static> {
     Target {
         asset_base: Some("/reviews/bundle/"),
         feed: None,
+        embed_hosts: &[],
     }
 }
 
