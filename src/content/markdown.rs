@@ -160,6 +160,12 @@ fn embed_sanitizer(hosts: &[String]) -> ammonia::Builder<'static> {
         move |element, attribute, value| match (element, attribute) {
             ("iframe", "src") => is_embeddable(value, &hosts).then_some(Cow::Borrowed(value)),
             ("iframe", "title") => (!value.trim().is_empty()).then_some(Cow::Borrowed(value)),
+            // HTML allows only a number of pixels; `100%` belongs in CSS.
+            ("iframe", "width" | "height") => value
+                .bytes()
+                .all(|byte| byte.is_ascii_digit())
+                .then_some(Cow::Borrowed(value))
+                .filter(|value| !value.is_empty()),
             _ => Some(Cow::Borrowed(value)),
         },
     );
@@ -852,6 +858,18 @@ mod tests {
         assert_eq!(attributes_of_only_iframe(&html), expected, "{html}");
         assert!(!html.contains("Fallback"), "{html}");
         assert!(html.contains("Watch:"), "{html}");
+    }
+
+    #[test]
+    fn embed_sizes_are_whole_pixels_or_nothing() {
+        let html = with_embeds(
+            "<iframe src=\"https://player.vimeo.com/video/1\" width=\"100%\" height=\"\"></iframe>\n\n\
+             <iframe src=\"https://player.vimeo.com/video/2\" width=\"640\" height=\"360px\"></iframe>",
+            &hosts(),
+        );
+        assert!(!html.contains("100%") && !html.contains("360px"), "{html}");
+        assert!(!html.contains("height="), "{html}");
+        assert!(html.contains("width=\"640\""), "{html}");
     }
 
     #[test]
