@@ -39,9 +39,9 @@ fn source(path: &str) -> SourceFile {
 /// test. Returns the review's result.
 fn parse_every_kind(bytes: &[u8]) -> Result<Document, ContentError> {
     for path in ["pages/page.md", "site.toml", "reviews/bundle/index.md"] {
-        let _ = loader::parse(&source(path), bytes);
+        let _ = loader::parse(&source(path), bytes, &[]);
     }
-    loader::parse(&source("reviews/review.md"), bytes)
+    loader::parse(&source("reviews/review.md"), bytes, &[])
 }
 
 const VALID: &str = "---\ntitle: Headline\nfilm:\n  title: Film\n  year: 2024\n  director: Someone\nrating: 3.5\npublished: 2024-10-18\ntags: [Drama]\nrelease_dates:\n  - region: UK\n    date: 2024-11-01\n---\nFirst paragraph.\n\n## Heading\n\nSecond, with [a link](https://example.com).\n";
@@ -394,7 +394,11 @@ fn pathological_markdown_renders_in_bounded_time() {
         // stalling it; the bound is generous for an unoptimised build.
         let (done, result) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = done.send(loader::parse(&source("reviews/review.md"), text.as_bytes()));
+            let _ = done.send(loader::parse(
+                &source("reviews/review.md"),
+                text.as_bytes(),
+                &[],
+            ));
         });
         let result = result
             .recv_timeout(Duration::from_secs(15))

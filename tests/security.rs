@@ -64,6 +64,13 @@ fn is_dangerous_url(value: &str) -> bool {
 /// JSON-LD (which must parse), an event handler, an inline style, a
 /// dangerous URL, a frame or plugin, a form other than the site's search.
 fn assert_inert(page: &str, body: &str) {
+    assert_inert_but_embeds(page, body, &[]);
+}
+
+/// `assert_inert`, except that an iframe may show a player from one of
+/// `embed_hosts`, sandboxed and with nothing but the attributes a kept
+/// embed may have.
+fn assert_inert_but_embeds(page: &str, body: &str, embed_hosts: &[String]) {
     let html = Html::parse_document(body);
     for element in html
         .root_element()
@@ -71,10 +78,14 @@ fn assert_inert(page: &str, body: &str) {
         .filter_map(ElementRef::wrap)
     {
         let name = element.value().name();
-        assert!(
-            !FORBIDDEN_ELEMENTS.contains(&name),
-            "{page}: a <{name}> element got through"
-        );
+        if name == "iframe" && !embed_hosts.is_empty() {
+            assert_sandboxed_embed(page, element, embed_hosts);
+        } else {
+            assert!(
+                !FORBIDDEN_ELEMENTS.contains(&name),
+                "{page}: a <{name}> element got through"
+            );
+        }
         match name {
             "script" => {
                 assert_eq!(
@@ -136,6 +147,47 @@ fn assert_inert(page: &str, body: &str) {
             }
         }
     }
+}
+
+fn assert_sandboxed_embed(page: &str, iframe: ElementRef<'_>, embed_hosts: &[String]) {
+    let element = iframe.value();
+    let src = element.attr("src").unwrap_or_default();
+    assert!(
+        markdown::is_embeddable(src, embed_hosts),
+        "{page}: an iframe from {src:?} got through"
+    );
+    assert_eq!(
+        element.attr("sandbox"),
+        Some("allow-scripts allow-same-origin allow-popups allow-presentation"),
+        "{page}"
+    );
+    assert_eq!(element.attr("loading"), Some("lazy"), "{page}");
+    assert!(
+        element
+            .attr("title")
+            .is_some_and(|title| !title.trim().is_empty()),
+        "{page}: an untitled iframe"
+    );
+    for (attribute, _) in element.attrs() {
+        assert!(
+            [
+                "src",
+                "title",
+                "width",
+                "height",
+                "allowfullscreen",
+                "loading",
+                "sandbox",
+                "referrerpolicy"
+            ]
+            .contains(&attribute),
+            "{page}: iframe attribute {attribute}"
+        );
+    }
+    assert!(
+        iframe.children().next().is_none(),
+        "{page}: an iframe with content"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -357,6 +409,28 @@ fn raw_html_payloads_in_markdown_are_sanitized() {
                 &format!("<!doctype html><html><body>{html}</body></html>"),
             );
         }
+        let hosts = embed_hosts();
+        let html = markdown::render(
+            &format!("{payload}\n\ntext {payload} text\n"),
+            embeds_target(&hosts),
+        )
+        .html;
+        assert_inert_but_embeds(
+            payload,
+            &format!("<!doctype html><html><body>{html}</body></html>"),
+            &hosts,
+        );
+    }
+}
+
+fn embed_hosts() -> Vec<String> {
+    vec!["player.vimeo.com".into(), "www.youtube-nocookie.com".into()]
+}
+
+fn embeds_target(hosts: &[String]) -> Target<'_> {
+    Target {
+        embed_hosts: hosts,
+        ..Target::default()
     }
 }
 
@@ -364,7 +438,29 @@ fn bundle_target() -> Target<'static> {
     Target {
         asset_base: Some("/reviews/bundle/"),
         feed: None,
+        embed_hosts: &[],
     }
+}
+
+/// Hostile markdown mixed with iframes, on allowed hosts and not.
+fn hostile_fragment_with_embeds() -> impl Strategy<Value = String> {
+    let iframes = prop::sample::select(vec![
+        "<iframe src=\"https://player.vimeo.com/video/1\" title=\"t\">",
+        "<iframe src=https://www.youtube-nocookie.com/embed/x>",
+        "<iframe src=\"https://evil.example/\">",
+        "<iframe src=\"//player.vimeo.com/video/1\">",
+        "<iframe src=\"https://player.vimeo.com@evil.example/\">",
+        "<iframe src=\"javascript:alert(1)\">",
+        "<iframe srcdoc=\"<script>alert(1)</script>\" src=\"https://player.vimeo.com/v\">",
+        "<iframe title=\"",
+        " sandbox=\"allow-top-navigation\"",
+        " allowfullscreen onload=alert(1)",
+        "</iframe>",
+        "</iframe x>",
+    ])
+    .prop_map(str::to_string);
+    prop::collection::vec(prop_oneof![hostile_fragment(), iframes], 0..12)
+        .prop_map(|pieces| pieces.concat())
 }
 
 /// Pieces that hostile markdown is made of: tags, attributes, schemes,
@@ -433,6 +529,17 @@ proptest! {
             let html = markdown::render(&markdown, target).html;
             assert_inert(&markdown, &format!("<!doctype html><html><body>{html}</body></html>"));
         }
+    }
+
+    #[test]
+    fn only_sandboxed_players_from_embed_hosts_get_through(markdown in hostile_fragment_with_embeds()) {
+        let hosts = embed_hosts();
+        let html = markdown::render(&markdown, embeds_target(&hosts)).html;
+        assert_inert_but_embeds(
+            &markdown,
+            &format!("<!doctype html><html><body>{html}</body></html>"),
+            &hosts,
+        );
     }
 
     #[test]

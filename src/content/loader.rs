@@ -178,7 +178,13 @@ pub fn hash(bytes: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
-pub fn parse(file: &SourceFile, bytes: &[u8]) -> Result<Document, ContentError> {
+/// Parses a content file; reviews and pages render their body once here,
+/// keeping iframes on the site's `embed_hosts`.
+pub fn parse(
+    file: &SourceFile,
+    bytes: &[u8],
+    embed_hosts: &[String],
+) -> Result<Document, ContentError> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let line = bytes[..error.valid_up_to()]
             .iter()
@@ -201,10 +207,13 @@ pub fn parse(file: &SourceFile, bytes: &[u8]) -> Result<Document, ContentError> 
                 path: &file.path,
                 default_slug,
                 is_bundle: *is_bundle,
+                embed_hosts,
             },
         )
         .map(|review| Document::Review(Box::new(review))),
-        SourceKind::Page { stem } => page::parse_page(text, &file.path, stem).map(Document::Page),
+        SourceKind::Page { stem } => {
+            page::parse_page(text, &file.path, stem, embed_hosts).map(Document::Page)
+        }
         SourceKind::Site => Site::parse(text).map(Document::Site),
     }
 }
@@ -271,7 +280,7 @@ mod tests {
             mtime_ns: 0,
             size: 0,
         };
-        let error = parse(&file, b"---\ntitle: \xff\n---\n").unwrap_err();
+        let error = parse(&file, b"---\ntitle: \xff\n---\n", &[]).unwrap_err();
         assert_eq!(error.line, Some(2));
     }
 }

@@ -7,8 +7,9 @@
 //! without raw HTML cannot produce unsafe markup once URLs are checked, so
 //! the sanitizer only runs when an editor wrote raw HTML.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use pulldown_cmark::{
     CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
@@ -49,6 +50,9 @@ pub struct Target<'a> {
     /// Set when rendering for a feed: every URL becomes absolute, and inline
     /// spoilers are replaced by a link to the review.
     pub feed: Option<FeedTarget<'a>>,
+    /// The site's `embed_hosts`: an `<iframe>` in raw HTML is kept only when
+    /// its `src` is an `https://` URL on one of them.
+    pub embed_hosts: &'a [String],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +83,7 @@ pub fn render(markdown: &str, target: Target<'_>) -> Rendered {
     let mut too_much_html = false;
     if renderer.has_raw_html {
         if html.bytes().filter(|&byte| byte == b'<').count() <= MAX_SANITIZED_TAGS {
-            html = SANITIZER.clean(&html).to_string();
+            html = sanitize(&html, target);
         } else {
             too_much_html = true;
             renderer = Renderer::new(target, true);
@@ -101,7 +105,7 @@ pub fn render(markdown: &str, target: Target<'_>) -> Rendered {
 /// The allowlist for raw HTML in reviews: ammonia's defaults (no scripts, no
 /// event handlers, no `javascript:` URLs, no iframes), plus the ids and
 /// classes that headings, footnotes and spoiler disclosures need.
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+fn allowlist() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .add_generic_attributes(["id", "class"])
@@ -111,7 +115,198 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         ])
         .link_rel(Some("noopener"));
     builder
+}
+
+/// The sanitizer when no host may be embedded: an iframe goes with its
+/// fallback text, as any other would when hosts are allowed.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = allowlist();
+    builder.add_clean_content_tags(["iframe"]);
+    builder
 });
+
+/// What a kept iframe may carry from the editor's HTML. The rest is set:
+/// players load when scrolled to, run in a sandbox that allows what video
+/// players need (their own scripts and cookies, pop-ups for "watch on
+/// YouTube", fullscreen presentation) and nothing else (no top navigation,
+/// no forms), and learn no more than our origin from the referrer.
+const EMBED_ATTRIBUTES: [&str; 5] = ["src", "title", "width", "height", "allowfullscreen"];
+const EMBED_SET_ATTRIBUTES: [(&str, &str); 3] = [
+    ("loading", "lazy"),
+    (
+        "sandbox",
+        "allow-scripts allow-same-origin allow-popups allow-presentation",
+    ),
+    ("referrerpolicy", "strict-origin-when-cross-origin"),
+];
+
+/// A frame without a title is a nameless box to a screen reader (axe's
+/// `frame-title` rule), so one without gets this.
+pub const DEFAULT_EMBED_TITLE: &str = "Embedded video";
+
+/// The allowlist plus iframes on `hosts`. ammonia drops the `src` of an
+/// iframe on any other host (and an empty title); `finish_embeds` then
+/// removes the iframes left without a source.
+fn embed_sanitizer(hosts: &[String]) -> ammonia::Builder<'static> {
+    let hosts = hosts.to_vec();
+    let mut builder = allowlist();
+    builder
+        .add_tags(["iframe"])
+        .add_tag_attributes("iframe", EMBED_ATTRIBUTES);
+    for (attribute, value) in EMBED_SET_ATTRIBUTES {
+        builder.set_tag_attribute_value("iframe", attribute, value);
+    }
+    builder.attribute_filter(
+        move |element, attribute, value| match (element, attribute) {
+            ("iframe", "src") => is_embeddable(value, &hosts).then_some(Cow::Borrowed(value)),
+            ("iframe", "title") => (!value.trim().is_empty()).then_some(Cow::Borrowed(value)),
+            // HTML allows only a number of pixels; `100%` belongs in CSS.
+            ("iframe", "width" | "height") => value
+                .bytes()
+                .all(|byte| byte.is_ascii_digit())
+                .then_some(Cow::Borrowed(value))
+                .filter(|value| !value.is_empty()),
+            _ => Some(Cow::Borrowed(value)),
+        },
+    );
+    builder
+}
+
+/// Whether `src` is an `https://` URL on exactly one of `hosts`, on the
+/// default port, without user or password. The host is compared as a
+/// browser would load it (parsed by the URL standard, so lower-cased and
+/// without tricks like `https://allowed@evil.example/`); relative and
+/// protocol-relative URLs are refused, and so is `https:host/path`, which
+/// a browser resolves against the page's own address.
+pub fn is_embeddable(src: &str, hosts: &[String]) -> bool {
+    const SCHEME: &str = "https://";
+    let src = src.trim_start_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+    if !src
+        .get(..SCHEME.len())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(SCHEME))
+    {
+        return false;
+    }
+    let Ok(url) = url::Url::parse(src) else {
+        return false;
+    };
+    url.scheme() == "https"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.port().is_none()
+        && url
+            .host_str()
+            .is_some_and(|host| hosts.iter().any(|allowed| allowed == host))
+}
+
+/// Sanitizes rendered HTML that holds raw HTML from the editor.
+fn sanitize(html: &str, target: Target<'_>) -> String {
+    if target.embed_hosts.is_empty() {
+        return SANITIZER.clean(html).to_string();
+    }
+    let clean = embed_sanitizer_for(target.embed_hosts)
+        .clean(html)
+        .to_string();
+    if clean.contains("<iframe") {
+        finish_embeds(&clean, target.feed.is_some())
+    } else {
+        clean
+    }
+}
+
+/// The sanitizer for `hosts`, built once per host list rather than for
+/// each file: a sync renders thousands of files with the same settings.
+fn embed_sanitizer_for(hosts: &[String]) -> Arc<ammonia::Builder<'static>> {
+    type Built = Option<(Vec<String>, Arc<ammonia::Builder<'static>>)>;
+    static LAST: Mutex<Built> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match &*last {
+        Some((built_for, builder)) if built_for.as_slice() == hosts => builder.clone(),
+        _ => {
+            let builder = Arc::new(embed_sanitizer(hosts));
+            *last = Some((hosts.to_vec(), builder.clone()));
+            builder
+        }
+    }
+}
+
+/// Finishes the iframes in sanitized HTML, which ammonia can only strip of
+/// attributes: one left without a `src` is removed, and a kept one loses
+/// its fallback content (browsers never show it) and gains a title if it
+/// had none. In feeds a kept iframe becomes a link to the player, since
+/// most feed readers drop iframes, and those that keep them run them
+/// outside our sandbox and CSP.
+///
+/// This reads ammonia's own serialization, not the editor's HTML: there
+/// every `<` outside an iframe starts a tag (text and attribute values have
+/// `<`, `>` and `"` escaped), attributes are `name="value"`, and an
+/// iframe's content is raw text that ends at the first `</iframe>`.
+fn finish_embeds(html: &str, feed: bool) -> String {
+    const OPEN: &str = "<iframe";
+    const CLOSE: &str = "</iframe>";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(OPEN) {
+        let after_name = &rest[start + OPEN.len()..];
+        let Some(tag_end) = after_name
+            .find('>')
+            .filter(|_| after_name.starts_with([' ', '>']))
+        else {
+            // `<iframex`: not ours; keep it and look further.
+            out.push_str(&rest[..start + OPEN.len()]);
+            rest = after_name;
+            continue;
+        };
+        out.push_str(&rest[..start]);
+        let attributes = serialized_attributes(&after_name[..tag_end]);
+        let content = &after_name[tag_end + 1..];
+        rest = content
+            .find(CLOSE)
+            .map_or("", |close| &content[close + CLOSE.len()..]);
+        let value = |name: &str| {
+            attributes
+                .iter()
+                .find(|(attribute, _)| *attribute == name)
+                .map(|(_, value)| *value)
+        };
+        let Some(src) = value("src") else {
+            continue;
+        };
+        let title = value("title").unwrap_or(DEFAULT_EMBED_TITLE);
+        if feed {
+            // Values are still escaped as ammonia wrote them, which is
+            // right for both an attribute and text.
+            out.push_str(&format!("<a href=\"{src}\">{title}</a>"));
+            continue;
+        }
+        out.push_str(OPEN);
+        for (name, value) in &attributes {
+            out.push_str(&format!(" {name}=\"{value}\""));
+        }
+        if value("title").is_none() {
+            out.push_str(&format!(" title=\"{DEFAULT_EMBED_TITLE}\""));
+        }
+        out.push('>');
+        out.push_str(CLOSE);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `name="value"` pairs of a tag as ammonia serializes it, values left
+/// escaped.
+fn serialized_attributes(tag: &str) -> Vec<(&str, &str)> {
+    let mut attributes = Vec::new();
+    let mut rest = tag.trim_start();
+    while let Some((name, after)) = rest.split_once("=\"") {
+        let Some((value, after)) = after.split_once('"') else {
+            break;
+        };
+        attributes.push((name.trim(), value));
+        rest = after.trim_start();
+    }
+    attributes
+}
 
 struct Renderer<'t> {
     target: Target<'t>,
@@ -482,6 +677,7 @@ mod tests {
                 base_url: "https://example.com",
                 page_url: "https://example.com/reviews/anora",
             }),
+            embed_hosts: &[],
         };
         let html = render("```spoiler\nThe twist.\n```\n", target).html;
         assert!(!html.contains("The twist"), "{html}");
@@ -564,6 +760,7 @@ mod tests {
         let target = Target {
             asset_base: Some("/reviews/anora/"),
             feed: None,
+            embed_hosts: &[],
         };
         let html = render("![still](still.jpg) [home](/) [frag](#x)", target).html;
         assert!(html.contains("src=\"/reviews/anora/still.jpg\""), "{html}");
@@ -579,6 +776,7 @@ mod tests {
                 base_url: "https://example.com",
                 page_url: "https://example.com/reviews/anora",
             }),
+            embed_hosts: &[],
         };
         let html = render("![still](still.jpg) [home](/tags) [frag](#x)", target).html;
         assert!(
@@ -588,6 +786,222 @@ mod tests {
         assert!(html.contains("href=\"https://example.com/tags\""), "{html}");
         assert!(
             html.contains("href=\"https://example.com/reviews/anora#x\""),
+            "{html}"
+        );
+    }
+
+    fn hosts() -> Vec<String> {
+        vec!["www.youtube-nocookie.com".into(), "player.vimeo.com".into()]
+    }
+
+    fn with_embeds(markdown: &str, hosts: &[String]) -> String {
+        render(
+            markdown,
+            Target {
+                embed_hosts: hosts,
+                ..Target::default()
+            },
+        )
+        .html
+    }
+
+    fn iframes(html: &str) -> Vec<scraper::Html> {
+        let selector = scraper::Selector::parse("iframe").unwrap();
+        scraper::Html::parse_fragment(html)
+            .select(&selector)
+            .map(|iframe| scraper::Html::parse_fragment(&iframe.html()))
+            .collect()
+    }
+
+    fn attributes_of_only_iframe(html: &str) -> Vec<(String, String)> {
+        let selector = scraper::Selector::parse("iframe").unwrap();
+        let document = scraper::Html::parse_fragment(html);
+        let found: Vec<_> = document.select(&selector).collect();
+        assert_eq!(found.len(), 1, "{html}");
+        let mut attributes: Vec<(String, String)> = found[0]
+            .value()
+            .attrs()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        attributes.sort();
+        attributes
+    }
+
+    #[test]
+    fn an_iframe_on_an_allowed_host_is_kept_with_safe_attributes_only() {
+        let html = with_embeds(
+            "Watch:\n\n<iframe src=\"https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0\" \
+             title=\"Trailer\" width=\"560\" height=\"315\" allowfullscreen onload=\"x()\" \
+             style=\"position:fixed\" loading=\"eager\" sandbox=\"allow-top-navigation\" \
+             allow=\"camera\" srcdoc=\"<script>x()</script>\" name=\"n\">Fallback <b>text</b></iframe>\n",
+            &hosts(),
+        );
+        let expected: Vec<(String, String)> = [
+            ("allowfullscreen", ""),
+            ("height", "315"),
+            ("loading", "lazy"),
+            ("referrerpolicy", "strict-origin-when-cross-origin"),
+            (
+                "sandbox",
+                "allow-scripts allow-same-origin allow-popups allow-presentation",
+            ),
+            (
+                "src",
+                "https://www.youtube-nocookie.com/embed/abc?start=5&rel=0",
+            ),
+            ("title", "Trailer"),
+            ("width", "560"),
+        ]
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+        assert_eq!(attributes_of_only_iframe(&html), expected, "{html}");
+        assert!(!html.contains("Fallback"), "{html}");
+        assert!(html.contains("Watch:"), "{html}");
+    }
+
+    #[test]
+    fn embed_sizes_are_whole_pixels_or_nothing() {
+        let html = with_embeds(
+            "<iframe src=\"https://player.vimeo.com/video/1\" width=\"100%\" height=\"\"></iframe>\n\n\
+             <iframe src=\"https://player.vimeo.com/video/2\" width=\"640\" height=\"360px\"></iframe>",
+            &hosts(),
+        );
+        assert!(!html.contains("100%") && !html.contains("360px"), "{html}");
+        assert!(!html.contains("height="), "{html}");
+        assert!(html.contains("width=\"640\""), "{html}");
+    }
+
+    #[test]
+    fn an_embed_without_a_title_gets_the_default_one() {
+        for title in ["", " title=\"\"", " title=\"  \""] {
+            let html = with_embeds(
+                &format!("<iframe src=\"https://player.vimeo.com/video/1\"{title}></iframe>"),
+                &hosts(),
+            );
+            let attributes = attributes_of_only_iframe(&html);
+            assert!(
+                attributes.contains(&("title".into(), DEFAULT_EMBED_TITLE.into())),
+                "{html}"
+            );
+        }
+    }
+
+    #[test]
+    fn iframes_from_anywhere_else_are_removed_entirely() {
+        for src in [
+            "https://evil.example/embed",
+            "http://www.youtube-nocookie.com/embed/abc",
+            "//www.youtube-nocookie.com/embed/abc",
+            "/embed/abc",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://www.youtube-nocookie.com@evil.example/",
+            "https://user:pass@www.youtube-nocookie.com/embed/abc",
+            "https://www.youtube-nocookie.com.evil.example/",
+            "https://evil.example/?https://www.youtube-nocookie.com/",
+            "https://www.youtube-nocookie.com:8443/embed/abc",
+            "https://youtube-nocookie.com/embed/abc",
+            "https:www.youtube-nocookie.com/embed",
+            "",
+        ] {
+            let html = with_embeds(
+                &format!("Before\n\n<iframe src=\"{src}\" title=\"t\">fallback</iframe>\n\nAfter"),
+                &hosts(),
+            );
+            assert!(iframes(&html).is_empty(), "{src}: {html}");
+            assert!(!html.contains("fallback"), "{src}: {html}");
+            assert!(
+                html.contains("Before") && html.contains("After"),
+                "{src}: {html}"
+            );
+        }
+        let html = with_embeds("<iframe title=\"no source\"></iframe>", &hosts());
+        assert!(iframes(&html).is_empty(), "{html}");
+    }
+
+    #[test]
+    fn host_names_are_compared_as_browsers_parse_them() {
+        let html = with_embeds(
+            "<iframe src=\"HTTPS://WWW.YouTube-NoCookie.com:443/embed/abc\"></iframe>",
+            &hosts(),
+        );
+        assert_eq!(iframes(&html).len(), 1, "{html}");
+        assert!(!is_embeddable(
+            "https://www.youtube-nocookie.com\\@evil.example/",
+            &["evil.example".into()]
+        ));
+        assert!(is_embeddable(" https://player.vimeo.com/video/1", &hosts()));
+    }
+
+    #[test]
+    fn without_embed_hosts_every_iframe_is_removed() {
+        let html = page(
+            "<iframe src=\"https://www.youtube-nocookie.com/embed/abc\" title=\"t\">fallback</iframe>\n\nText",
+        )
+        .html;
+        assert!(iframes(&html).is_empty(), "{html}");
+        assert!(!html.contains("fallback"), "{html}");
+        assert!(html.contains("Text"), "{html}");
+    }
+
+    #[test]
+    fn iframes_cannot_smuggle_markup_past_the_finishing_step() {
+        for markdown in [
+            "<iframe src=\"https://player.vimeo.com/v\"><iframe src=\"https://evil.example/\"></iframe>",
+            "<iframe src=\"https://player.vimeo.com/v\"></iframe x><script>alert(1)</script>",
+            "<p title=\"<iframe src=&quot;https://evil.example/&quot;>\">x</p>",
+            "<iframe src=\"https://player.vimeo.com/v\" title='a\"><script>alert(1)</script>'></iframe>",
+            "<iframe src=\"https://evil.example/\"><img src=x onerror=alert(1)></iframe>",
+        ] {
+            let html = with_embeds(markdown, &hosts());
+            assert!(!html.contains("<script"), "{markdown}: {html}");
+            for iframe in iframes(&html) {
+                let src = iframe.root_element().html();
+                assert!(src.contains("player.vimeo.com"), "{markdown}: {html}");
+            }
+            let document = scraper::Html::parse_fragment(&html);
+            let any = scraper::Selector::parse("*").unwrap();
+            for element in document.select(&any) {
+                for (name, _) in element.value().attrs() {
+                    assert!(!name.starts_with("on"), "{markdown}: {html}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn feeds_link_to_allowed_players_instead_of_embedding_them() {
+        let target = Target {
+            asset_base: None,
+            feed: Some(FeedTarget {
+                base_url: "https://example.com",
+                page_url: "https://example.com/reviews/anora",
+            }),
+            embed_hosts: &hosts(),
+        };
+        let html = render(
+            "<iframe src=\"https://player.vimeo.com/video/1?a=1&amp;b=2\" title=\"The &lt;trailer&gt;\"></iframe>\n\n\
+             <iframe src=\"https://evil.example/\" title=\"Evil\"></iframe>\n\n\
+             <iframe src=\"https://www.youtube-nocookie.com/embed/x\"></iframe>",
+            target,
+        )
+        .html;
+        assert!(iframes(&html).is_empty(), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https://player.vimeo.com/video/1?a=1&amp;b=2\">The &lt;trailer&gt;</a>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<a href=\"https://www.youtube-nocookie.com/embed/x\">{DEFAULT_EMBED_TITLE}</a>"
+            )),
+            "{html}"
+        );
+        assert!(
+            !html.contains("Evil") && !html.contains("evil.example"),
             "{html}"
         );
     }

@@ -59,7 +59,13 @@ pub struct Page {
     pub draft: bool,
 }
 
-pub fn parse_page(text: &str, path: &str, stem: &str) -> Result<Page, ContentError> {
+/// `embed_hosts` are the site's, which decide the iframes the body keeps.
+pub fn parse_page(
+    text: &str,
+    path: &str,
+    stem: &str,
+    embed_hosts: &[String],
+) -> Result<Page, ContentError> {
     let split =
         front_matter::split(text).map_err(|error| ContentError::new(path, error.to_string()))?;
     let raw: PageFrontMatter = front_matter::deserialize(&split).map_err(|error| {
@@ -85,7 +91,13 @@ pub fn parse_page(text: &str, path: &str, stem: &str) -> Result<Page, ContentErr
             &format!("`/{slug}` is one of Marquee's own addresses; choose another slug"),
         ));
     }
-    let rendered = markdown::render(split.body, Target::default());
+    let rendered = markdown::render(
+        split.body,
+        Target {
+            embed_hosts,
+            ..Target::default()
+        },
+    );
     if rendered.too_much_html {
         return Err(ContentError::new(path, TOO_MUCH_HTML));
     }
@@ -114,6 +126,7 @@ mod tests {
             "---\ntitle: About\nmenu: true\n---\nWho writes here.\n",
             "pages/about.md",
             "about",
+            &[],
         )
         .unwrap();
         assert_eq!(page.slug, "about");
@@ -123,7 +136,8 @@ mod tests {
 
     #[test]
     fn refuses_reserved_slugs() {
-        let error = parse_page("---\ntitle: Tags\n---\n", "pages/tags.md", "tags").unwrap_err();
+        let error =
+            parse_page("---\ntitle: Tags\n---\n", "pages/tags.md", "tags", &[]).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("slug"));
     }
 }

@@ -162,6 +162,8 @@ pub struct Location<'a> {
     /// The file stem, or the bundle folder's name for `<slug>/index.md`.
     pub default_slug: &'a str,
     pub is_bundle: bool,
+    /// The site's `embed_hosts`, which decide the iframes the body keeps.
+    pub embed_hosts: &'a [String],
 }
 
 pub fn parse_review(text: &str, location: Location<'_>) -> Result<Review, ContentError> {
@@ -251,6 +253,7 @@ fn validate(
         Target {
             asset_base: asset_base.as_deref(),
             feed: None,
+            embed_hosts: location.embed_hosts,
         },
     );
     if rendered.too_much_html {
@@ -367,6 +370,7 @@ mod tests {
         path: "reviews/test.md",
         default_slug: "test",
         is_bundle: false,
+        embed_hosts: &[],
     };
 
     fn parse(text: &str) -> Result<Review, ContentError> {
@@ -503,6 +507,7 @@ Body.
             path: "reviews/test/index.md",
             default_slug: "test",
             is_bundle: true,
+            embed_hosts: &[],
         };
         let review = parse_review(&format!("{MINIMAL}\n![still](still.jpg)\n"), location).unwrap();
         assert!(

@@ -126,6 +126,7 @@ mod tests {
                 path: "reviews/x.md",
                 default_slug: "mission-impossible-dead-reckoning",
                 is_bundle: false,
+                embed_hosts: &[],
             },
         )
         .unwrap();

@@ -27,6 +27,11 @@ pub struct Site {
     pub feed_items: u32,
     /// How many reviews a listing page shows.
     pub per_page: u32,
+    /// Hosts whose players a review or page may embed with a raw-HTML
+    /// `<iframe src="https://host/...">` (`player.vimeo.com`). Empty: every
+    /// iframe is removed. Each host also goes into the Content-Security-
+    /// Policy's `frame-src`, so that browsers load frames from nowhere else.
+    pub embed_hosts: Vec<String>,
 }
 
 impl Default for Site {
@@ -39,6 +44,7 @@ impl Default for Site {
             language: "en".into(),
             feed_items: 20,
             per_page: 10,
+            embed_hosts: Vec::new(),
         }
     }
 }
@@ -70,6 +76,23 @@ impl Site {
         if site.language.trim().is_empty() {
             return Err(invalid("language", "must not be empty"));
         }
+        let mut hosts = Vec::with_capacity(site.embed_hosts.len());
+        for host in &site.embed_hosts {
+            let host = host.trim().to_ascii_lowercase();
+            if !is_plain_host(&host) {
+                return Err(invalid(
+                    "embed_hosts",
+                    &format!(
+                        "`{host}` is not a host name: write only the host, like \
+                         `player.vimeo.com` (no scheme, port, path or wildcard)"
+                    ),
+                ));
+            }
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        site.embed_hosts = hosts;
         Ok(site)
     }
 
@@ -77,6 +100,24 @@ impl Site {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
+}
+
+/// A DNS name of letters, digits, hyphens and dots (`www.youtube-nocookie.com`),
+/// as browsers compare it once a URL is parsed. Anything else (a scheme, a
+/// port, `*.example`, a space) would mean something else inside the
+/// Content-Security-Policy, or never match, so it is refused rather than
+/// guessed at. International names are written in their `xn--` form.
+fn is_plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        })
 }
 
 #[cfg(test)]
@@ -99,6 +140,33 @@ mod tests {
         let error = Site::parse("title = \n").unwrap_err();
         assert_eq!(error.line, Some(1));
         assert!(Site::parse("colour = 1").is_err());
+    }
+
+    #[test]
+    fn embed_hosts_are_plain_lower_case_host_names() {
+        assert!(Site::parse("").unwrap().embed_hosts.is_empty());
+        let site = Site::parse(
+            "embed_hosts = [\" Player.Vimeo.com \", \"player.vimeo.com\", \"a-b.example\"]",
+        )
+        .unwrap();
+        assert_eq!(site.embed_hosts, ["player.vimeo.com", "a-b.example"]);
+        for bad in [
+            "https://player.vimeo.com",
+            "player.vimeo.com/video",
+            "player.vimeo.com:443",
+            "*.vimeo.com",
+            "user@vimeo.com",
+            "vimeo .com",
+            "",
+            ".vimeo.com",
+            "-x.example",
+            "'self'",
+        ] {
+            let error = Site::parse(&format!("\nembed_hosts = [\"{bad}\"]")).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("embed_hosts"), "{bad}");
+        }
+        let error = Site::parse("embed_hosts = \"player.vimeo.com\"").unwrap_err();
+        assert_eq!(error.line, Some(1));
     }
 }
 

@@ -168,13 +168,23 @@ impl Syncer {
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
         let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
         let (on_disk, removed) = self.find_files(scope, &stored).await?;
+        let embeds = self
+            .embeds_for(&mut tx, &on_disk, &removed, &stored)
+            .await?;
+        let (on_disk, removed) = if embeds.rerender && !loads_everything {
+            self.find_files(Scope::Everything, &stored).await?
+        } else {
+            (on_disk, removed)
+        };
         let to_read: Vec<SourceFile> = on_disk
             .into_iter()
-            .filter(|file| needs_reading(file, stored.get(&file.path)) || must_parse(file))
+            .filter(|file| {
+                embeds.rerender || needs_reading(file, stored.get(&file.path)) || must_parse(file)
+            })
             .collect();
         let known_hashes: HashMap<String, String> = to_read
             .iter()
-            .filter(|file| !must_parse(file))
+            .filter(|file| !must_parse(file) && !embeds.rerender)
             .filter_map(|file| {
                 let source = stored.get(&file.path)?;
                 source
@@ -184,7 +194,7 @@ impl Syncer {
             })
             .collect();
         let files_read = to_read.len();
-        let (mut outcomes, reading) = read_all(to_read, known_hashes);
+        let (mut outcomes, reading) = read_all(to_read, known_hashes, embeds.hosts);
 
         let mut report = SyncReport {
             files_read,
@@ -264,6 +274,9 @@ impl Syncer {
         if report.layout_changed || site_changes {
             db::meta::set(&mut tx, db::meta::LAYOUT_CHANGED_AT, now).await?;
         }
+        if embeds.rerender {
+            db::meta::set(&mut tx, db::meta::EMBED_HOSTS_RENDERED, embeds.fingerprint).await?;
+        }
         tx.commit().await?;
         db::checkpoint_soon(&self.db);
         if let Some(site) = new_site {
@@ -273,6 +286,50 @@ impl Syncer {
             self.site_loaded.store(true, Ordering::Release);
         }
         Ok(report)
+    }
+
+    /// The embed hosts this sync renders bodies with: those of the
+    /// `site.toml` it is about to read (or the defaults if the file is
+    /// gone), else the current ones. Stored bodies keep only the iframes
+    /// their hosts allowed, so when the hosts differ from the ones they were
+    /// rendered with (a fingerprint in `meta`), every body is rendered again.
+    async fn embeds_for(
+        &self,
+        conn: &mut SqliteConnection,
+        on_disk: &[SourceFile],
+        removed: &[String],
+        stored: &HashMap<String, StoredSource>,
+    ) -> Result<Embeds, sqlx::Error> {
+        let settings_unread = !self.site_loaded.load(Ordering::Acquire);
+        let hosts = if removed.iter().any(|path| path == SITE_FILE) {
+            Vec::new()
+        } else {
+            on_disk
+                .iter()
+                .find(|file| {
+                    file.kind == SourceKind::Site
+                        && (settings_unread || needs_reading(file, stored.get(&file.path)))
+                })
+                // A few hundred bytes, read here without leaving the task
+                // and again with the other files; a broken file keeps the
+                // current settings, as the sync will.
+                .and_then(|file| {
+                    match loader::read(file).and_then(|bytes| loader::parse(file, &bytes, &[])) {
+                        Ok(Document::Site(site)) => Some(site.embed_hosts),
+                        _ => None,
+                    }
+                })
+                .unwrap_or_else(|| self.site.get().embed_hosts.clone())
+        };
+        let fingerprint = embed_hosts_fingerprint(&hosts);
+        let rendered_with = db::meta::get(&mut *conn, db::meta::EMBED_HOSTS_RENDERED)
+            .await?
+            .unwrap_or(0);
+        Ok(Embeds {
+            rerender: rendered_with != fingerprint,
+            hosts,
+            fingerprint,
+        })
     }
 
     /// The files to consider, and the stored paths whose files are gone.
@@ -320,6 +377,26 @@ impl Syncer {
             .collect();
         Ok((files, removed))
     }
+}
+
+/// The embed hosts a sync renders with (see `Syncer::embeds_for`).
+struct Embeds {
+    hosts: Vec<String>,
+    fingerprint: i64,
+    /// The stored bodies were rendered with other hosts.
+    rerender: bool,
+}
+
+/// Identifies a set of embed hosts in `meta`; 0, what a database without
+/// the key reads as, is the empty set that bodies were always rendered with.
+fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
+    if hosts.is_empty() {
+        return 0;
+    }
+    let mut sorted = hosts.to_vec();
+    sorted.sort();
+    let hash = xxhash_rust::xxh3::xxh3_64(sorted.join("\n").as_bytes());
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// Turns the paths a watcher reported into the content files they may
@@ -377,6 +454,7 @@ const READ_BATCH: usize = 128;
 fn read_all(
     mut files: Vec<SourceFile>,
     known_hashes: HashMap<String, String>,
+    embed_hosts: Vec<String>,
 ) -> (
     mpsc::Receiver<(SourceFile, Outcome)>,
     tokio::task::JoinHandle<()>,
@@ -393,7 +471,7 @@ fn read_all(
             let outcomes: Vec<(SourceFile, Outcome)> = batch
                 .into_par_iter()
                 .map(|file| {
-                    let outcome = read_one(&file, &known_hashes);
+                    let outcome = read_one(&file, &known_hashes, &embed_hosts);
                     (file, outcome)
                 })
                 .collect();
@@ -407,7 +485,11 @@ fn read_all(
     (receiver, reading)
 }
 
-fn read_one(file: &SourceFile, known_hashes: &HashMap<String, String>) -> Outcome {
+fn read_one(
+    file: &SourceFile,
+    known_hashes: &HashMap<String, String>,
+    embed_hosts: &[String],
+) -> Outcome {
     match loader::read(file) {
         Err(error) => Outcome::Unreadable(error),
         Ok(bytes) => {
@@ -415,7 +497,7 @@ fn read_one(file: &SourceFile, known_hashes: &HashMap<String, String>) -> Outcom
             if known_hashes.get(&file.path) == Some(&hash) {
                 Outcome::Unchanged
             } else {
-                let document = loader::parse(file, &bytes);
+                let document = loader::parse(file, &bytes, embed_hosts);
                 Outcome::Parsed { hash, document }
             }
         }

@@ -10,6 +10,11 @@ pub const CATALOG_CHANGED_AT: &str = "catalog_changed_at";
 /// standalone pages): part of every page's Last-Modified.
 pub const LAYOUT_CHANGED_AT: &str = "layout_changed_at";
 
+/// A fingerprint of the `embed_hosts` that the stored review and page
+/// bodies were rendered with (absent or 0: none), so that a change of them
+/// renders every body again, even one made while the server was down.
+pub const EMBED_HOSTS_RENDERED: &str = "embed_hosts_rendered";
+
 pub async fn get(db: impl SqliteExecutor<'_>, key: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
         .bind(key)

@@ -538,6 +538,7 @@ mod tests {
             path: "reviews/anora.md",
             default_slug: "anora",
             is_bundle: false,
+            embed_hosts: &[],
         };
         parse_review(&text, location).unwrap()
     }

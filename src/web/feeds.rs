@@ -259,6 +259,7 @@ fn entry(
                 base_url: &site.base_url,
                 page_url: &url,
             }),
+            embed_hosts: &site.embed_hosts,
         },
     );
     let poster = poster_url(row.poster.as_deref(), row.asset_base.as_deref()).map(|poster| {

@@ -4,11 +4,13 @@
 //!
 //! The headers are static `HeaderValue`s, so adding them costs no
 //! allocation on the hot path (the page cache answers tens of thousands of
-//! requests a second). The limits that hyper enforces while reading a
+//! requests a second); the Content-Security-Policy, which names the site's
+//! embed hosts, is built again only when the site settings change. The limits that hyper enforces while reading a
 //! request (header size, how long the headers may take) are set where the
 //! server is built, in `server.rs`, from the same `Limits`.
 
 use std::any::Any;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -25,7 +27,7 @@ use tower_http::set_header::{MakeHeaderValue, SetResponseHeaderLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use super::error::ErrorPage;
-use crate::content::site::SiteCell;
+use crate::content::site::{Site, SiteCell};
 
 /// What one request may ask of the server. The defaults suit a public
 /// site; tests shorten them to provoke each limit.
@@ -71,12 +73,11 @@ impl Default for Limits {
 
 /// No inline script, no plugins, no framing; styles and images from here
 /// (posters may be external `https:` URLs). JSON-LD is a data block, not a
-/// script, so `script-src 'none'` does not stop crawlers reading it.
-static CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
-    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+/// script, so `script-src 'none'` does not stop crawlers reading it. Frames
+/// fall under `default-src 'none'` unless the site allows embed hosts.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https: data:; \
      media-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; \
-     frame-ancestors 'none'",
-);
+     frame-ancestors 'none'";
 static NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 static REFERRER_POLICY: HeaderValue = HeaderValue::from_static("strict-origin-when-cross-origin");
 static FRAME_OPTIONS: HeaderValue = HeaderValue::from_static("DENY");
@@ -102,7 +103,7 @@ where
         ServiceBuilder::new()
             .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,
-                CONTENT_SECURITY_POLICY.clone(),
+                ContentSecurityPolicy::new(site.clone()),
             ))
             .layer(SetResponseHeaderLayer::overriding(
                 header::X_CONTENT_TYPE_OPTIONS,
@@ -173,6 +174,66 @@ impl<T> MakeHeaderValue<T> for StrictTransport {
             .starts_with("https://")
             .then(|| STRICT_TRANSPORT_SECURITY.clone())
     }
+}
+
+/// The Content-Security-Policy for the current site settings: the fixed
+/// policy, plus `frame-src` with the embed hosts when there are any. Built
+/// when the settings change (the `Arc<Site>` is then a new one) and cloned,
+/// a reference count, for every other response.
+#[derive(Clone)]
+struct ContentSecurityPolicy {
+    site: SiteCell,
+    built: Arc<RwLock<(Arc<Site>, HeaderValue)>>,
+}
+
+impl ContentSecurityPolicy {
+    fn new(site: SiteCell) -> Self {
+        let current = site.get();
+        let value = content_security_policy(&current);
+        Self {
+            site,
+            built: Arc::new(RwLock::new((current, value))),
+        }
+    }
+}
+
+impl<T> MakeHeaderValue<T> for ContentSecurityPolicy {
+    fn make_header_value(&mut self, _response: &T) -> Option<HeaderValue> {
+        let current = self.site.get();
+        {
+            let built = self
+                .built
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if Arc::ptr_eq(&built.0, &current) {
+                return Some(built.1.clone());
+            }
+        }
+        let value = content_security_policy(&current);
+        *self
+            .built
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = (current, value.clone());
+        Some(value)
+    }
+}
+
+/// The policy for `site`. Embed hosts are plain host names (`Site::parse`
+/// refuses anything else), so they cannot add a directive or a wildcard.
+fn content_security_policy(site: &Site) -> HeaderValue {
+    if site.embed_hosts.is_empty() {
+        return HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+    }
+    let mut policy = format!("{CONTENT_SECURITY_POLICY}; frame-src");
+    for host in &site.embed_hosts {
+        policy.push_str(" https://");
+        policy.push_str(host);
+    }
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        // Unreachable with validated hosts; without frame-src, frames are
+        // blocked, which is the safe way to fail.
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY)
+    })
 }
 
 /// 414 for a path and query longer than any Marquee URL; such requests are
