@@ -12,7 +12,7 @@ use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::db;
-use crate::db::search::{HIT_END, HIT_START, SearchHit};
+use crate::db::search::{FtsQuery, HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
 use crate::render::views::{Stars, timestamp};
 
@@ -129,7 +129,7 @@ pub async fn search(
 
 async fn run(
     conn: &mut SqliteConnection,
-    fts: &str,
+    fts: &FtsQuery,
     now: i64,
     page: i64,
 ) -> Result<(i64, Vec<SearchHit>), sqlx::Error> {
@@ -150,7 +150,7 @@ fn result_view(hit: SearchHit) -> ResultView {
     }
 }
 
-/// Splits a snippet at the hit markers FTS5 put around matched terms.
+/// Splits a snippet at the hit markers put around matched terms.
 fn fragments(snippet: &str) -> Vec<Fragment> {
     let mut fragments = Vec::new();
     let mut rest = snippet;
