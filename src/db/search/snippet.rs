@@ -80,12 +80,21 @@ struct Hit {
     term: usize,
 }
 
-/// The byte ranges of the words of `text`.
+/// The byte ranges of the words of `text`. Bodies are mostly ASCII, read
+/// here a byte at a time; other characters are decoded.
 fn words(text: &str) -> Vec<(usize, usize)> {
-    let mut words = Vec::new();
+    let bytes = text.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 6);
     let mut start = None;
-    for (at, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
+    let mut at = 0;
+    while at < bytes.len() {
+        let (in_word, len) = if bytes[at].is_ascii() {
+            (bytes[at].is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        match (in_word, start) {
             (true, None) => start = Some(at),
             (false, Some(from)) => {
                 words.push((from, at));
@@ -93,6 +102,7 @@ fn words(text: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
+        at += len;
     }
     if let Some(from) = start {
         words.push((from, text.len()));
@@ -128,9 +138,27 @@ fn hits(text: &str, words: &[(usize, usize)], terms: &[Term]) -> Vec<Hit> {
     hits
 }
 
-/// Whether a word of the text is `folded` (or begins with it), compared
-/// without allocating: most words differ at their first letter.
+/// Whether a word of the text is `folded` (or begins with it). Most words
+/// differ at their first letter, and most are ASCII: both are settled
+/// without folding character by character.
 fn matches(word: &str, folded: &str, prefix: bool) -> bool {
+    let (text, term) = (word.as_bytes(), folded.as_bytes());
+    if let (Some(first), Some(wanted)) = (text.first(), term.first())
+        && first.is_ascii()
+        && wanted.is_ascii()
+        && first.to_ascii_lowercase() != *wanted
+    {
+        return false;
+    }
+    if text.is_ascii() {
+        // A folded term with other letters cannot match ASCII text.
+        return term.is_ascii()
+            && if prefix {
+                text.len() >= term.len() && text[..term.len()].eq_ignore_ascii_case(term)
+            } else {
+                text.eq_ignore_ascii_case(term)
+            };
+    }
     let mut letters = word.chars().flat_map(fold);
     folded
         .chars()
