@@ -7,7 +7,7 @@
 
 pub mod snippet;
 
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
 use snippet::Term;
 
@@ -47,6 +47,8 @@ struct HitRow {
     rating_halves: Option<i64>,
     published_at: i64,
     body_text: String,
+    /// Every visible match, not only this page's.
+    total: i64,
 }
 
 /// What a reader asked, parsed once: the FTS5 expression that finds the
@@ -111,17 +113,25 @@ impl FtsQuery {
     }
 }
 
-/// One page of visible matches, best first, each with its snippet.
+/// One page of visible matches, best first, each with its snippet, and how
+/// many there are in all. Both come from one statement, so from one
+/// snapshot, without the round trips of a transaction; the count is a
+/// constant subquery, evaluated once. Only a page past the last match has
+/// no row to carry the count, and asks for it again.
 pub async fn search(
-    db: impl SqliteExecutor<'_>,
+    db: &SqlitePool,
     query: &FtsQuery,
     now: i64,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<SearchHit>> {
+) -> sqlx::Result<(i64, Vec<SearchHit>)> {
     let rows: Vec<HitRow> = sqlx::query_as(
         "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves, r.published_at,
-                r.body_text
+                r.body_text,
+                (SELECT COUNT(*) FROM review_search AS every
+                 JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
+                 WHERE every.review_search MATCH ?1 AND v.draft = 0 AND v.published_at <= ?2
+                ) AS total
          FROM review_search JOIN reviews r ON r.id = review_search.rowid
          WHERE review_search MATCH ?1 AND review_search.rank MATCH ?5
              AND r.draft = 0 AND r.published_at <= ?2
@@ -134,7 +144,12 @@ pub async fn search(
     .bind(RANK)
     .fetch_all(db)
     .await?;
-    Ok(rows
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if offset == 0 => 0,
+        None => count(db, query, now).await?,
+    };
+    let hits = rows
         .into_iter()
         .map(|row| SearchHit {
             snippet: snippet::snippet(&row.body_text, &query.terms),
@@ -145,7 +160,8 @@ pub async fn search(
             rating_halves: row.rating_halves,
             published_at: row.published_at,
         })
-        .collect())
+        .collect();
+    Ok((total, hits))
 }
 
 /// How many visible reviews match. The visibility test reads the small
@@ -264,7 +280,8 @@ mod tests {
         let query = fts_query("anora").unwrap();
 
         assert_eq!(count(&pool, &query, 10).await.unwrap(), 2);
-        let hits = search(&pool, &query, 10, 20, 0).await.unwrap();
+        let (total, hits) = search(&pool, &query, 10, 20, 0).await.unwrap();
+        assert_eq!(total, 2);
         let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
         assert_eq!(
             slugs,
@@ -276,8 +293,12 @@ mod tests {
                 .snippet
                 .contains(&format!("{HIT_START}Anora{HIT_END}"))
         );
-        let second_page = search(&pool, &query, 10, 1, 1).await.unwrap();
-        assert_eq!(second_page[0].slug, "in-body");
+        let (total, second_page) = search(&pool, &query, 10, 1, 1).await.unwrap();
+        assert_eq!((total, second_page[0].slug.as_str()), (2, "in-body"));
+        let (total, past_the_end) = search(&pool, &query, 10, 20, 40).await.unwrap();
+        assert_eq!((total, past_the_end.len()), (2, 0));
+        let nothing = fts_query("absent").unwrap();
+        assert_eq!(search(&pool, &nothing, 10, 20, 0).await.unwrap().0, 0);
         assert_index_matches_reviews(&pool).await;
     }
 

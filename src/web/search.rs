@@ -6,13 +6,12 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use sqlx::SqliteConnection;
 
 use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::db;
-use crate::db::search::{FtsQuery, HIT_END, HIT_START, SearchHit};
+use crate::db::search::{HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
 use crate::render::views::{Stars, timestamp};
 
@@ -77,7 +76,6 @@ pub async fn search(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let params = SearchQuery::from_pairs(pairs);
-    let mut tx = state.db.begin().await?;
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = params
         .page
@@ -88,27 +86,23 @@ pub async fn search(
     let now = state.clock.unix_now();
     let (total, hits) = match db::search::fts_query(&query) {
         None => (0, Vec::new()),
-        Some(fts) => match run(&mut tx, &fts, now, page).await {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::warn!(%error, query = %query, "search failed; showing no results");
-                (0, Vec::new())
+        Some(fts) => {
+            match db::search::search(&state.db, &fts, now, PER_PAGE, (page - 1) * PER_PAGE).await {
+                Ok(found) => found,
+                Err(error) => {
+                    tracing::warn!(%error, query = %query, "search failed; showing no results");
+                    (0, Vec::new())
+                }
             }
-        },
+        }
     };
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
         format!("Search: {query}")
     };
-    let mut chrome = Chrome::new(
-        &state,
-        &mut tx,
-        "/search",
-        Some(&title),
-        "Search the reviews.",
-    )
-    .await?;
+    let mut chrome =
+        Chrome::with_kept_menu(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
     chrome.section = "search";
     let link = |page: i64| {
@@ -125,17 +119,6 @@ pub async fn search(
         page,
     };
     Ok(Html(view.render()?).into_response())
-}
-
-async fn run(
-    conn: &mut SqliteConnection,
-    fts: &FtsQuery,
-    now: i64,
-    page: i64,
-) -> Result<(i64, Vec<SearchHit>), sqlx::Error> {
-    let total = db::search::count(&mut *conn, fts, now).await?;
-    let hits = db::search::search(conn, fts, now, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    Ok((total, hits))
 }
 
 fn result_view(hit: SearchHit) -> ResultView {
