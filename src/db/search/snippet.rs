@@ -41,7 +41,8 @@ impl Term {
 /// cut. When no term is in the body (the match is in the title, film,
 /// director or tags), the body's opening words.
 pub fn snippet(body: &str, terms: &[Term]) -> String {
-    let words = words(body);
+    let may_hit = terms.iter().any(|term| may_contain(body, &term.words[0]));
+    let words = words(body, if may_hit { usize::MAX } else { WINDOW + 1 });
     if words.is_empty() {
         return String::new();
     }
@@ -80,14 +81,34 @@ struct Hit {
     term: usize,
 }
 
-/// The byte ranges of the words of `text`. Bodies are mostly ASCII, read
-/// here a byte at a time; other characters are decoded.
-fn words(text: &str) -> Vec<(usize, usize)> {
+/// Whether `text` may hold the folded `word`: false only when it certainly
+/// does not, which spares tokenizing a body that a term is not in (it
+/// matched the title, film, director or tags). Settled for ASCII text with
+/// a vectorised search for the word's first letter in either case.
+fn may_contain(text: &str, word: &str) -> bool {
+    if !text.is_ascii() {
+        return true;
+    }
+    // Folded from ASCII text, a word is ASCII.
+    let (text, word) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = word.first() else {
+        return true;
+    };
+    word.is_ascii()
+        && memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
+            text.get(at..at + word.len())
+                .is_some_and(|candidate| candidate.eq_ignore_ascii_case(word))
+        })
+}
+
+/// The byte ranges of the first `limit` words of `text`. Bodies are mostly
+/// ASCII, read here a byte at a time; other characters are decoded.
+fn words(text: &str, limit: usize) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let mut words = Vec::with_capacity(bytes.len() / 6);
+    let mut words = Vec::with_capacity((bytes.len() / 6).min(limit));
     let mut start = None;
     let mut at = 0;
-    while at < bytes.len() {
+    while at < bytes.len() && words.len() < limit {
         let (in_word, len) = if bytes[at].is_ascii() {
             (bytes[at].is_ascii_alphanumeric(), 1)
         } else {
@@ -104,7 +125,9 @@ fn words(text: &str) -> Vec<(usize, usize)> {
         }
         at += len;
     }
-    if let Some(from) = start {
+    if let Some(from) = start
+        && words.len() < limit
+    {
         words.push((from, text.len()));
     }
     words
@@ -342,6 +365,26 @@ mod tests {
         let shown = shown(&body, &[word("小津")]);
         assert!(shown.contains("東京物語 — [小津] ñ"), "{shown}");
         assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    }
+
+    #[test]
+    fn the_quick_test_for_absent_terms_never_misses_a_word() {
+        assert!(may_contain("Some HARBOUR here", "harbour"));
+        assert!(may_contain("harbours", "harbour"));
+        assert!(!may_contain("Harbou", "harbour"));
+        assert!(!may_contain("nothing here", "東京"));
+        assert!(
+            may_contain("Amélie", "amelie"),
+            "non-ASCII text is tokenized"
+        );
+        // Cut short, the opening words still end with an ellipsis.
+        let body = format!("{}.", numbered(WINDOW + 1));
+        assert_eq!(
+            shown(&body, &[word("absent")]),
+            format!("{}…", numbered(WINDOW))
+        );
+        let body = format!("{}.", numbered(WINDOW));
+        assert_eq!(shown(&body, &[word("absent")]), body);
     }
 
     #[test]
