@@ -41,7 +41,11 @@ impl Term {
 /// cut. When no term is in the body (the match is in the title, film,
 /// director or tags), the body's opening words.
 pub fn snippet(body: &str, terms: &[Term]) -> String {
-    let may_hit = terms.iter().any(|term| may_contain(body, &term.words[0]));
+    let may_hit = terms.iter().any(|term| {
+        term.words
+            .first()
+            .is_some_and(|word| may_contain(body, word))
+    });
     let words = words(body, if may_hit { usize::MAX } else { WINDOW + 1 });
     if words.is_empty() {
         return String::new();
@@ -139,7 +143,10 @@ fn hits(text: &str, words: &[(usize, usize)], terms: &[Term]) -> Vec<Hit> {
     for first in 0..words.len() {
         for (index, term) in terms.iter().enumerate() {
             let count = term.words.len();
-            let Some(span) = words.get(first..first + count) else {
+            let Some(span) = words
+                .get(first..first + count)
+                .filter(|span| !span.is_empty())
+            else {
                 continue;
             };
             let matched =
@@ -385,6 +392,37 @@ mod tests {
         );
         let body = format!("{}.", numbered(WINDOW));
         assert_eq!(shown(&body, &[word("absent")]), body);
+    }
+
+    #[test]
+    fn a_term_without_words_matches_nothing() {
+        let empty = Term {
+            words: Vec::new(),
+            prefix: true,
+        };
+        assert_eq!(shown("Some words.", &[empty]), "Some words.");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_and_query_give_a_marked_stretch_of_the_body(
+            body in "((anora|Anóra|big|Apple|東京|\\PC)[ .,\u{E000}]?){0,80}",
+            query in "(anora|anor\\*|\"big apple\"|APPLE|東京|\\PC| ){0,6}",
+        ) {
+            let Some(query) = super::super::fts_query(&query) else {
+                return Ok(());
+            };
+            let shown = snippet(&body, &query.terms);
+            proptest::prop_assert_eq!(
+                shown.matches(HIT_START).count(),
+                shown.matches(HIT_END).count()
+            );
+            let unmarked: String = shown.chars().filter(|&c| c != HIT_START && c != HIT_END).collect();
+            let inner = unmarked.strip_prefix('…').unwrap_or(&unmarked);
+            let inner = inner.strip_suffix('…').unwrap_or(inner);
+            let body: String = body.chars().filter(|&c| c != HIT_START && c != HIT_END).collect();
+            proptest::prop_assert!(body.contains(inner), "{shown:?} from {body:?}");
+        }
     }
 
     #[test]
