@@ -498,6 +498,13 @@ async fn a_standalone_page_is_served_and_linked_from_the_menu() {
         menu().await,
         vec!["Reviews", "Tags", "Stats", "Colophon", "About"]
     );
+    // Searches keep the menu between content changes, and must drop it then.
+    let site = &site;
+    let search_menu = |q: &'static str| async move {
+        let html = site.get(&format!("/search?q={q}")).await.html();
+        texts_of(&html, ".site-nav li")
+    };
+    assert_eq!(search_menu("who").await, menu().await);
     let html = site.get("/colophon").await.html();
     assert_eq!(
         attr_of(&html, ".site-nav a[aria-current=page]", "href").as_deref(),
@@ -511,9 +518,13 @@ async fn a_standalone_page_is_served_and_linked_from_the_menu() {
         (menu().await == ["Reviews", "Tags", "Stats", "About"]).then_some(())
     })
     .await;
+    assert_eq!(
+        search_menu("made").await,
+        ["Reviews", "Tags", "Stats", "About"]
+    );
     assert_eq!(site.get("/colophon").await.status, StatusCode::OK);
     site.remove("pages/colophon.md");
-    until_headline(&site, "/colophon", None).await;
+    until_headline(site, "/colophon", None).await;
 }
 
 #[tokio::test]

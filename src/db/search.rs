@@ -5,7 +5,11 @@
 //! quoted phrases, each quoted as an FTS5 string. The result is always a
 //! valid FTS5 expression: a search can find nothing, but it cannot fail.
 
-use sqlx::{FromRow, SqliteExecutor};
+pub mod snippet;
+
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+
+use snippet::Term;
 
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
@@ -15,13 +19,13 @@ pub const HIT_END: char = '\u{E001}';
 
 /// bm25 weights per column: title, film title, director, tags, body. Given
 /// to FTS5 as its `rank`, so that `ORDER BY rank` is done inside FTS5: then
-/// SQLite needs no sort of its own, stops at the LIMIT, and computes
-/// `snippet()` for the twenty rows shown. Ordering by a `bm25(...)`
-/// expression instead made SQLite build a snippet for every match before
-/// sorting: 40 req/s for a word found in every review.
+/// SQLite needs no sort of its own and stops at the LIMIT. Ordering by a
+/// `bm25(...)` expression instead made SQLite read every match (and, when
+/// snippets were FTS5's, build one for each) before sorting: 40 req/s for a
+/// word found in every review.
 const RANK: &str = "bm25(8.0, 10.0, 6.0, 5.0, 1.0)";
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct SearchHit {
     pub slug: String,
     pub title: String,
@@ -29,14 +33,41 @@ pub struct SearchHit {
     pub film_year: Option<i64>,
     pub rating_halves: Option<i64>,
     pub published_at: i64,
+    /// Words of the body around the hits, marked with `HIT_START`/`HIT_END`.
     pub snippet: String,
+}
+
+/// A result row as read, the body whole: the snippet is made from it.
+#[derive(FromRow)]
+struct HitRow {
+    slug: String,
+    title: String,
+    film_title: String,
+    film_year: Option<i64>,
+    rating_halves: Option<i64>,
+    published_at: i64,
+    body_text: String,
+    /// Every visible match, not only this page's.
+    total: i64,
+}
+
+/// What a reader asked, parsed once: the FTS5 expression that finds the
+/// reviews, and the terms that the snippets highlight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtsQuery {
+    /// A valid FTS5 expression: quoted terms, ANDed.
+    pub expression: String,
+    pub terms: Vec<Term>,
 }
 
 /// Turns what a reader typed into a safe FTS5 query: `"two words"` stays a
 /// phrase, a trailing `*` stays a prefix search, everything else is a term.
 /// Terms are ANDed. Returns `None` when nothing searchable is left.
-pub fn fts_query(input: &str) -> Option<String> {
-    let mut terms = Vec::new();
+pub fn fts_query(input: &str) -> Option<FtsQuery> {
+    let mut query = FtsQuery {
+        expression: String::new(),
+        terms: Vec::new(),
+    };
     let mut rest = input.trim();
     while !rest.is_empty() {
         if let Some(after_quote) = rest.strip_prefix('"') {
@@ -44,7 +75,7 @@ pub fn fts_query(input: &str) -> Option<String> {
                 Some(end) => (&after_quote[..end], &after_quote[end + 1..]),
                 None => (after_quote, ""),
             };
-            push_term(&mut terms, phrase, false);
+            query.push_term(phrase, false);
             rest = remainder.trim_start();
             continue;
         }
@@ -53,65 +84,97 @@ pub fn fts_query(input: &str) -> Option<String> {
             .unwrap_or(rest.len());
         let word = &rest[..end];
         let prefix = word.ends_with('*') && word.trim_end_matches('*').chars().count() >= 2;
-        push_term(&mut terms, word, prefix);
+        query.push_term(word, prefix);
         rest = rest[end..].trim_start();
     }
-    (!terms.is_empty()).then(|| terms.join(" AND "))
+    (!query.terms.is_empty()).then_some(query)
 }
 
-/// Adds a term if it has anything the tokenizer would index.
-fn push_term(terms: &mut Vec<String>, text: &str, prefix: bool) {
-    let words: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    if words.is_empty() || terms.len() >= 16 {
-        return;
+impl FtsQuery {
+    /// Adds a term if it has anything the tokenizer would index.
+    fn push_term(&mut self, text: &str, prefix: bool) {
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect();
+        if words.is_empty() || self.terms.len() >= 16 {
+            return;
+        }
+        if !self.terms.is_empty() {
+            self.expression.push_str(" AND ");
+        }
+        self.expression.push('"');
+        self.expression.push_str(&words.join(" "));
+        self.expression.push('"');
+        if prefix {
+            self.expression.push('*');
+        }
+        self.terms.push(Term::new(&words, prefix));
     }
-    let mut term = format!("\"{}\"", words.join(" "));
-    if prefix {
-        term.push('*');
-    }
-    terms.push(term);
 }
 
+/// One page of visible matches, best first, each with its snippet, and how
+/// many there are in all. Both come from one statement, so from one
+/// snapshot, without the round trips of a transaction; the count is a
+/// constant subquery, evaluated once. Only a page past the last match has
+/// no row to carry the count, and asks for it again.
 pub async fn search(
-    db: impl SqliteExecutor<'_>,
-    query: &str,
+    db: &SqlitePool,
+    query: &FtsQuery,
     now: i64,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<SearchHit>> {
-    sqlx::query_as(
+) -> sqlx::Result<(i64, Vec<SearchHit>)> {
+    let rows: Vec<HitRow> = sqlx::query_as(
         "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves, r.published_at,
-                snippet(review_search, -1, ?4, ?5, '…', 28) AS snippet
+                r.body_text,
+                (SELECT COUNT(*) FROM review_search AS every
+                 JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
+                 WHERE every.review_search MATCH ?1 AND v.draft = 0 AND v.published_at <= ?2
+                ) AS total
          FROM review_search JOIN reviews r ON r.id = review_search.rowid
-         WHERE review_search MATCH ?1 AND review_search.rank MATCH ?7
+         WHERE review_search MATCH ?1 AND review_search.rank MATCH ?5
              AND r.draft = 0 AND r.published_at <= ?2
-         ORDER BY review_search.rank LIMIT ?3 OFFSET ?6",
+         ORDER BY review_search.rank LIMIT ?3 OFFSET ?4",
     )
-    .bind(query)
+    .bind(&query.expression)
     .bind(now)
     .bind(limit)
-    .bind(HIT_START.to_string())
-    .bind(HIT_END.to_string())
     .bind(offset)
     .bind(RANK)
     .fetch_all(db)
-    .await
+    .await?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None if offset == 0 => 0,
+        None => count(db, query, now).await?,
+    };
+    let hits = rows
+        .into_iter()
+        .map(|row| SearchHit {
+            snippet: snippet::snippet(&row.body_text, &query.terms),
+            slug: row.slug,
+            title: row.title,
+            film_title: row.film_title,
+            film_year: row.film_year,
+            rating_halves: row.rating_halves,
+            published_at: row.published_at,
+        })
+        .collect();
+    Ok((total, hits))
 }
 
 /// How many visible reviews match. The visibility test reads the small
 /// `reviews_visibility` index rather than the reviews' rows, which are
 /// large (three copies of the text): for a word in every review that is
 /// 10,000 index lookups instead of 10,000 scattered table pages.
-pub async fn count(db: impl SqliteExecutor<'_>, query: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl SqliteExecutor<'_>, query: &FtsQuery, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM review_search
          JOIN reviews r INDEXED BY reviews_visibility ON r.id = review_search.rowid
          WHERE review_search MATCH ?1 AND r.draft = 0 AND r.published_at <= ?2",
     )
-    .bind(query)
+    .bind(&query.expression)
     .bind(now)
     .fetch_one(db)
     .await
@@ -226,7 +289,8 @@ mod tests {
         let query = fts_query("anora").unwrap();
 
         assert_eq!(count(&pool, &query, 10).await.unwrap(), 2);
-        let hits = search(&pool, &query, 10, 20, 0).await.unwrap();
+        let (total, hits) = search(&pool, &query, 10, 20, 0).await.unwrap();
+        assert_eq!(total, 2);
         let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
         assert_eq!(
             slugs,
@@ -238,15 +302,36 @@ mod tests {
                 .snippet
                 .contains(&format!("{HIT_START}Anora{HIT_END}"))
         );
-        let second_page = search(&pool, &query, 10, 1, 1).await.unwrap();
-        assert_eq!(second_page[0].slug, "in-body");
+        let (total, second_page) = search(&pool, &query, 10, 1, 1).await.unwrap();
+        assert_eq!((total, second_page[0].slug.as_str()), (2, "in-body"));
+        let (total, past_the_end) = search(&pool, &query, 10, 20, 40).await.unwrap();
+        assert_eq!((total, past_the_end.len()), (2, 0));
+        let nothing = fts_query("absent").unwrap();
+        assert_eq!(search(&pool, &nothing, 10, 20, 0).await.unwrap().0, 0);
         assert_index_matches_reviews(&pool).await;
+    }
+
+    fn expression(input: &str) -> Option<String> {
+        fts_query(input).map(|query| query.expression)
+    }
+
+    #[test]
+    fn the_snippets_get_the_same_terms_folded() {
+        let query = fts_query("\"Big Apple\" Almodóvar anor*").unwrap();
+        assert_eq!(
+            query.terms,
+            [
+                Term::new(&["big", "apple"], false),
+                Term::new(&["almodovar"], false),
+                Term::new(&["anor"], true),
+            ]
+        );
     }
 
     #[test]
     fn words_become_quoted_terms() {
         assert_eq!(
-            fts_query("sean baker").as_deref(),
+            expression("sean baker").as_deref(),
             Some("\"sean\" AND \"baker\"")
         );
     }
@@ -254,7 +339,7 @@ mod tests {
     #[test]
     fn phrases_and_prefixes_survive() {
         assert_eq!(
-            fts_query("\"Big Apple\" anor*").as_deref(),
+            expression("\"Big Apple\" anor*").as_deref(),
             Some("\"Big Apple\" AND \"anor\"*")
         );
     }
@@ -262,12 +347,15 @@ mod tests {
     #[test]
     fn syntax_characters_are_neutralised() {
         assert_eq!(
-            fts_query("NEAR(a b) -x col:y").as_deref(),
+            expression("NEAR(a b) -x col:y").as_deref(),
             Some("\"NEAR a\" AND \"b\" AND \"x\" AND \"col y\"")
         );
-        assert_eq!(fts_query("\"unbalanced").as_deref(), Some("\"unbalanced\""));
-        assert_eq!(fts_query("*").as_deref(), None);
-        assert_eq!(fts_query("  \"\" ** -- ").as_deref(), None);
-        assert_eq!(fts_query("a*").as_deref(), Some("\"a\""));
+        assert_eq!(
+            expression("\"unbalanced").as_deref(),
+            Some("\"unbalanced\"")
+        );
+        assert_eq!(expression("*").as_deref(), None);
+        assert_eq!(expression("  \"\" ** -- ").as_deref(), None);
+        assert_eq!(expression("a*").as_deref(), Some("\"a\""));
     }
 }

@@ -12,14 +12,16 @@
 //! do the same, but then every hit pays for a lock and a reference count.)
 
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
+
+use crate::db::pages::MenuLink;
 
 /// Responses larger than this are served but not cached.
 const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
@@ -90,6 +92,8 @@ struct Generations {
     store: Store,
     /// Moves on at every content change.
     current: AtomicU64,
+    /// The navigation menu, with the generation it was read in.
+    menu: Mutex<Option<(u64, Vec<MenuLink>)>>,
 }
 
 impl PageCache {
@@ -101,12 +105,38 @@ impl PageCache {
             inner: Arc::new(Generations {
                 store: Store::with_weighter(estimated_items, capacity_bytes, ByBytes),
                 current: AtomicU64::new(0),
+                menu: Mutex::new(None),
             }),
         }
     }
 
-    fn generation(&self) -> u64 {
+    /// The current generation. Take it before the read of what is to be
+    /// kept under it: then a change that lands meanwhile makes it stale.
+    pub fn generation(&self) -> u64 {
         self.inner.current.load(Ordering::Acquire)
+    }
+
+    /// The navigation menu, if it was read in the current generation. For
+    /// pages that are rendered each time (searches when the cache is off,
+    /// or full), this saves a read on each.
+    pub fn menu(&self) -> Option<Vec<MenuLink>> {
+        let menu = self
+            .inner
+            .menu
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        menu.as_ref()
+            .filter(|(generation, _)| *generation == self.generation())
+            .map(|(_, links)| links.clone())
+    }
+
+    /// Keeps the menu read in `generation` (taken before the read began).
+    pub fn keep_menu(&self, generation: u64, links: Vec<MenuLink>) {
+        *self
+            .inner
+            .menu
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((generation, links));
     }
 
     /// The page at `key`, if it was rendered from the current content.
@@ -587,5 +617,25 @@ mod tests {
         // A render that started before the change finishes after it.
         cache.insert("/", page("old"));
         assert!(cache.get("/").is_none());
+    }
+
+    #[test]
+    fn a_menu_read_before_a_content_change_is_never_used() {
+        let cache = PageCache::new(0);
+        let link = |title: &str| MenuLink {
+            slug: title.to_lowercase(),
+            title: title.into(),
+        };
+        assert!(cache.menu().is_none());
+        let before = cache.generation();
+        cache.keep_menu(before, vec![link("About")]);
+        assert_eq!(cache.menu().unwrap()[0].title, "About");
+        cache.invalidate();
+        assert!(cache.menu().is_none());
+        // A read that began before the change finishes after it.
+        cache.keep_menu(before, vec![link("About")]);
+        assert!(cache.menu().is_none());
+        cache.keep_menu(cache.generation(), vec![link("Colophon")]);
+        assert_eq!(cache.menu().unwrap()[0].title, "Colophon");
     }
 }

@@ -62,6 +62,30 @@ impl Chrome {
         Ok(Self::with_menu(state, site, menu, path, title, description))
     }
 
+    /// For a page that reads once, outside a transaction (search): the
+    /// menu comes from the page cache's copy for the current content, and is
+    /// read (then kept) when there is none. Between a sync's commit and the
+    /// cache's invalidation, that copy may be one sync older than the rest
+    /// of the page, as cached pages are.
+    pub async fn with_kept_menu(
+        state: &AppState,
+        path: &str,
+        title: Option<&str>,
+        description: &str,
+    ) -> Result<Self, AppError> {
+        let menu = match state.cache.menu() {
+            Some(menu) => menu,
+            None => {
+                let generation = state.cache.generation();
+                let menu = db::pages::menu(&state.db).await?;
+                state.cache.keep_menu(generation, menu.clone());
+                menu
+            }
+        };
+        let site = state.site.get();
+        Ok(Self::with_menu(state, site, menu, path, title, description))
+    }
+
     /// Without a database read: for error pages, which must render even
     /// when the database is the problem.
     pub fn with_menu(

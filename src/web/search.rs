@@ -6,7 +6,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use sqlx::SqliteConnection;
 
 use super::AppState;
 use super::error::AppError;
@@ -79,7 +78,6 @@ pub async fn search(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let params = SearchQuery::from_pairs(pairs);
-    let mut tx = state.db.begin().await?;
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = params
         .page
@@ -90,13 +88,15 @@ pub async fn search(
     let now = state.clock.unix_now();
     let (total, hits) = match db::search::fts_query(&query) {
         None => (0, Vec::new()),
-        Some(fts) => match run(&mut tx, &fts, now, page).await {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::warn!(%error, query = %query, "search failed; showing no results");
-                (0, Vec::new())
+        Some(fts) => {
+            match db::search::search(&state.db, &fts, now, PER_PAGE, (page - 1) * PER_PAGE).await {
+                Ok(found) => found,
+                Err(error) => {
+                    tracing::warn!(%error, query = %query, "search failed; showing no results");
+                    (0, Vec::new())
+                }
             }
-        },
+        }
     };
     let incomplete = db::search::incomplete(&mut *tx).await?;
     let title = if query.is_empty() {
@@ -104,14 +104,8 @@ pub async fn search(
     } else {
         format!("Search: {query}")
     };
-    let mut chrome = Chrome::new(
-        &state,
-        &mut tx,
-        "/search",
-        Some(&title),
-        "Search the reviews.",
-    )
-    .await?;
+    let mut chrome =
+        Chrome::with_kept_menu(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
     chrome.section = "search";
     let link = |page: i64| {
@@ -131,17 +125,6 @@ pub async fn search(
     Ok(Html(view.render()?).into_response())
 }
 
-async fn run(
-    conn: &mut SqliteConnection,
-    fts: &str,
-    now: i64,
-    page: i64,
-) -> Result<(i64, Vec<SearchHit>), sqlx::Error> {
-    let total = db::search::count(&mut *conn, fts, now).await?;
-    let hits = db::search::search(conn, fts, now, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    Ok((total, hits))
-}
-
 fn result_view(hit: SearchHit) -> ResultView {
     ResultView {
         stars: Stars::from_halves(hit.rating_halves),
@@ -154,7 +137,7 @@ fn result_view(hit: SearchHit) -> ResultView {
     }
 }
 
-/// Splits a snippet at the hit markers FTS5 put around matched terms.
+/// Splits a snippet at the hit markers put around matched terms.
 fn fragments(snippet: &str) -> Vec<Fragment> {
     let mut fragments = Vec::new();
     let mut rest = snippet;

@@ -1,0 +1,439 @@
+//! Search snippets, built in Rust for the rows a page shows.
+//!
+//! FTS5's `snippet()` tokenizes every column of every row it is asked for
+//! (the ~9 KB body even when the match is in the title) and then the best
+//! column again: ~0.6 ms of SQLite's time for a page of twenty. Here only
+//! the body is read, once, and the query's terms are compared with its
+//! words as the index sees them (`unicode61 remove_diacritics 2`): a word
+//! is a run of letters and digits, compared case-insensitively with Latin
+//! diacritics folded.
+
+use super::{HIT_END, HIT_START};
+
+/// Words in a snippet, as many as `snippet(…, 28)` gave.
+const WINDOW: usize = 28;
+/// Words of context kept before the first hit of the window.
+const LEAD: usize = 6;
+
+/// One term of a query, folded as the index folds: a word, or a phrase of
+/// consecutive words. With `prefix`, the last word matches any word that
+/// begins with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub words: Vec<String>,
+    pub prefix: bool,
+}
+
+impl Term {
+    pub fn new(words: &[&str], prefix: bool) -> Self {
+        Self {
+            words: words
+                .iter()
+                .map(|word| word.chars().flat_map(fold).collect())
+                .collect(),
+            prefix,
+        }
+    }
+}
+
+/// A snippet of `body`: about 28 words around its best stretch of hits,
+/// each hit between `HIT_START` and `HIT_END`, with "…" where the body is
+/// cut. When no term is in the body (the match is in the title, film,
+/// director or tags), the body's opening words.
+pub fn snippet(body: &str, terms: &[Term]) -> String {
+    let may_hit = terms.iter().any(|term| {
+        term.words
+            .first()
+            .is_some_and(|word| may_contain(body, word))
+    });
+    let words = words(body, if may_hit { usize::MAX } else { WINDOW + 1 });
+    if words.is_empty() {
+        return String::new();
+    }
+    let hits = hits(body, &words, terms);
+    let (start, end) = window(&hits, words.len());
+    let from = if start == 0 { 0 } else { words[start].0 };
+    let to = if end == words.len() {
+        body.len()
+    } else {
+        words[end - 1].1
+    };
+    let mut out = String::with_capacity(to - from + 16);
+    if start > 0 {
+        out.push('…');
+    }
+    let mut at = from;
+    for (hit_from, hit_to) in highlights(&hits, &words, start, end) {
+        push_text(&mut out, &body[at..hit_from]);
+        out.push(HIT_START);
+        push_text(&mut out, &body[hit_from..hit_to]);
+        out.push(HIT_END);
+        at = hit_to;
+    }
+    push_text(&mut out, &body[at..to]);
+    if end < words.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// A place where a term matched: words `first..end`, for term `term`.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    first: usize,
+    end: usize,
+    term: usize,
+}
+
+/// Whether `text` may hold the folded `word`: false only when it certainly
+/// does not, which spares tokenizing a body that a term is not in (it
+/// matched the title, film, director or tags). Settled for ASCII text with
+/// a vectorised search for the word's first letter in either case.
+fn may_contain(text: &str, word: &str) -> bool {
+    if !text.is_ascii() {
+        return true;
+    }
+    // Folded from ASCII text, a word is ASCII.
+    let (text, word) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = word.first() else {
+        return true;
+    };
+    word.is_ascii()
+        && memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
+            text.get(at..at + word.len())
+                .is_some_and(|candidate| candidate.eq_ignore_ascii_case(word))
+        })
+}
+
+/// The byte ranges of the first `limit` words of `text`. Bodies are mostly
+/// ASCII, read here a byte at a time; other characters are decoded.
+fn words(text: &str, limit: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut words = Vec::with_capacity((bytes.len() / 6).min(limit));
+    let mut start = None;
+    let mut at = 0;
+    while at < bytes.len() && words.len() < limit {
+        let (in_word, len) = if bytes[at].is_ascii() {
+            (bytes[at].is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        match (in_word, start) {
+            (true, None) => start = Some(at),
+            (false, Some(from)) => {
+                words.push((from, at));
+                start = None;
+            }
+            _ => {}
+        }
+        at += len;
+    }
+    if let Some(from) = start
+        && words.len() < limit
+    {
+        words.push((from, text.len()));
+    }
+    words
+}
+
+/// Every match of every term, in the order of the text.
+fn hits(text: &str, words: &[(usize, usize)], terms: &[Term]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for first in 0..words.len() {
+        for (index, term) in terms.iter().enumerate() {
+            let count = term.words.len();
+            let Some(span) = words
+                .get(first..first + count)
+                .filter(|span| !span.is_empty())
+            else {
+                continue;
+            };
+            let matched =
+                span.iter()
+                    .zip(&term.words)
+                    .enumerate()
+                    .all(|(k, (&(from, to), word))| {
+                        matches(&text[from..to], word, term.prefix && k + 1 == count)
+                    });
+            if matched {
+                hits.push(Hit {
+                    first,
+                    end: first + count,
+                    term: index,
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// Whether a word of the text is `folded` (or begins with it). Most words
+/// differ at their first letter, and most are ASCII: both are settled
+/// without folding character by character.
+fn matches(word: &str, folded: &str, prefix: bool) -> bool {
+    let (text, term) = (word.as_bytes(), folded.as_bytes());
+    if let (Some(first), Some(wanted)) = (text.first(), term.first())
+        && first.is_ascii()
+        && wanted.is_ascii()
+        && first.to_ascii_lowercase() != *wanted
+    {
+        return false;
+    }
+    if text.is_ascii() {
+        // A folded term with other letters cannot match ASCII text.
+        return term.is_ascii()
+            && if prefix {
+                text.len() >= term.len() && text[..term.len()].eq_ignore_ascii_case(term)
+            } else {
+                text.eq_ignore_ascii_case(term)
+            };
+    }
+    let mut letters = word.chars().flat_map(fold);
+    folded
+        .chars()
+        .all(|expected| letters.next() == Some(expected))
+        && (prefix || letters.next().is_none())
+}
+
+/// The words to show, `start..end`: the window with the most distinct
+/// terms, then the most hits, the earliest on a tie; the opening words
+/// when nothing matched.
+fn window(hits: &[Hit], word_count: usize) -> (usize, usize) {
+    let latest_start = word_count.saturating_sub(WINDOW);
+    let mut best = (0, 0, 0);
+    for hit in hits {
+        let start = hit.first.saturating_sub(LEAD).min(latest_start);
+        let end = (start + WINDOW).min(word_count);
+        let (mut terms, mut count) = (0u32, 0usize);
+        let inside = hits.partition_point(|other| other.first < start);
+        for other in hits[inside..].iter().take_while(|other| other.first < end) {
+            if other.end <= end {
+                terms |= 1 << (other.term % 32);
+                count += 1;
+            }
+        }
+        let score = (terms.count_ones() as usize, count);
+        if score > (best.1, best.2) {
+            best = (start, score.0, score.1);
+        }
+    }
+    (best.0, (best.0 + WINDOW).min(word_count))
+}
+
+/// The byte ranges to mark between words `start..end`, overlapping hits
+/// (a word and a phrase that contains it) merged into one.
+fn highlights(
+    hits: &[Hit],
+    words: &[(usize, usize)],
+    start: usize,
+    end: usize,
+) -> Vec<(usize, usize)> {
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    for hit in hits
+        .iter()
+        .filter(|hit| hit.first >= start && hit.end <= end)
+    {
+        let (from, to) = (words[hit.first].0, words[hit.end - 1].1);
+        match marks.last_mut() {
+            Some(last) if from < last.1 => last.1 = last.1.max(to),
+            _ => marks.push((from, to)),
+        }
+    }
+    marks
+}
+
+/// Appends text, leaving out any hit marker it happens to hold, so that
+/// only the marks put here split the snippet.
+fn push_text(out: &mut String, text: &str) {
+    out.extend(text.chars().filter(|&c| c != HIT_START && c != HIT_END));
+}
+
+/// A character as the index compares it: lower case, and a Latin letter
+/// without its diacritics (`É` is `e`). Letters that are not a base letter
+/// plus marks, such as `ß` or `æ`, stay as they are, as in FTS5.
+fn fold(c: char) -> impl Iterator<Item = char> {
+    c.to_lowercase().map(|lower| {
+        let latin = matches!(lower, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}');
+        if !latin {
+            return lower;
+        }
+        match deunicode::deunicode_char(lower).map(str::as_bytes) {
+            Some(&[base]) if base.is_ascii_lowercase() => char::from(base),
+            _ => lower,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The snippet with `[` and `]` for the hit markers.
+    fn shown(body: &str, terms: &[Term]) -> String {
+        snippet(body, terms)
+            .replace(HIT_START, "[")
+            .replace(HIT_END, "]")
+    }
+
+    fn word(text: &str) -> Term {
+        Term::new(&[text], false)
+    }
+
+    /// `count` numbered words: "w0 w1 w2 …".
+    fn numbered(count: usize) -> String {
+        (0..count)
+            .map(|n| format!("w{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_hit_in_the_middle_is_shown_with_words_around_it_and_cuts_marked() {
+        let body = format!("{} target {}.", numbered(100), numbered(100));
+        let shown = shown(&body, &[word("target")]);
+        assert_eq!(
+            shown,
+            "…w94 w95 w96 w97 w98 w99 [target] w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 \
+             w11 w12 w13 w14 w15 w16 w17 w18 w19 w20…"
+        );
+        assert_eq!(shown.split_whitespace().count(), WINDOW);
+    }
+
+    #[test]
+    fn a_hit_at_the_start_keeps_the_opening_text() {
+        let body = format!("“Target” first. {}", numbered(50));
+        let shown = shown(&body, &[word("target")]);
+        assert!(shown.starts_with("“[Target]” first. w0 w1"), "{shown}");
+        assert!(shown.ends_with("w25…"), "{shown}");
+    }
+
+    #[test]
+    fn a_hit_at_the_end_shows_the_last_words_and_the_final_stop() {
+        let body = format!("{} the target.", numbered(60));
+        let shown = shown(&body, &[word("target")]);
+        assert!(shown.starts_with("…w34 "), "{shown}");
+        assert!(shown.ends_with("the [target]."), "{shown}");
+    }
+
+    #[test]
+    fn a_prefix_term_matches_the_beginnings_of_words_only() {
+        let terms = [Term::new(&["anor"], true)];
+        assert_eq!(
+            shown("Anora, anorak, and a manor.", &terms),
+            "[Anora], [anorak], and a manor."
+        );
+        let exact = [word("anor")];
+        assert_eq!(shown("Anora.", &exact), "Anora.");
+    }
+
+    #[test]
+    fn a_phrase_matches_consecutive_words_as_one_mark() {
+        let terms = [Term::new(&["Big", "Apple"], false)];
+        assert_eq!(
+            shown("A big day, an apple, then the Big Apple.", &terms),
+            "A big day, an apple, then the [Big Apple]."
+        );
+        let prefix_phrase = [Term::new(&["big", "app"], true)];
+        assert_eq!(shown("the big apples", &prefix_phrase), "the [big apples]");
+    }
+
+    #[test]
+    fn case_and_diacritics_are_folded_both_ways() {
+        assert_eq!(
+            shown("Pedro Almodóvar and ALMODOVAR.", &[word("almodovar")]),
+            "Pedro [Almodóvar] and [ALMODOVAR]."
+        );
+        assert_eq!(
+            shown("Amélie, amelie.", &[word("AMÉLIE")]),
+            "[Amélie], [amelie]."
+        );
+        assert_eq!(shown("Straße", &[word("strasse")]), "Straße");
+    }
+
+    #[test]
+    fn without_a_hit_in_the_body_the_opening_words_are_shown() {
+        let body = numbered(40);
+        let shown = shown(&body, &[word("elsewhere")]);
+        assert_eq!(shown, format!("{}…", numbered(WINDOW)));
+    }
+
+    #[test]
+    fn the_window_with_the_most_distinct_terms_wins() {
+        let body = format!("baker {} sean baker {}", numbered(60), numbered(60));
+        let shown = shown(&body, &[word("sean"), word("baker")]);
+        assert!(shown.contains("[sean] [baker]"), "{shown}");
+        assert!(shown.starts_with("…w54"), "{shown}");
+    }
+
+    #[test]
+    fn multibyte_text_is_cut_at_word_boundaries() {
+        let body = format!("{} 東京物語 — 小津 {}", "évé ".repeat(40), "ñ ".repeat(40));
+        let shown = shown(&body, &[word("小津")]);
+        assert!(shown.contains("東京物語 — [小津] ñ"), "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    }
+
+    #[test]
+    fn the_quick_test_for_absent_terms_never_misses_a_word() {
+        assert!(may_contain("Some HARBOUR here", "harbour"));
+        assert!(may_contain("harbours", "harbour"));
+        assert!(!may_contain("Harbou", "harbour"));
+        assert!(!may_contain("nothing here", "東京"));
+        assert!(
+            may_contain("Amélie", "amelie"),
+            "non-ASCII text is tokenized"
+        );
+        // Cut short, the opening words still end with an ellipsis.
+        let body = format!("{}.", numbered(WINDOW + 1));
+        assert_eq!(
+            shown(&body, &[word("absent")]),
+            format!("{}…", numbered(WINDOW))
+        );
+        let body = format!("{}.", numbered(WINDOW));
+        assert_eq!(shown(&body, &[word("absent")]), body);
+    }
+
+    #[test]
+    fn a_term_without_words_matches_nothing() {
+        let empty = Term {
+            words: Vec::new(),
+            prefix: true,
+        };
+        assert_eq!(shown("Some words.", &[empty]), "Some words.");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_and_query_give_a_marked_stretch_of_the_body(
+            body in "((anora|Anóra|big|Apple|東京|\\PC)[ .,\u{E000}]?){0,80}",
+            query in "(anora|anor\\*|\"big apple\"|APPLE|東京|\\PC| ){0,6}",
+        ) {
+            let Some(query) = super::super::fts_query(&query) else {
+                return Ok(());
+            };
+            let shown = snippet(&body, &query.terms);
+            proptest::prop_assert_eq!(
+                shown.matches(HIT_START).count(),
+                shown.matches(HIT_END).count()
+            );
+            let unmarked: String = shown.chars().filter(|&c| c != HIT_START && c != HIT_END).collect();
+            let inner = unmarked.strip_prefix('…').unwrap_or(&unmarked);
+            let inner = inner.strip_suffix('…').unwrap_or(inner);
+            let body: String = body.chars().filter(|&c| c != HIT_START && c != HIT_END).collect();
+            proptest::prop_assert!(body.contains(inner), "{shown:?} from {body:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_body_gives_an_empty_snippet() {
+        assert_eq!(snippet("", &[word("anything")]), "");
+        assert_eq!(snippet(" — ", &[word("anything")]), "");
+    }
+
+    #[test]
+    fn markers_in_the_text_cannot_forge_a_hit() {
+        let body = format!("a {HIT_START}fake{HIT_END} hit");
+        assert_eq!(shown(&body, &[word("hit")]), "a fake [hit]");
+    }
+}
