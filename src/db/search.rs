@@ -49,6 +49,18 @@ struct HitRow {
     body_text: String,
     /// Every visible match, not only this page's.
     total: i64,
+    /// See `incomplete`: asked in the same statement to save a round trip.
+    incomplete: bool,
+}
+
+/// A page of results.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Every visible match, not only this page's.
+    pub total: i64,
+    pub hits: Vec<SearchHit>,
+    /// Some reviews are not indexed yet (see `incomplete`).
+    pub incomplete: bool,
 }
 
 /// What a reader asked, parsed once: the FTS5 expression that finds the
@@ -124,14 +136,15 @@ pub async fn search(
     now: i64,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(i64, Vec<SearchHit>)> {
+) -> sqlx::Result<Found> {
     let rows: Vec<HitRow> = sqlx::query_as(
         "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves, r.published_at,
                 r.body_text,
                 (SELECT COUNT(*) FROM review_search AS every
                  JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
                  WHERE every.review_search MATCH ?1 AND v.draft = 0 AND v.published_at <= ?2
-                ) AS total
+                ) AS total,
+                EXISTS (SELECT 1 FROM search_queue) AS incomplete
          FROM review_search JOIN reviews r ON r.id = review_search.rowid
          WHERE review_search MATCH ?1 AND review_search.rank MATCH ?5
              AND r.draft = 0 AND r.published_at <= ?2
@@ -144,10 +157,10 @@ pub async fn search(
     .bind(RANK)
     .fetch_all(db)
     .await?;
-    let total = match rows.first() {
-        Some(row) => row.total,
-        None if offset == 0 => 0,
-        None => count(db, query, now).await?,
+    let (total, incomplete) = match rows.first() {
+        Some(row) => (row.total, row.incomplete),
+        None if offset == 0 => (0, self::incomplete(db).await?),
+        None => (count(db, query, now).await?, self::incomplete(db).await?),
     };
     let hits = rows
         .into_iter()
@@ -161,7 +174,11 @@ pub async fn search(
             published_at: row.published_at,
         })
         .collect();
-    Ok((total, hits))
+    Ok(Found {
+        total,
+        hits,
+        incomplete,
+    })
 }
 
 /// How many visible reviews match. The visibility test reads the small
@@ -289,7 +306,7 @@ mod tests {
         let query = fts_query("anora").unwrap();
 
         assert_eq!(count(&pool, &query, 10).await.unwrap(), 2);
-        let (total, hits) = search(&pool, &query, 10, 20, 0).await.unwrap();
+        let Found { total, hits, .. } = search(&pool, &query, 10, 20, 0).await.unwrap();
         assert_eq!(total, 2);
         let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
         assert_eq!(
@@ -302,12 +319,20 @@ mod tests {
                 .snippet
                 .contains(&format!("{HIT_START}Anora{HIT_END}"))
         );
-        let (total, second_page) = search(&pool, &query, 10, 1, 1).await.unwrap();
+        let Found {
+            total,
+            hits: second_page,
+            ..
+        } = search(&pool, &query, 10, 1, 1).await.unwrap();
         assert_eq!((total, second_page[0].slug.as_str()), (2, "in-body"));
-        let (total, past_the_end) = search(&pool, &query, 10, 20, 40).await.unwrap();
+        let Found {
+            total,
+            hits: past_the_end,
+            ..
+        } = search(&pool, &query, 10, 20, 40).await.unwrap();
         assert_eq!((total, past_the_end.len()), (2, 0));
         let nothing = fts_query("absent").unwrap();
-        assert_eq!(search(&pool, &nothing, 10, 20, 0).await.unwrap().0, 0);
+        assert_eq!(search(&pool, &nothing, 10, 20, 0).await.unwrap().total, 0);
         assert_index_matches_reviews(&pool).await;
     }
 

@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::db;
-use crate::db::search::{HIT_END, HIT_START, SearchHit};
+use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
 use crate::render::views::{Stars, timestamp};
 
@@ -86,19 +86,30 @@ pub async fn search(
         .filter(|page| (1..=500).contains(page))
         .unwrap_or(1);
     let now = state.clock.unix_now();
-    let (total, hits) = match db::search::fts_query(&query) {
-        None => (0, Vec::new()),
+    let found = match db::search::fts_query(&query) {
+        None => None,
         Some(fts) => {
             match db::search::search(&state.db, &fts, now, PER_PAGE, (page - 1) * PER_PAGE).await {
-                Ok(found) => found,
+                Ok(found) => Some(found),
                 Err(error) => {
                     tracing::warn!(%error, query = %query, "search failed; showing no results");
-                    (0, Vec::new())
+                    None
                 }
             }
         }
     };
-    let incomplete = db::search::incomplete(&mut *tx).await?;
+    let Found {
+        total,
+        hits,
+        incomplete,
+    } = match found {
+        Some(found) => found,
+        None => Found {
+            total: 0,
+            hits: Vec::new(),
+            incomplete: db::search::incomplete(&state.db).await?,
+        },
+    };
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
