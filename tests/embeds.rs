@@ -168,12 +168,7 @@ async fn a_change_made_while_the_server_was_down_applies_on_start() {
 async fn a_bad_embed_host_is_reported_and_the_last_good_settings_stay() {
     let site = build(false).await;
     site.write("site.toml", "embed_hosts = [\"https://evil.example\"]\n");
-    let report = site
-        .site
-        .syncer
-        .sync(marquee::content::sync::Scope::Everything)
-        .await
-        .unwrap();
+    let report = site.sync_everything().await;
     let error = report
         .new_errors
         .iter()

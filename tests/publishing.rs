@@ -894,12 +894,7 @@ async fn a_slug_handed_from_one_file_to_another_in_one_sync_lands() {
         "reviews/b.md",
         &review("B", "Film", "slug: third\n", "Body."),
     );
-    let report = site
-        .site
-        .syncer
-        .sync(marquee::content::sync::Scope::Everything)
-        .await
-        .unwrap();
+    let report = site.sync_everything().await;
     assert!(report.new_errors.is_empty(), "{:?}", report.new_errors);
     assert_eq!(
         headline(&site, "/reviews/second").await.as_deref(),

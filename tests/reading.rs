@@ -316,12 +316,7 @@ async fn changing_site_settings_moves_every_validator() {
         "site.toml",
         &settings.replace("title = \"Marquee\"", "title = \"Reel Notes\""),
     );
-    let report = site
-        .site
-        .syncer
-        .sync(marquee::content::sync::Scope::Everything)
-        .await
-        .unwrap();
+    let report = site.sync_everything().await;
     assert!(report.site_changed);
     site.site.state.cache.invalidate();
     for (path, old) in paths.iter().zip(before) {

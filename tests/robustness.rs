@@ -17,7 +17,7 @@ use axum::routing::get;
 use common::{Options, TestSite};
 use marquee::content::error::ContentError;
 use marquee::content::loader::{self, Document, SourceFile};
-use marquee::content::sync::{Indexing, Scope};
+use marquee::content::sync::Indexing;
 use marquee::web::security::Limits;
 use proptest::prelude::*;
 
@@ -435,11 +435,7 @@ async fn a_site_full_of_broken_files_still_serves_the_good_ones() {
         [0xffu8, 0xfe, 0, 1, 2],
     )
     .unwrap();
-    site.site
-        .syncer
-        .sync(marquee::content::sync::Scope::Everything)
-        .await
-        .unwrap();
+    site.sync_everything().await;
     let errors = marquee::db::sources::errors(&site.site.state.db)
         .await
         .unwrap();
@@ -1020,11 +1016,10 @@ async fn a_large_sync_serves_pages_first_and_says_search_is_incomplete_until_ind
     let site = TestSite::sample().await;
     assert_eq!(quixotic_search(&site).await, (0, false));
     let slugs = quixotic_reviews(&site);
+    let report = site
+        .sync_everything_with(Indexing::Deferred { at_least: 3 })
+        .await;
     let syncer = &site.site.syncer;
-    let report = syncer
-        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 3 })
-        .await
-        .unwrap();
     assert!(report.search_pending);
     for slug in &slugs {
         let page = site.get(&format!("/reviews/{slug}")).await;
@@ -1046,11 +1041,8 @@ async fn a_sync_below_the_threshold_indexes_in_its_own_transaction() {
     let site = TestSite::sample().await;
     quixotic_reviews(&site);
     let report = site
-        .site
-        .syncer
-        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 4 })
-        .await
-        .unwrap();
+        .sync_everything_with(Indexing::Deferred { at_least: 4 })
+        .await;
     assert!(!report.search_pending);
     assert_eq!(quixotic_search(&site).await, (3, false));
 }
@@ -1060,11 +1052,8 @@ async fn reviews_left_unindexed_by_a_crash_are_indexed_by_the_next_start() {
     let site = TestSite::sample().await;
     quixotic_reviews(&site);
     let report = site
-        .site
-        .syncer
-        .sync_with(Scope::Everything, Indexing::Deferred { at_least: 1 })
-        .await
-        .unwrap();
+        .sync_everything_with(Indexing::Deferred { at_least: 1 })
+        .await;
     assert!(report.search_pending);
     // Stopped before `index_pending` ran, as a crash would.
     let site = site.restart(|_| {}).await;

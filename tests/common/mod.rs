@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use marquee::clock::Clock;
 use marquee::config::ServeArgs;
+use marquee::content::sync::{Indexing, Scope, SyncReport};
 use marquee::server::{self, Site};
 use tempfile::TempDir;
 use time::OffsetDateTime;
@@ -145,6 +146,20 @@ impl TestSite {
             clock,
             args,
         }
+    }
+
+    /// Syncs the whole content folder now, as a start does: for tests that
+    /// change files without the watcher.
+    pub async fn sync_everything(&self) -> SyncReport {
+        self.sync_everything_with(Indexing::Inline).await
+    }
+
+    pub async fn sync_everything_with(&self, indexing: Indexing) -> SyncReport {
+        self.site
+            .syncer
+            .sync_with(Scope::Everything, indexing)
+            .await
+            .expect("sync")
     }
 
     pub fn content(&self) -> &Path {
