@@ -108,7 +108,11 @@ impl TestSite {
             cache_mb: 16,
             no_watch: !options.watch,
         };
-        let clock = Clock::manual(options.now);
+        Self::start(dir, args, Clock::manual(options.now)).await
+    }
+
+    /// Loads the site on `args` and wires the real router to it.
+    async fn start(dir: TempDir, args: ServeArgs, clock: Clock) -> Self {
         let site = server::load(&args, clock.clone())
             .await
             .expect("site loads");
@@ -135,17 +139,7 @@ impl TestSite {
         drop(router);
         drop(site);
         between(&args);
-        let site = server::load(&args, clock.clone())
-            .await
-            .expect("site reloads");
-        let router = marquee::router(site.state.clone());
-        Self {
-            dir,
-            site,
-            router,
-            clock,
-            args,
-        }
+        Self::start(dir, args, clock).await
     }
 
     /// Syncs the whole content folder now, as a start does: for tests that
