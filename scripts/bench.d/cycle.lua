@@ -26,13 +26,6 @@ request = function()
   return wrk.format("GET", path)
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format(
-    "BENCH_JSON {\"requests\":%d,\"duration_us\":%d,\"bytes\":%d," ..
-    "\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"errors\":%d,\"non_2xx\":%d}\n",
-    summary.requests, summary.duration, summary.bytes,
-    latency:percentile(50), latency:percentile(99), latency.max,
-    summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.timeout,
-    summary.errors.status))
-end
+-- The summary at the end is report.lua's, beside this file.
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "report.lua")
