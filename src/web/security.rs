@@ -5,9 +5,10 @@
 //! The headers are static `HeaderValue`s, so adding them costs no
 //! allocation on the hot path (the page cache answers tens of thousands of
 //! requests a second); the Content-Security-Policy, which names the site's
-//! embed hosts, is built again only when the site settings change. The limits that hyper enforces while reading a
-//! request (header size, how long the headers may take) are set where the
-//! server is built, in `server.rs`, from the same `Limits`.
+//! embed hosts, is built again only when the site settings change. The
+//! limits that hyper enforces while reading a request (header size, how
+//! long the headers may take) are set where the server is built, in
+//! `server.rs`, from the same `Limits`.
 
 use std::any::Any;
 use std::sync::{Arc, RwLock};
