@@ -203,11 +203,12 @@ async fn a_broken_file_does_not_stop_the_rest() {
 }
 
 #[tokio::test]
-async fn a_slug_taken_twice_goes_to_the_first_path() {
-    let duplicate = common::review("Second take", "Anora", "slug: anora\n", "Another opinion.");
+async fn a_second_take_on_a_slug_loses_to_the_review_published_first() {
+    let duplicate = "---\ntitle: Second take\nfilm:\n  title: Anora\nslug: anora\n\
+                     published: 2025-06-01\n---\nAnother opinion.\n";
     let site = TestSite::build(
         Options::default(),
-        &[("reviews/zz-anora-again.md", &duplicate)],
+        &[("reviews/anora-second-take.md", duplicate)],
     )
     .await;
     let html = site.get("/reviews/anora").await.html();
@@ -219,7 +220,9 @@ async fn a_slug_taken_twice_goes_to_the_first_path() {
         .await
         .unwrap();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].path, "reviews/zz-anora-again.md");
+    assert_eq!(errors[0].path, "reviews/anora-second-take.md");
+    assert_eq!(errors[0].field.as_deref(), Some("slug"));
+    assert_eq!(errors[0].line, Some(5), "the line of `slug:`");
     assert!(
         errors[0].reason.contains("reviews/anora.md"),
         "{}",

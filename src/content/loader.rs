@@ -84,40 +84,135 @@ pub fn classify(relative: &str) -> Option<SourceKind> {
     }
 }
 
-/// Every content file under `content_dir`, sorted by path (the order that
-/// decides which of two files claiming one slug gets it on a fresh load).
-pub fn scan(content_dir: &Path) -> io::Result<Vec<SourceFile>> {
-    let mut files = Vec::new();
-    if let Some(file) = stat(content_dir, SITE_FILE)? {
-        files.push(file);
+/// What a scan of the content folder, or of one folder in it, found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The content files, sorted by path.
+    pub files: Vec<SourceFile>,
+    /// Folders (`reviews/`) and files that are there but could not be read.
+    /// Whatever is stored from them must be kept as it is, never taken as
+    /// deleted: a folder that cannot be listed for a moment (its permissions
+    /// being changed, a network drive away) is not an empty folder.
+    pub unreadable: Vec<ContentError>,
+}
+
+impl Scan {
+    /// Whether `path` sits in (or is) something this scan could not read,
+    /// so that its absence from `files` says nothing.
+    pub fn cannot_tell(&self, path: &str) -> bool {
+        self.unreadable.iter().any(|entry| {
+            entry.path == path || (entry.path.ends_with('/') && path.starts_with(&entry.path))
+        })
     }
-    for (dir, is_reviews) in [(REVIEWS_DIR, true), (PAGES_DIR, false)] {
-        let Ok(entries) = fs::read_dir(content_dir.join(dir)) else {
-            continue;
-        };
-        for entry in entries {
-            let entry = entry?;
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                continue;
-            };
-            let relative = if is_reviews && entry.file_type()?.is_dir() {
-                format!("{dir}/{name}/{BUNDLE_INDEX}")
-            } else {
-                format!("{dir}/{name}")
-            };
-            if let Some(file) = stat(content_dir, &relative)? {
-                files.push(file);
-            }
+
+    fn add(&mut self, content_dir: &Path, relative: &str, through_link: bool) {
+        match stat_checked(content_dir, relative, through_link) {
+            Ok(Some(file)) => self.files.push(file),
+            Ok(None) => {}
+            Err(reason) => self.unreadable.push(ContentError::new(relative, reason)),
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+}
+
+/// Every content file under `content_dir`, sorted by path (the order that
+/// decides which of two files claiming one slug gets it on a fresh load).
+/// An error means the content folder itself cannot be listed (it is
+/// missing, or not a folder, or not ours to read): then nothing can be
+/// told about any file.
+pub fn scan(content_dir: &Path) -> io::Result<Scan> {
+    fs::read_dir(content_dir)?;
+    let mut scan = Scan::default();
+    scan.add(content_dir, SITE_FILE, false);
+    for folder in [REVIEWS_DIR, PAGES_DIR] {
+        scan_into(&mut scan, content_dir, folder);
+    }
+    scan.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(scan)
+}
+
+/// The content files in one of the content folder's folders (`reviews` or
+/// `pages`), as after that folder was renamed, replaced or given back its
+/// permissions: every file in it is looked at, not only the ones known.
+pub fn scan_folder(content_dir: &Path, folder: &str) -> Scan {
+    let mut scan = Scan::default();
+    scan_into(&mut scan, content_dir, folder);
+    scan.files.sort_by(|a, b| a.path.cmp(&b.path));
+    scan
+}
+
+fn scan_into(scan: &mut Scan, content_dir: &Path, folder: &str) {
+    let unreadable = |error: &dyn std::fmt::Display| {
+        ContentError::new(
+            format!("{folder}/"),
+            format!(
+                "cannot read this folder ({error}); what was published from it stays as it was \
+                 until it can be read again"
+            ),
+        )
+    };
+    let dir = content_dir.join(folder);
+    let folder_is_link = match fs::symlink_metadata(&dir) {
+        Ok(metadata) => metadata.file_type().is_symlink(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return,
+        Err(error) => return scan.unreadable.push(unreadable(&error)),
+    };
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        // A folder that was deleted (or is a file now) holds nothing.
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return;
+        }
+        Err(error) => return scan.unreadable.push(unreadable(&error)),
+    };
+    let is_reviews = folder == REVIEWS_DIR;
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => return scan.unreadable.push(unreadable(&error)),
+        };
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        let through_link = folder_is_link || file_type.is_symlink();
+        let is_folder = if file_type.is_symlink() {
+            entry.path().is_dir()
+        } else {
+            file_type.is_dir()
+        };
+        let relative = if is_reviews && is_folder {
+            format!("{folder}/{name}/{BUNDLE_INDEX}")
+        } else {
+            format!("{folder}/{name}")
+        };
+        scan.add(content_dir, &relative, through_link);
+    }
 }
 
 /// The content file at `relative`, if it is one and exists as a file. A
 /// path through a file (`reviews/anora.md/index.md`, which the watcher asks
-/// about when it cannot tell a file from a folder) is absent, not an error.
-pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>> {
+/// about when it cannot tell a file from a folder) is absent, not an error;
+/// a path that exists but cannot be examined, or that leads out of the
+/// content folder through a link, is an error an editor can read.
+pub fn stat(content_dir: &Path, relative: &str) -> Result<Option<SourceFile>, String> {
+    let through_link = passes_a_link(content_dir, relative);
+    stat_checked(content_dir, relative, through_link)
+}
+
+/// `stat`, knowing whether any part of the path below the content folder
+/// is a symbolic link (a scan knows it from the folder listing for free).
+fn stat_checked(
+    content_dir: &Path,
+    relative: &str,
+    through_link: bool,
+) -> Result<Option<SourceFile>, String> {
     let Some(kind) = classify(relative) else {
         return Ok(None);
     };
@@ -133,8 +228,11 @@ pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>
         {
             return Ok(None);
         }
-        Err(error) => return Err(error),
+        Err(error) => return Err(format!("cannot read the file ({error})")),
     };
+    if through_link && !stays_inside(content_dir, &abs) {
+        return Err(LINK_OUTSIDE.to_string());
+    }
     let mtime_ns = metadata
         .modified()
         .ok()
@@ -149,6 +247,31 @@ pub fn stat(content_dir: &Path, relative: &str) -> io::Result<Option<SourceFile>
         mtime_ns,
         size: i64::try_from(metadata.len()).unwrap_or(i64::MAX),
     }))
+}
+
+/// Why a linked file is not read. Links that stay inside the content
+/// folder are followed like the files they point to; one that leads out
+/// could publish any file the server can read (or quote it in an error).
+pub const LINK_OUTSIDE: &str = "this is a symbolic link to a file outside the content folder, \
+     which Marquee does not follow; copy the file into the content folder instead";
+
+/// Whether a folder or file on the way to `relative` is a symbolic link.
+fn passes_a_link(content_dir: &Path, relative: &str) -> bool {
+    let mut path = content_dir.to_path_buf();
+    relative.split('/').any(|part| {
+        path.push(part);
+        fs::symlink_metadata(&path).is_ok_and(|metadata| metadata.file_type().is_symlink())
+    })
+}
+
+/// Whether `abs`, with every link resolved, is inside the content folder
+/// (itself resolved: the folder may be reached through a link, as a deploy
+/// that flips a `current` link does).
+fn stays_inside(content_dir: &Path, abs: &Path) -> bool {
+    match (fs::canonicalize(content_dir), fs::canonicalize(abs)) {
+        (Ok(root), Ok(real)) => real.starts_with(root),
+        _ => false,
+    }
 }
 
 /// Reads a content file, refusing files too large to be content.

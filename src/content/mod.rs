@@ -11,6 +11,7 @@ pub mod review;
 pub mod scaffold;
 pub mod schedule;
 pub mod site;
+pub mod slugs;
 pub mod sync;
 pub mod watcher;
 
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 
 use error::ContentError;
 use loader::Document;
+use slugs::{Claim, SlugSpace};
 
 /// What `marquee check` found.
 #[derive(Debug)]
@@ -30,11 +32,12 @@ pub struct CheckReport {
 }
 
 /// Validates every content file without touching a database: the same
-/// parsing the server does, plus slug clashes (the file whose path sorts
-/// first keeps the slug, as on a fresh load).
+/// parsing the server does, folders it cannot read, and slug clashes,
+/// decided by the rule the server applies (`slugs`).
 pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
-    let files = loader::scan(content_dir)?;
-    let parsed: Vec<(String, Result<Document, ContentError>)> = files
+    let scan = loader::scan(content_dir)?;
+    let parsed: Vec<(String, Result<Document, ContentError>)> = scan
+        .files
         .par_iter()
         .map(|file| {
             // Embeds never make a file invalid, so the check renders with
@@ -43,28 +46,31 @@ pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
             (file.path.clone(), document)
         })
         .collect();
-    let mut errors = Vec::new();
-    // Reviews and pages have separate URL spaces, so a slug is claimed per kind.
-    let mut holders: HashMap<(bool, String), String> = HashMap::new();
-    for (path, document) in parsed {
-        let key = match document {
-            Err(error) => {
-                errors.push(error);
-                continue;
-            }
-            Ok(Document::Review(review)) => (false, review.slug),
-            Ok(Document::Page(page)) => (true, page.slug),
-            Ok(Document::Site(_)) => continue,
-        };
-        match holders.get(&key) {
-            Some(holder) => errors.push(ContentError::slug_taken(&path, &key.1, holder)),
-            None => {
-                holders.insert(key, path);
+    let mut errors = scan.unreadable;
+    // Each slug's claimants, with the line of their `slug:` field.
+    type Claimants<'a> = Vec<(Claim<'a>, Option<usize>)>;
+    let mut claims: HashMap<(SlugSpace, &str), Claimants<'_>> = HashMap::new();
+    for (path, document) in &parsed {
+        match document {
+            Err(error) => errors.push(error.clone()),
+            Ok(document) => {
+                if let Some((space, slug, claim)) = document.slug_claim(path) {
+                    let line = document.slug_line();
+                    claims.entry((space, slug)).or_default().push((claim, line));
+                }
             }
         }
     }
+    for ((_, slug), mut claimants) in claims {
+        claimants.sort();
+        let (winner, _) = claimants[0];
+        for (lost, line) in &claimants[1..] {
+            errors.push(slugs::taken(lost.path, *line, slug, winner, *lost));
+        }
+    }
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(CheckReport {
-        files: files.len(),
+        files: scan.files.len(),
         errors,
     })
 }

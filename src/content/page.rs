@@ -51,6 +51,8 @@ pub struct PageFrontMatter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub slug: String,
+    /// The line of the `slug:` field, when the front matter sets one.
+    pub slug_line: Option<usize>,
     pub title: String,
     pub description: String,
     pub body_html: String,
@@ -103,6 +105,11 @@ pub fn parse_page(
     }
     Ok(Page {
         slug,
+        slug_line: raw
+            .slug
+            .is_some()
+            .then(|| front_matter::line_of_field(&split, "slug"))
+            .flatten(),
         title,
         description: raw
             .description

@@ -132,6 +132,9 @@ pub struct Release {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
     pub slug: String,
+    /// The line of the `slug:` field, when the front matter sets one (for
+    /// the error when another file holds the slug).
+    pub slug_line: Option<usize>,
     pub title: String,
     pub film: Film,
     pub rating: Option<Rating>,
@@ -266,6 +269,11 @@ fn validate(
         .unwrap_or(rendered.first_paragraph);
     Ok(Review {
         slug,
+        slug_line: raw
+            .slug
+            .is_some()
+            .then(|| front_matter::line_of_field(split, "slug"))
+            .flatten(),
         title,
         film: Film {
             title: film_title,

@@ -6,7 +6,7 @@
 //! whose new version is broken keeps its last good version live; its error
 //! is stored (and logged once) for the editor to see.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::error::ContentError;
 use super::loader::{self, Document, SourceFile, SourceKind};
 use super::site::{SITE_FILE, Site, SiteCell};
+use super::slugs::{self, Claim, SlugSpace};
 use crate::clock::Clock;
 use crate::db::{self, sources::StoredSource};
 
@@ -167,16 +168,17 @@ impl Syncer {
         let loads_everything = matches!(scope, Scope::Everything);
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
         let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
-        let (on_disk, removed) = self.find_files(scope, &stored).await?;
+        let found = self.find_files(scope, &stored).await?;
         let embeds = self
-            .embeds_for(&mut tx, &on_disk, &removed, &stored)
+            .embeds_for(&mut tx, &found.files, &found.removed, &stored)
             .await?;
-        let (on_disk, removed) = if embeds.rerender && !loads_everything {
+        let found = if embeds.rerender && !loads_everything {
             self.find_files(Scope::Everything, &stored).await?
         } else {
-            (on_disk, removed)
+            found
         };
-        let to_read: Vec<SourceFile> = on_disk
+        let to_read: Vec<SourceFile> = found
+            .files
             .into_iter()
             .filter(|file| {
                 embeds.rerender || needs_reading(file, stored.get(&file.path)) || must_parse(file)
@@ -194,68 +196,40 @@ impl Syncer {
             })
             .collect();
         let files_read = to_read.len();
-        let (mut outcomes, reading) = read_all(to_read, known_hashes, embeds.hosts);
+        let (mut outcomes, reading) = read_all(to_read, known_hashes, embeds.hosts.clone());
 
-        let mut report = SyncReport {
-            files_read,
-            ..SyncReport::default()
-        };
+        let mut pass = Pass::new(&stored, files_read);
         let mut new_site = None;
-        for path in &removed {
-            let removed_documents = remove(&mut tx, path).await?;
-            report.documents_changed += removed_documents;
-            report.layout_changed |= removed_documents > 0 && is_page(path);
+        for path in &found.removed {
+            pass.removed(&mut tx, path).await?;
             if path == SITE_FILE {
                 new_site = Some(Site::default());
             }
         }
-        // Files whose slug another file holds, perhaps one that lets go of
-        // it later in this sync (a `git pull` that renames two reviews).
-        let mut slug_waiters = Vec::new();
-        // What was read from each file, written in one statement at the end.
-        let mut read = Vec::new();
+        for error in found.unreadable {
+            pass.keep_unreadable(error);
+        }
         while let Some((file, outcome)) = outcomes.recv().await {
-            let (hash, result) = match outcome {
-                Outcome::Unchanged => {
-                    let hash = stored
-                        .get(&file.path)
-                        .map(|s| s.hash.clone())
-                        .unwrap_or_default();
-                    read.push(StoredSource::read(
-                        &file.path,
-                        &hash,
-                        file.mtime_ns,
-                        file.size,
-                        None,
-                    ));
-                    continue;
-                }
-                Outcome::Unreadable(error) => (String::new(), Err(error)),
-                Outcome::Parsed { hash, document } => (hash, document),
-            };
-            let result = match result {
-                Ok(Document::Site(site)) => {
-                    new_site = Some(site);
-                    Ok(false)
-                }
-                Ok(document) => match store(&mut tx, &file, &document).await? {
-                    Err(error) => {
-                        slug_waiters.push((file, hash, document, error));
-                        continue;
+            match outcome {
+                Outcome::Unchanged => pass.unchanged(&file),
+                Outcome::Unreadable(error) => pass.conclude(&file, "", Err(error)),
+                Outcome::Parsed { hash, document } => match document {
+                    Ok(Document::Site(site)) => {
+                        new_site = Some(site);
+                        pass.conclude(&file, &hash, Ok(false));
                     }
-                    stored => stored,
+                    Ok(document) => pass.store(&mut tx, file, hash, document).await?,
+                    Err(error) => pass.conclude(&file, &hash, Err(error)),
                 },
-                Err(error) => Err(error),
-            };
-            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
-            read.push(conclude(&mut report, &file, &hash, result, previous_error));
+            }
         }
         // A reader that stopped early (it panicked) must not commit half a sync.
         reading.await?;
-        for (file, hash, result) in retry_slugs(&mut tx, slug_waiters).await? {
-            let previous_error = stored.get(&file.path).and_then(StoredSource::error);
-            read.push(conclude(&mut report, &file, &hash, result, previous_error));
-        }
+        pass.settle_slugs(&mut tx, &self.content_dir, &embeds.hosts)
+            .await?;
+        let Pass { report, read, .. } = pass;
+        let mut report = report;
+        let read: Vec<StoredSource> = read.into_values().collect();
         db::sources::record_all(&mut tx, &read).await?;
         report.search_pending = match indexing {
             Indexing::Inline => false,
@@ -332,51 +306,83 @@ impl Syncer {
         })
     }
 
-    /// The files to consider, and the stored paths whose files are gone.
+    /// The files to consider, the stored paths whose files are gone, and
+    /// what could not be read (whose stored documents are kept as they are).
     async fn find_files(
         &self,
         scope: Scope,
         stored: &HashMap<String, StoredSource>,
-    ) -> Result<(Vec<SourceFile>, Vec<String>), SyncError> {
+    ) -> Result<Found, SyncError> {
         let dir = self.content_dir.clone();
         let scan_error = |source| SyncError::Scan {
             path: self.content_dir.display().to_string(),
             source,
         };
-        let candidates: Vec<String> = match scope {
-            Scope::Everything => {
-                let files = tokio::task::spawn_blocking(move || loader::scan(&dir))
-                    .await?
-                    .map_err(scan_error)?;
-                let present: HashSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
-                let removed = stored
-                    .keys()
-                    .filter(|path| !present.contains(path.as_str()))
-                    .cloned()
-                    .collect();
-                return Ok((files, removed));
+        let (everything, folders, candidates) = match scope {
+            Scope::Everything => (true, Vec::new(), Vec::new()),
+            Scope::Paths(paths) => {
+                let (folders, candidates) = expand_paths(&paths, stored);
+                (folders.iter().any(String::is_empty), folders, candidates)
             }
-            Scope::Paths(paths) => expand_paths(&paths, stored),
         };
-        let (files, removed) = tokio::task::spawn_blocking(move || {
-            let mut files = Vec::new();
-            let mut removed = Vec::new();
+        let listing = folders.clone();
+        let (scan, missing) = tokio::task::spawn_blocking(move || {
+            if everything {
+                return loader::scan(&dir).map(|scan| (scan, Vec::new()));
+            }
+            let mut scan = loader::Scan::default();
+            for folder in &listing {
+                let found = loader::scan_folder(&dir, folder);
+                scan.files.extend(found.files);
+                scan.unreadable.extend(found.unreadable);
+            }
+            let mut missing = Vec::new();
             for path in candidates {
-                match loader::stat(&dir, &path)? {
-                    Some(file) => files.push(file),
-                    None => removed.push(path),
+                if scan.files.iter().any(|file| file.path == path) {
+                    continue;
+                }
+                match loader::stat(&dir, &path) {
+                    Ok(Some(file)) => scan.files.push(file),
+                    Ok(None) => missing.push(path),
+                    Err(reason) => scan.unreadable.push(ContentError::new(path, reason)),
                 }
             }
-            Ok::<_, std::io::Error>((files, removed))
+            Ok((scan, missing))
         })
         .await?
         .map_err(scan_error)?;
-        let removed = removed
-            .into_iter()
-            .filter(|path| stored.contains_key(path))
+        // Stored paths whose files this sync looked for and did not find:
+        // the candidates it stat'ed, and whatever sat in the folders it
+        // listed (all of them, for a whole scan).
+        let listed = |path: &str| {
+            everything
+                || folders.iter().any(|folder| {
+                    path.starts_with(folder.as_str()) && path[folder.len()..].starts_with('/')
+                })
+        };
+        let present: HashSet<&str> = scan.files.iter().map(|file| file.path.as_str()).collect();
+        let removed: BTreeSet<String> = stored
+            .keys()
+            .filter(|path| listed(path) && !present.contains(path.as_str()))
+            .chain(missing.iter().filter(|path| stored.contains_key(*path)))
+            .filter(|path| !scan.cannot_tell(path))
+            .cloned()
             .collect();
-        Ok((files, removed))
+        Ok(Found {
+            files: scan.files,
+            removed: removed.into_iter().collect(),
+            unreadable: scan.unreadable,
+        })
     }
+}
+
+/// What a sync found on disk.
+struct Found {
+    files: Vec<SourceFile>,
+    /// Stored paths whose files are gone.
+    removed: Vec<String>,
+    /// Files and folders that are there but could not be read.
+    unreadable: Vec<ContentError>,
 }
 
 /// The embed hosts a sync renders with (see `Syncer::embeds_for`).
@@ -399,14 +405,29 @@ fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
-/// Turns the paths a watcher reported into the content files they may
-/// concern: the file itself, a bundle's `index.md` when a folder changed,
-/// every stored file under a folder that moved away, and every file with an
-/// error (a slug freed elsewhere may have fixed it).
-fn expand_paths(paths: &[String], stored: &HashMap<String, StoredSource>) -> Vec<String> {
+/// Turns the paths a watcher reported into what to look at: the folders to
+/// list whole (`reviews` or `pages` itself renamed, replaced or given back
+/// its permissions: its files may be ones the database never heard of), and
+/// the content files they may concern (the file itself, a bundle's
+/// `index.md` when a folder changed, every stored file under a folder that
+/// moved away, and every file with an error, since a slug freed elsewhere
+/// may have fixed it). A folder that could not be read is listed again.
+fn expand_paths(
+    paths: &[String],
+    stored: &HashMap<String, StoredSource>,
+) -> (Vec<String>, Vec<String>) {
+    let mut folders = BTreeSet::new();
     let mut candidates = BTreeSet::new();
-    for path in paths {
+    let errored = stored
+        .iter()
+        .filter(|(_, source)| source.error_reason.is_some())
+        .map(|(path, _)| path);
+    for path in paths.iter().chain(errored) {
         let path = path.trim_matches('/');
+        if path.is_empty() || path == loader::REVIEWS_DIR || path == loader::PAGES_DIR {
+            folders.insert(path.to_string());
+            continue;
+        }
         if loader::classify(path).is_some() {
             candidates.insert(path.to_string());
         }
@@ -422,12 +443,10 @@ fn expand_paths(paths: &[String], stored: &HashMap<String, StoredSource>) -> Vec
             candidates.insert(stored_path.clone());
         }
     }
-    for (path, source) in stored {
-        if source.error_reason.is_some() {
-            candidates.insert(path.clone());
-        }
-    }
-    candidates.into_iter().collect()
+    (
+        folders.into_iter().collect(),
+        candidates.into_iter().collect(),
+    )
 }
 
 /// A file is read again when it is new, its mtime or size moved, or it had
@@ -504,104 +523,291 @@ fn read_one(
     }
 }
 
-/// Stores a review or page; `Err` when its slug belongs to another file.
+/// What one sync has done so far: collected as it goes, written at its end.
+struct Pass<'s> {
+    stored: &'s HashMap<String, StoredSource>,
+    report: SyncReport,
+    /// What was read from each file (its fingerprint and error), by path,
+    /// written in one statement at the end: one statement rather than one
+    /// per file, as each is a round trip to SQLite's thread. A later verdict
+    /// on a file (it lost its slug after it was stored) replaces an earlier.
+    read: BTreeMap<String, StoredSource>,
+    /// Documents whose slug a better claim holds, perhaps a file that lets
+    /// go of it later in this sync (a `git pull` that renames two reviews).
+    waiting: Vec<Waiting>,
+    /// Files that lost their slug to a better claim during this sync, to be
+    /// read again and wait like the others.
+    evicted: BTreeSet<String>,
+}
+
+struct Waiting {
+    file: SourceFile,
+    hash: String,
+    document: Document,
+    error: ContentError,
+}
+
+impl<'s> Pass<'s> {
+    fn new(stored: &'s HashMap<String, StoredSource>, files_read: usize) -> Self {
+        Self {
+            stored,
+            report: SyncReport {
+                files_read,
+                ..SyncReport::default()
+            },
+            read: BTreeMap::new(),
+            waiting: Vec::new(),
+            evicted: BTreeSet::new(),
+        }
+    }
+
+    /// Forgets a file that is gone, with what was published from it.
+    async fn removed(
+        &mut self,
+        conn: &mut SqliteConnection,
+        path: &str,
+    ) -> Result<(), sqlx::Error> {
+        let documents = remove(conn, path).await?;
+        self.report.documents_changed += documents;
+        self.report.layout_changed |= documents > 0 && is_page(path);
+        Ok(())
+    }
+
+    /// A file with the same bytes as last time: only its mtime and size
+    /// are refreshed.
+    fn unchanged(&mut self, file: &SourceFile) {
+        let hash = self
+            .stored
+            .get(&file.path)
+            .map(|source| source.hash.clone())
+            .unwrap_or_default();
+        let source = StoredSource::read(&file.path, &hash, file.mtime_ns, file.size, None);
+        self.read.insert(file.path.clone(), source);
+    }
+
+    /// A file or folder that is there but cannot be read: what was
+    /// published from it stays, and the error is shown (and logged once).
+    fn keep_unreadable(&mut self, error: ContentError) {
+        let previous = self.stored.get(&error.path);
+        self.note_error(&error, previous.and_then(StoredSource::error));
+        let source = match previous {
+            Some(source) => StoredSource::read(
+                &source.path,
+                &source.hash,
+                source.mtime_ns,
+                source.size,
+                Some(&error),
+            ),
+            None => StoredSource::read(&error.path, "", 0, 0, Some(&error)),
+        };
+        self.read.insert(error.path.clone(), source);
+    }
+
+    /// Stores a review or page, or sets it waiting when a better claim
+    /// holds its slug.
+    async fn store(
+        &mut self,
+        conn: &mut SqliteConnection,
+        file: SourceFile,
+        hash: String,
+        document: Document,
+    ) -> Result<(), sqlx::Error> {
+        match store(conn, &file, &document).await? {
+            Stored::Written { evicted } => {
+                self.evicted.remove(&file.path);
+                if let Some(evicted) = evicted {
+                    self.report.documents_changed += 1;
+                    self.report.layout_changed |= is_page(&evicted);
+                    self.evicted.insert(evicted);
+                }
+                self.conclude(&file, &hash, Ok(true));
+            }
+            Stored::Lost(error) => self.waiting.push(Waiting {
+                file,
+                hash,
+                document,
+                error,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Once every file is read: the files that lost their slug are read
+    /// again, and whoever waits for a slug tries again, for as long as a
+    /// round stores one (it may have freed a slug for another). Evictions
+    /// only ever hand a slug to a strictly better claim, so this ends.
+    async fn settle_slugs(
+        &mut self,
+        conn: &mut SqliteConnection,
+        content_dir: &Path,
+        embed_hosts: &[String],
+    ) -> Result<(), SyncError> {
+        loop {
+            for path in std::mem::take(&mut self.evicted) {
+                if self.waiting.iter().any(|waiting| waiting.file.path == path) {
+                    continue;
+                }
+                self.reload(conn, content_dir, path, embed_hosts).await?;
+            }
+            let mut stored_one = false;
+            for waiting in std::mem::take(&mut self.waiting) {
+                let before = self.waiting.len();
+                self.store(conn, waiting.file, waiting.hash, waiting.document)
+                    .await?;
+                stored_one |= self.waiting.len() == before;
+            }
+            if !stored_one && self.evicted.is_empty() {
+                break;
+            }
+        }
+        for waiting in std::mem::take(&mut self.waiting) {
+            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error));
+        }
+        Ok(())
+    }
+
+    /// Reads again a file that lost its slug in this sync.
+    async fn reload(
+        &mut self,
+        conn: &mut SqliteConnection,
+        content_dir: &Path,
+        path: String,
+        embed_hosts: &[String],
+    ) -> Result<(), SyncError> {
+        let dir = content_dir.to_path_buf();
+        let hosts = embed_hosts.to_vec();
+        let lookup = path.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            loader::stat(&dir, &lookup).map(|file| {
+                file.map(|file| {
+                    let outcome = read_one(&file, &HashMap::new(), &hosts);
+                    (file, outcome)
+                })
+            })
+        })
+        .await?;
+        match found {
+            Ok(None) => self.removed(conn, &path).await?,
+            Err(reason) => self.keep_unreadable(ContentError::new(path, reason)),
+            Ok(Some((file, Outcome::Unreadable(error)))) => self.conclude(&file, "", Err(error)),
+            Ok(Some((file, Outcome::Unchanged))) => self.unchanged(&file),
+            Ok(Some((file, Outcome::Parsed { hash, document }))) => match document {
+                Ok(document) => self.store(conn, file, hash, document).await?,
+                Err(error) => self.conclude(&file, &hash, Err(error)),
+            },
+        }
+        Ok(())
+    }
+
+    /// Counts what became of one file and records its fingerprint and
+    /// error, if any.
+    fn conclude(&mut self, file: &SourceFile, hash: &str, result: Result<bool, ContentError>) {
+        let previous_error = self.stored.get(&file.path).and_then(StoredSource::error);
+        let error = match result {
+            Ok(changed) => {
+                self.report.documents_changed += usize::from(changed);
+                self.report.layout_changed |= changed && is_page(&file.path);
+                if previous_error.is_some() {
+                    tracing::info!(path = %file.path, "content file fixed");
+                }
+                None
+            }
+            Err(error) => {
+                self.note_error(&error, previous_error);
+                Some(error)
+            }
+        };
+        let source = StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref());
+        self.read.insert(file.path.clone(), source);
+    }
+
+    /// Reports an error the first time it is seen, so that it is logged
+    /// once rather than on every sync.
+    fn note_error(&mut self, error: &ContentError, previous: Option<ContentError>) {
+        if previous.as_ref() != Some(error) {
+            tracing::warn!("content error: {error}");
+            self.report.new_errors.push(error.clone());
+        }
+    }
+}
+
+/// What storing a document came to.
+enum Stored {
+    /// Written; `evicted` is the file that held its slug with a worse claim,
+    /// and was unpublished.
+    Written { evicted: Option<String> },
+    /// A better claim holds its slug (see `slugs`).
+    Lost(ContentError),
+}
+
+/// Stores a review or page. A slug held by another file goes to whichever
+/// of the two claims is better (`slugs::Claim`), whoever had it first.
 async fn store(
     conn: &mut SqliteConnection,
     file: &SourceFile,
     document: &Document,
-) -> Result<Result<bool, ContentError>, sqlx::Error> {
-    let modified_at = file.mtime_ns / 1_000_000_000;
+) -> Result<Stored, sqlx::Error> {
     // Written first and checked after: a taken slug fails the write (which
     // then leaves nothing behind), and only then do we look up who has it.
     // Asking first cost a round trip to SQLite for every file of a sync.
-    let (slug, written) = match document {
-        Document::Review(review) => (
-            &review.slug,
-            db::reviews::upsert(conn, &file.path, review, modified_at).await,
-        ),
-        Document::Page(page) => (
-            &page.slug,
-            db::pages::upsert(conn, &file.path, page, modified_at).await,
-        ),
-        Document::Site(_) => return Ok(Ok(false)),
+    let Some((space, slug, claim)) = document.slug_claim(&file.path) else {
+        return Ok(Stored::Written { evicted: None });
     };
-    match written {
-        Ok(()) => Ok(Ok(true)),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            let holder = match document {
-                Document::Review(_) => db::reviews::slug_holder(conn, slug).await?,
-                _ => db::pages::slug_holder(conn, slug).await?,
-            };
-            Ok(Err(match holder.filter(|holder| holder != &file.path) {
-                Some(holder) => ContentError::slug_taken(&file.path, slug, &holder),
-                None => ContentError::new(
-                    &file.path,
-                    format!("the slug `{slug}` is already used by another file"),
-                )
-                .in_field("slug"),
-            }))
-        }
-        Err(error) => Err(error),
+    match write(conn, file, document).await {
+        Ok(()) => return Ok(Stored::Written { evicted: None }),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {}
+        Err(error) => return Err(error),
     }
+    let holder = match space {
+        SlugSpace::Reviews => db::reviews::slug_claim(conn, slug).await?,
+        SlugSpace::Pages => db::pages::slug_claim(conn, slug).await?,
+    };
+    let Some((holder_path, holder_published)) = holder.filter(|(path, _)| path != &file.path)
+    else {
+        // Not the slug: two release regions with one URL name.
+        return Ok(Stored::Lost(
+            ContentError::new(
+                &file.path,
+                "two release regions have the same URL name; write each region once",
+            )
+            .in_field("release_dates"),
+        ));
+    };
+    let theirs = Claim {
+        published: holder_published,
+        path: &holder_path,
+    };
+    if theirs < claim {
+        let line = document.slug_line();
+        return Ok(Stored::Lost(slugs::taken(
+            &file.path, line, slug, theirs, claim,
+        )));
+    }
+    match space {
+        SlugSpace::Reviews => db::reviews::delete_by_source(conn, &holder_path).await?,
+        SlugSpace::Pages => db::pages::delete_by_source(conn, &holder_path).await?,
+    };
+    tracing::info!(slug, from = %holder_path, to = %file.path, "a slug changed hands");
+    write(conn, file, document).await?;
+    Ok(Stored::Written {
+        evicted: Some(holder_path),
+    })
 }
 
-/// Stores again the documents whose slug was taken, for as long as each
-/// round stores one (and so may have freed a slug for another).
-async fn retry_slugs(
+/// The upsert of a review or page.
+async fn write(
     conn: &mut SqliteConnection,
-    mut waiting: Vec<(SourceFile, String, Document, ContentError)>,
-) -> Result<Vec<(SourceFile, String, Result<bool, ContentError>)>, sqlx::Error> {
-    let mut done = Vec::new();
-    loop {
-        let before = waiting.len();
-        let mut still_waiting = Vec::new();
-        for (file, hash, document, _) in waiting {
-            match store(conn, &file, &document).await? {
-                Ok(changed) => done.push((file, hash, Ok(changed))),
-                Err(error) => still_waiting.push((file, hash, document, error)),
-            }
-        }
-        waiting = still_waiting;
-        if waiting.len() == before {
-            break;
-        }
-    }
-    done.extend(
-        waiting
-            .into_iter()
-            .map(|(file, hash, _, error)| (file, hash, Err(error))),
-    );
-    Ok(done)
-}
-
-/// Counts what became of one file and reports an error the first time it
-/// is seen, so that it is logged once rather than on every sync; returns
-/// what to record for the file (its fingerprint, and its error if any).
-fn conclude(
-    report: &mut SyncReport,
     file: &SourceFile,
-    hash: &str,
-    result: Result<bool, ContentError>,
-    previous_error: Option<ContentError>,
-) -> StoredSource {
-    let error = match result {
-        Ok(changed) => {
-            report.documents_changed += usize::from(changed);
-            report.layout_changed |= changed && is_page(&file.path);
-            if previous_error.is_some() {
-                tracing::info!(path = %file.path, "content file fixed");
-            }
-            None
+    document: &Document,
+) -> Result<(), sqlx::Error> {
+    let modified_at = file.mtime_ns / 1_000_000_000;
+    match document {
+        Document::Review(review) => {
+            db::reviews::upsert(conn, &file.path, review, modified_at).await
         }
-        Err(error) => {
-            if previous_error.as_ref() != Some(&error) {
-                tracing::warn!("content error: {error}");
-                report.new_errors.push(error.clone());
-            }
-            Some(error)
-        }
-    };
-    StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref())
+        Document::Page(page) => db::pages::upsert(conn, &file.path, page, modified_at).await,
+        Document::Site(_) => Ok(()),
+    }
 }
 
 /// Standalone pages appear in every page's navigation.

@@ -54,8 +54,13 @@ pub async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>
     .await
 }
 
-pub async fn slug_holder(conn: &mut SqliteConnection, slug: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT source_path FROM pages WHERE slug = ?")
+/// Which file holds a slug now, if any. Pages have no date, so their
+/// claims are ordered by path alone (see `content::slugs`).
+pub async fn slug_claim(
+    conn: &mut SqliteConnection,
+    slug: &str,
+) -> sqlx::Result<Option<(String, i64)>> {
+    sqlx::query_as("SELECT source_path, 0 FROM pages WHERE slug = ?")
         .bind(slug)
         .fetch_optional(conn)
         .await

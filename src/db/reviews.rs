@@ -356,9 +356,13 @@ pub async fn hidden(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<H
 
 // ----- writing (inside the sync's transaction) -----
 
-/// Which file holds a slug now, if any.
-pub async fn slug_holder(conn: &mut SqliteConnection, slug: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT source_path FROM reviews WHERE slug = ?")
+/// Which file holds a slug now, if any, and when its review is published:
+/// its claim to the slug (see `content::slugs`).
+pub async fn slug_claim(
+    conn: &mut SqliteConnection,
+    slug: &str,
+) -> sqlx::Result<Option<(String, i64)>> {
+    sqlx::query_as("SELECT source_path, published_at FROM reviews WHERE slug = ?")
         .bind(slug)
         .fetch_optional(conn)
         .await

@@ -148,12 +148,19 @@ impl TestSite {
         self.sync_everything_with(Indexing::Inline).await
     }
 
+    /// Syncs as `sync_everything`, and empties the page cache when the
+    /// sync changed anything, as the watcher does.
     pub async fn sync_everything_with(&self, indexing: Indexing) -> SyncReport {
-        self.site
+        let report = self
+            .site
             .syncer
             .sync_with(Scope::Everything, indexing)
             .await
-            .expect("sync")
+            .expect("sync");
+        if report.changed() {
+            self.site.state.cache.invalidate();
+        }
+        report
     }
 
     pub fn content(&self) -> &Path {
