@@ -67,9 +67,17 @@ pub struct ServeArgs {
     /// Memory for rendered pages, in megabytes.
     #[arg(long, env = "MARQUEE_CACHE_MB", default_value_t = 48)]
     pub cache_mb: u64,
-    /// Do not watch content/ for changes (content is loaded at start only).
+    /// Do not follow the operating system's file events (for folders where
+    /// they do not work, such as some network drives): changes are then
+    /// found by the periodic rescan alone.
     #[arg(long, env = "MARQUEE_NO_WATCH")]
     pub no_watch: bool,
+    /// Every this many seconds, compare each content file's modification
+    /// time and size with the database, to catch changes that file events
+    /// missed; 0 never does (with --no-watch: content is loaded at start
+    /// only).
+    #[arg(long, env = "MARQUEE_RESCAN_SECS", default_value_t = 60)]
+    pub rescan_secs: u64,
 }
 
 #[derive(Debug, Clone, Args)]

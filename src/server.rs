@@ -14,9 +14,10 @@ use tower::ServiceExt as _;
 
 use crate::clock::Clock;
 use crate::config::ServeArgs;
+use crate::content::schedule;
 use crate::content::site::SiteCell;
 use crate::content::sync::{Indexing, Scope, SyncReport, Syncer};
-use crate::content::{schedule, watcher};
+use crate::content::watcher::{self, WatchOptions};
 use crate::db;
 use crate::error::Error;
 use crate::web::assets::Assets;
@@ -56,17 +57,21 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     let content_changed = Arc::new(Notify::new());
     // Watch before the first sync: a file saved while it runs is then synced
     // right after it, instead of waiting for its next save.
-    let watch = if args.no_watch {
-        None
-    } else {
+    let following = WatchOptions {
+        events: !args.no_watch,
+        rescan: (args.rescan_secs > 0).then(|| Duration::from_secs(args.rescan_secs)),
+    };
+    let watch = if following.events || following.rescan.is_some() {
         let cache = cache.clone();
         let content_changed = content_changed.clone();
-        Some(watcher::watch(syncer.clone(), move |report| {
+        Some(watcher::watch(syncer.clone(), following, move |report| {
             if report.changed() {
                 cache.invalidate();
                 content_changed.notify_one();
             }
         })?)
+    } else {
+        None
     };
     let initial = syncer
         .sync_with(

@@ -9,7 +9,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Options, TestResponse, TestSite, attr_of, eventually, review, text_of, texts_of};
+use common::{
+    Options, Server, TestResponse, TestSite, attr_of, eventually, review, text_of, texts_of,
+};
 use tokio::time::Instant;
 
 /// The product requirement: a save is on the site within a second.
@@ -771,65 +773,6 @@ async fn the_scheduler_wakes_for_a_review_due_just_as_content_changes() {
     scheduler.abort();
 }
 
-/// `marquee serve` as a child process, stopped when dropped.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Runs the built binary in `dir` with its defaults, as an editor
-    /// would: `content/` and `marquee.db` relative to where it runs.
-    fn start(dir: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
-            .current_dir(dir)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--static"])
-            .arg(common::repo().join("static"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("marquee serve starts");
-        Self { child, port }
-    }
-
-    /// The `<h1>` of a page, or `None` when it is not a 200.
-    async fn headline(&self, path: &str) -> Option<String> {
-        let (port, path) = (self.port, path.to_string());
-        tokio::task::spawn_blocking(move || http_get(port, &path))
-            .await
-            .unwrap()
-            .filter(|(status, _)| *status == 200)
-            .and_then(|(_, body)| text_of(&scraper::Html::parse_document(&body), "h1"))
-    }
-}
-
-/// A bare HTTP/1.1 GET: the status and the body.
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    use std::io::Read;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some((status, body.to_string()))
-}
-
 #[tokio::test]
 async fn the_real_server_publishes_saves_in_its_working_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -838,7 +781,7 @@ async fn the_real_server_publishes_saves_in_its_working_directory() {
         &content.join("reviews/first.md"),
         &review("First", "Film", "", "Body."),
     );
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     // Starting up (compiling nothing, but loading) is not what is timed.
     eventually(Duration::from_secs(20), "the server to start", || async {
         (server.headline("/reviews/first").await.as_deref() == Some("First")).then_some(())

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod fields;
 pub mod front_matter;
+pub mod health;
 pub mod loader;
 pub mod markdown;
 pub mod page;

@@ -15,6 +15,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, mpsc};
 
 use super::error::ContentError;
+use super::health::SyncHealth;
 use super::loader::{self, Document, SourceFile, SourceKind};
 use super::site::{SITE_FILE, Site, SiteCell};
 use super::slugs::{self, Claim, SlugSpace};
@@ -95,6 +96,8 @@ pub struct Syncer {
     /// on an up-to-date database skips unchanged files, but the settings
     /// live only in memory, so the first full sync always reads the file.
     site_loaded: AtomicBool,
+    /// Whether the last sync failed, and why.
+    health: SyncHealth,
 }
 
 /// What reading one file produced.
@@ -117,7 +120,13 @@ impl Syncer {
             clock,
             running: Mutex::new(()),
             site_loaded: AtomicBool::new(false),
+            health: SyncHealth::default(),
         }
+    }
+
+    /// Whether syncs are failing, for the status page.
+    pub fn health(&self) -> &SyncHealth {
+        &self.health
     }
 
     pub fn content_dir(&self) -> &Path {
@@ -153,11 +162,23 @@ impl Syncer {
         Ok(queued)
     }
 
+    /// Brings the database in line with the files in `scope`. A failure
+    /// (the content folder missing, the disk full) changes nothing that is
+    /// served, and is recorded in `health` until a sync succeeds.
     pub async fn sync_with(
         &self,
         scope: Scope,
         indexing: Indexing,
     ) -> Result<SyncReport, SyncError> {
+        let result = self.sync_once(scope, indexing).await;
+        match &result {
+            Ok(_) => self.health.succeeded(),
+            Err(error) => self.health.failed(error.to_string(), self.clock.now()),
+        }
+        result
+    }
+
+    async fn sync_once(&self, scope: Scope, indexing: Indexing) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let mut tx = self.db.begin().await?;
         let stored: HashMap<String, StoredSource> = db::sources::all(&mut tx)

@@ -37,12 +37,32 @@ const QUIET: Duration = Duration::from_millis(1500);
 /// writing the new one must not take the review offline meanwhile.
 const GONE: Duration = Duration::from_millis(250);
 
-/// After a failed sync (say, the database was busy), try again this soon.
+/// After a failed sync (the database busy, the disk full, the content
+/// folder missing for a moment), try again this soon, then less and less
+/// often, up to `RETRY_MAX`, until one succeeds.
 const RETRY: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// How often the content folder's path is checked for naming the folder
+/// that is watched. A deploy that swaps the folder (`mv content.new
+/// content`) leaves the operating system watching the one moved away; a
+/// `stat` a second is nothing, and the new folder is watched within it.
+const ROOT_CHECK: Duration = Duration::from_secs(1);
+
+/// How the content folder is followed.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// Follow the operating system's file events (inotify on Linux): a save
+    /// is live within a fraction of a second.
+    pub events: bool,
+    /// Also compare every file's mtime and size with the database this
+    /// often, to catch what events missed (a network drive, an overflowing
+    /// event queue); `None` never does.
+    pub rescan: Option<Duration>,
+}
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct WatchHandle {
-    _watcher: notify::RecommendedWatcher,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -52,27 +72,166 @@ impl Drop for WatchHandle {
     }
 }
 
-/// Starts watching the syncer's content directory. `on_sync` runs after
+/// Starts following the syncer's content directory. `on_sync` runs after
 /// every sync that ran, with what it did.
 pub fn watch(
     syncer: Arc<Syncer>,
+    options: WatchOptions,
     on_sync: impl Fn(&SyncReport) + Send + Sync + 'static,
 ) -> notify::Result<WatchHandle> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        // The receiver only goes away when the server stops.
-        let _ = sender.send(event);
-    })?;
     // notify reports absolute paths, even for a folder given as relative
     // (the default `--content content`): ours must be absolute too, or no
     // event would fall under it.
     let root = std::path::absolute(syncer.content_dir()).map_err(notify::Error::io)?;
-    watcher.watch(&root, RecursiveMode::Recursive)?;
-    let task = tokio::spawn(run(syncer, root, receiver, on_sync));
-    Ok(WatchHandle {
-        _watcher: watcher,
-        task,
-    })
+    let attached = if options.events {
+        Some(Attached::new(&root, &sender)?)
+    } else {
+        None
+    };
+    let watching = Watching {
+        syncer,
+        root,
+        options,
+        sender,
+        attached,
+    };
+    let task = tokio::spawn(watching.run(receiver, on_sync));
+    Ok(WatchHandle { task })
+}
+
+type EventSender = mpsc::UnboundedSender<notify::Result<notify::Event>>;
+
+/// The operating system's watch on the folder the content path named when
+/// it was made.
+struct Attached {
+    _watcher: notify::RecommendedWatcher,
+    folder: Option<FolderId>,
+}
+
+impl Attached {
+    fn new(root: &Path, sender: &EventSender) -> notify::Result<Self> {
+        let sender = sender.clone();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                // The receiver only goes away when the server stops.
+                let _ = sender.send(event);
+            })?;
+        let folder = folder_id(root);
+        watcher.watch(root, RecursiveMode::Recursive)?;
+        Ok(Self {
+            _watcher: watcher,
+            folder,
+        })
+    }
+}
+
+/// Which folder a path names now: device and inode.
+type FolderId = (u64, u64);
+
+#[cfg(unix)]
+fn folder_id(path: &Path) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(path: &Path) -> Option<FolderId> {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|_| (0, 0))
+}
+
+struct Watching {
+    syncer: Arc<Syncer>,
+    root: PathBuf,
+    options: WatchOptions,
+    sender: EventSender,
+    attached: Option<Attached>,
+}
+
+impl Watching {
+    async fn run(
+        mut self,
+        mut events: mpsc::UnboundedReceiver<notify::Result<notify::Event>>,
+        on_sync: impl Fn(&SyncReport) + Send + Sync + 'static,
+    ) {
+        let mut pending = Pending::default();
+        let mut root_check = tokio::time::interval(ROOT_CHECK);
+        root_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick of an interval is at once; a rescan is due only
+        // after a whole period.
+        let rescan_every = self.options.rescan.unwrap_or(Duration::MAX);
+        let mut next_rescan = Instant::now().checked_add(rescan_every);
+        let mut retry = RETRY;
+        loop {
+            let next_due = pending.next_due();
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(Ok(event)) => pending.note(&self.root, event),
+                    Some(Err(error)) => {
+                        tracing::warn!("file watcher error, rescanning content: {error}");
+                        pending.everything_due = Some(Instant::now() + SETTLE);
+                    }
+                    None => return,
+                },
+                _ = root_check.tick(), if self.options.events => {
+                    if self.reattach_if_moved() {
+                        pending.everything_due = Some(Instant::now() + SETTLE);
+                    }
+                }
+                () = sleep_until(next_rescan) => {
+                    next_rescan = Instant::now().checked_add(rescan_every);
+                    pending.everything_due.get_or_insert(Instant::now());
+                }
+                () = sleep_until(next_due) => {
+                    let Some(scope) = pending.take_due() else { continue };
+                    match self.syncer.sync(scope).await {
+                        Ok(report) => {
+                            retry = RETRY;
+                            on_sync(&report);
+                        }
+                        // The syncer records (and logs once) why.
+                        Err(_) => {
+                            pending.everything_due = Some(Instant::now() + retry);
+                            retry = (retry * 2).min(RETRY_MAX);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Watches the folder the content path names now, if it is not the one
+    /// watched (the path was swapped for another folder, or the folder was
+    /// deleted and made again); returns whether it did, so that everything
+    /// is synced. While the path names nothing, the old watch stays and
+    /// nothing is synced away: the syncer reports the folder missing.
+    fn reattach_if_moved(&mut self) -> bool {
+        let now = folder_id(&self.root);
+        let watched = self.attached.as_ref().and_then(|attached| attached.folder);
+        if now.is_none() || now == watched {
+            return false;
+        }
+        match Attached::new(&self.root, &self.sender) {
+            Ok(attached) => {
+                tracing::info!(
+                    content = %self.root.display(),
+                    "the content folder was replaced: watching the new one"
+                );
+                self.attached = Some(attached);
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch the new content folder yet; trying again");
+                false
+            }
+        }
+    }
 }
 
 /// Paths waiting to be synced, each with the moment it is due.
@@ -215,38 +374,6 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
         .map(|part| part.to_str())
         .collect::<Option<_>>()?;
     Some(parts.join("/"))
-}
-
-async fn run(
-    syncer: Arc<Syncer>,
-    root: PathBuf,
-    mut events: mpsc::UnboundedReceiver<notify::Result<notify::Event>>,
-    on_sync: impl Fn(&SyncReport) + Send + Sync + 'static,
-) {
-    let mut pending = Pending::default();
-    loop {
-        let next_due = pending.next_due();
-        tokio::select! {
-            event = events.recv() => match event {
-                Some(Ok(event)) => pending.note(&root, event),
-                Some(Err(error)) => {
-                    tracing::warn!("file watcher error, rescanning content: {error}");
-                    pending.everything_due = Some(Instant::now() + SETTLE);
-                }
-                None => return,
-            },
-            () = sleep_until(next_due) => {
-                let Some(scope) = pending.take_due() else { continue };
-                match syncer.sync(scope.clone()).await {
-                    Ok(report) => on_sync(&report),
-                    Err(error) => {
-                        tracing::error!("sync failed, retrying: {error}");
-                        pending.everything_due = Some(Instant::now() + RETRY);
-                    }
-                }
-            }
-        }
-    }
 }
 
 async fn sleep_until(due: Option<Instant>) {

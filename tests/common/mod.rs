@@ -45,6 +45,9 @@ pub struct Options {
     pub now: OffsetDateTime,
     /// Copy the repository's own `content/` (the sample site) first.
     pub sample_content: bool,
+    /// The periodic rescan's period (`--rescan-secs`); 0, the tests'
+    /// default, turns it off so that nothing syncs behind a test's back.
+    pub rescan_secs: u64,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             status_token: None,
             now: NOW,
             sample_content: true,
+            rescan_secs: 0,
         }
     }
 }
@@ -107,6 +111,7 @@ impl TestSite {
             status_token: options.status_token.clone(),
             cache_mb: 16,
             no_watch: !options.watch,
+            rescan_secs: options.rescan_secs,
         };
         Self::start(dir, args, Clock::manual(options.now)).await
     }
@@ -291,4 +296,82 @@ pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> 
     format!(
         "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2024\npublished: 2024-06-01\n{extra_front_matter}---\n{body}\n"
     )
+}
+
+/// `marquee serve` as a child process on a free port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Runs the built binary in `dir` with its defaults, as an editor
+    /// would: `content/` and `marquee.db` relative to where it runs, with
+    /// `args` added.
+    pub fn start(dir: &Path, args: &[&str]) -> Self {
+        Self::start_with(dir, args, |_| {})
+    }
+
+    /// As `start`, with the command adjusted first (its user, its
+    /// environment).
+    pub fn start_with(
+        dir: &Path,
+        args: &[&str],
+        adjust: impl FnOnce(&mut std::process::Command),
+    ) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"));
+        command
+            .current_dir(dir)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--static"])
+            .arg(repo().join("static"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        adjust(&mut command);
+        let child = command.spawn().expect("marquee serve starts");
+        Self { child, port }
+    }
+
+    /// The status and body of a GET, or `None` while nothing answers.
+    pub async fn get(&self, path: &str) -> Option<(u16, String)> {
+        let (port, path) = (self.port, path.to_string());
+        tokio::task::spawn_blocking(move || http_get(port, &path))
+            .await
+            .unwrap()
+    }
+
+    /// The `<h1>` of a page, or `None` when it is not a 200.
+    pub async fn headline(&self, path: &str) -> Option<String> {
+        self.get(path)
+            .await
+            .filter(|(status, _)| *status == 200)
+            .and_then(|(_, body)| text_of(&scraper::Html::parse_document(&body), "h1"))
+    }
+}
+
+/// A bare HTTP/1.1 GET: the status and the body.
+pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    Some((status, body.to_string()))
 }
