@@ -1136,3 +1136,58 @@ async fn the_status_page_needs_its_token() {
         assert_eq!(response.header("x-robots-tag"), Some("noindex"));
     }
 }
+
+#[tokio::test]
+async fn a_content_file_linked_from_outside_the_content_folder_is_never_read() {
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &[(
+            "reviews/inside.md",
+            &common::review("Inside", "Film", "", "Body."),
+        )],
+    )
+    .await;
+    // A secret outside content/ that happens to look like a review, and a
+    // bundle folder that leads outside: neither may be published, and the
+    // error must not quote them.
+    let outside = site.dir.path().join("secret.md");
+    std::fs::write(
+        &outside,
+        common::review("Secret title", "Film", "", "Secret body."),
+    )
+    .unwrap();
+    let elsewhere = site.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::copy(&outside, elsewhere.join("index.md")).unwrap();
+    let reviews = site.content().join("reviews");
+    std::os::unix::fs::symlink(&outside, reviews.join("leak.md")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, reviews.join("bundle-leak")).unwrap();
+    // A link that stays inside is followed like the file it names.
+    std::os::unix::fs::symlink(reviews.join("inside.md"), reviews.join("alias.md")).unwrap();
+    site.sync_everything().await;
+
+    for path in ["/reviews/leak", "/reviews/bundle-leak"] {
+        assert_eq!(site.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(
+        text_of(&site.get("/reviews/alias").await.html(), "h1").as_deref(),
+        Some("Inside")
+    );
+    let errors = marquee::db::sources::errors(&site.site.state.db)
+        .await
+        .unwrap();
+    let paths: Vec<&str> = errors.iter().map(|error| error.path.as_str()).collect();
+    assert_eq!(paths, ["reviews/bundle-leak/index.md", "reviews/leak.md"]);
+    for error in &errors {
+        assert!(
+            error.reason.contains("outside the content folder"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("Secret"), "{error}");
+    }
+    let checked = marquee::content::check(site.content()).unwrap();
+    assert_eq!(checked.errors, errors, "check says the same");
+}

@@ -9,6 +9,13 @@
 //! whole. Where no close event comes (other platforms, odd writers), a path
 //! is synced after it has been quiet for a while instead. A file that
 //! disappears is given a moment to come back before it is unpublished.
+//!
+//! Folders are followed too: an event on `reviews/` itself lists it whole
+//! (the sync's job), and when the content path comes to name another folder
+//! (a deploy's `mv content.new content`) the new folder is watched and
+//! synced. Events can still be missed (network drives, an overflowing
+//! queue), so a cheap periodic rescan compares every file's mtime and size
+//! with the database.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -190,8 +197,15 @@ impl Watching {
                 }
                 () = sleep_until(next_due) => {
                     let Some(scope) = pending.take_due() else { continue };
+                    let started = std::time::Instant::now();
                     match self.syncer.sync(scope).await {
                         Ok(report) => {
+                            tracing::debug!(
+                                files_read = report.files_read,
+                                changed = report.documents_changed,
+                                elapsed_us = started.elapsed().as_micros() as u64,
+                                "synced"
+                            );
                             retry = RETRY;
                             on_sync(&report);
                         }
