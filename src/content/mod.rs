@@ -33,6 +33,9 @@ pub struct CheckReport {
 /// parsing the server does, plus slug clashes (the file whose path sorts
 /// first keeps the slug, as on a fresh load).
 pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
+    // A folder that is missing or unreadable is an error, not "0 files
+    // checked": a CI hook with a mistyped path must fail.
+    std::fs::read_dir(content_dir)?;
     let files = loader::scan(content_dir)?;
     let parsed: Vec<(String, Result<Document, ContentError>)> = files
         .par_iter()
