@@ -2,24 +2,86 @@
 //! variable (`MARQUEE_*`), and every default makes `cargo run --release` in
 //! the repository serve the sample site.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "marquee",
     version,
-    about = "A server-rendered film review blog: markdown in, fast pages and feeds out."
+    about = "A server-rendered film review blog: markdown in, fast pages and feeds out.",
+    // Serve flags go with no command or `serve`; other commands take theirs
+    // after their name.
+    override_usage = "marquee [OPTIONS]\n       marquee <COMMAND> [OPTIONS]"
 )]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// How log lines on stderr are written: `text` for people, `json` (one
+    /// object per line) for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "MARQUEE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     /// With no subcommand, Marquee serves.
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// Parses the command line (`std::env::args_os()`). A serve flag
+    /// written before a subcommand (`marquee --content typo check`) is
+    /// refused, as it would be ignored. clap's
+    /// `args_conflicts_with_subcommands` would refuse it too, but also the
+    /// global `--log-format` there (`marquee --log-format json check`).
+    pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let mut command = Self::command();
+        let mut matches = command.try_get_matches_from_mut(args)?;
+        if let Some((name, _)) = matches.subcommand() {
+            let ignored = command.get_arguments().find(|arg| {
+                !arg.is_global_set()
+                    && matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+            });
+            if let Some(arg) = ignored {
+                let message = format!("`{arg}` before the subcommand `{name}` would be ignored");
+                return Err(command.error(ErrorKind::ArgumentConflict, message));
+            }
+        }
+        Self::from_arg_matches_mut(&mut matches)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Refuses a content folder that is missing, is a file or cannot be read,
+/// before anything is created: served or checked, a mistyped `--content`
+/// would otherwise look like an empty site, and pass a CI check.
+pub fn require_content_dir(path: &Path) -> Result<(), Error> {
+    std::fs::read_dir(path)
+        .map(drop)
+        .map_err(|source| Error::ContentDir {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,7 +112,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MARQUEE_DB", default_value = "marquee.db")]
     pub db: PathBuf,
     /// The public address of the site (for canonical links, feeds and the
-    /// sitemap); overrides `base_url` in site.toml.
+    /// sitemap); overrides `base_url` in site.toml. Without either, links
+    /// use the address served.
     #[arg(long, env = "MARQUEE_BASE_URL")]
     pub base_url: Option<String>,
     /// The folder of static files (stylesheet, favicon).
@@ -91,7 +154,8 @@ pub struct CheckArgs {
 pub struct NewArgs {
     /// The film's title; the file name is made from it.
     pub title: String,
-    /// The content directory to write into.
+    /// The content directory to write into. It must exist; its reviews/
+    /// is made when missing.
     #[arg(long, env = "MARQUEE_CONTENT", default_value = "content")]
     pub content: PathBuf,
 }
@@ -121,13 +185,55 @@ mod tests {
 
     #[test]
     fn no_subcommand_means_serve_with_defaults() {
-        let cli = Cli::try_parse_from(["marquee"]).unwrap();
+        let cli = Cli::try_parse_args(["marquee"]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
-        let cli = Cli::try_parse_from(["marquee", "check", "--content", "x"]).unwrap();
+        let cli = Cli::try_parse_args(["marquee", "check", "--content", "x"]).unwrap();
         assert!(matches!(
             cli.command,
             Some(Command::Check(CheckArgs { .. }))
         ));
+    }
+
+    #[test]
+    fn the_log_format_goes_before_or_after_any_subcommand() {
+        for args in [
+            &["marquee", "--log-format", "json"][..],
+            &["marquee", "--log-format", "json", "serve"],
+            &["marquee", "serve", "--log-format", "json"],
+            &["marquee", "--log-format", "json", "check", "--content", "x"],
+            &["marquee", "check", "--content", "x", "--log-format", "json"],
+            &["marquee", "new", "Anora", "--log-format", "json"],
+            &["marquee", "--log-format=json", "generate", "--out", "x"],
+        ] {
+            let cli = Cli::try_parse_args(args).unwrap_or_else(|error| panic!("{args:?}: {error}"));
+            assert_eq!(cli.log_format, LogFormat::Json, "{args:?}");
+        }
+        assert_eq!(
+            Cli::try_parse_args(["marquee", "check"])
+                .unwrap()
+                .log_format,
+            LogFormat::Text
+        );
+        assert!(Cli::try_parse_args(["marquee", "--log-format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn a_serve_flag_before_a_subcommand_is_refused() {
+        for args in [
+            &["marquee", "--content", "typo", "check"][..],
+            &["marquee", "--addr", "127.0.0.1:1", "serve"],
+            &[
+                "marquee",
+                "--drafts",
+                "--log-format",
+                "json",
+                "new",
+                "Anora",
+            ],
+        ] {
+            let error = Cli::try_parse_args(args).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+        }
     }
 }

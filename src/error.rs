@@ -22,6 +22,15 @@ pub enum Error {
     },
     #[error("cannot watch the content directory: {0}")]
     Watch(#[from] notify::Error),
+    #[error(
+        "the content folder `{path}` {}; point --content (or MARQUEE_CONTENT) \
+         at the folder that holds site.toml and reviews/",
+        what_is_wrong(.source)
+    )]
+    ContentDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot read the content directory {path}: {source}")]
     Content {
         path: String,
@@ -31,4 +40,14 @@ pub enum Error {
     Serve(std::io::Error),
     #[error(transparent)]
     Scaffold(#[from] crate::content::scaffold::ScaffoldError),
+}
+
+/// The reason a folder cannot be used, in the words of someone who typed
+/// its name, rather than the operating system's.
+fn what_is_wrong(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::NotADirectory => "is a file, not a folder".into(),
+        _ => format!("cannot be read ({error})"),
+    }
 }

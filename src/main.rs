@@ -1,64 +1,78 @@
 //! `marquee`: serve the site (default), check the content, or start a review.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use clap::Parser;
-use marquee::config::{Cli, Command};
+use marquee::config::{self, Cli, Command, LogFormat};
 use marquee::content;
+use marquee::error::Error;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
-        None => marquee::server::serve(cli.serve)
-            .await
-            .map(|()| ExitCode::SUCCESS),
-        Some(Command::Serve(args)) => marquee::server::serve(args)
-            .await
-            .map(|()| ExitCode::SUCCESS),
-        Some(Command::Check(args)) => check(&args.content),
-        Some(Command::New(args)) => {
-            let today = time::OffsetDateTime::now_utc().date();
-            content::scaffold::new_review(&args.content, &args.title, today)
-                .map(|path| {
-                    println!(
-                        "Wrote {}: fill it in, then set `draft: false` to publish.",
-                        path.display()
-                    );
-                    ExitCode::SUCCESS
-                })
-                .map_err(Into::into)
+    let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
+    let log_format = cli.log_format;
+    init_logging(log_format);
+    run(cli).await.unwrap_or_else(|error| {
+        match log_format {
+            LogFormat::Text => eprintln!("marquee: {error}"),
+            // A collector reads stderr as JSON lines: the reason it stopped
+            // must be one of them.
+            LogFormat::Json => tracing::error!("{error}"),
         }
-        Some(Command::Generate(args)) => {
-            marquee::corpus::generate(&args.out, args.count, args.seed)
-                .map(|written| {
-                    println!(
-                        "Wrote {written} reviews into {}",
-                        args.out.join("reviews").display()
-                    );
-                    ExitCode::SUCCESS
-                })
-                .map_err(|source| marquee::error::Error::Content {
-                    path: args.out.display().to_string(),
-                    source,
-                })
-        }
-    };
-    result.unwrap_or_else(|error| {
-        eprintln!("marquee: {error}");
         ExitCode::FAILURE
     })
 }
 
-fn check(content_dir: &std::path::Path) -> Result<ExitCode, marquee::error::Error> {
-    let report = content::check(content_dir).map_err(|source| marquee::error::Error::Content {
+/// Logs go to stderr, coloured only for a person at a terminal: piped into
+/// a file or a collector, escape codes are noise.
+fn init_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(format == LogFormat::Text && std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        None => marquee::server::serve(cli.serve).await?,
+        Some(Command::Serve(args)) => marquee::server::serve(args).await?,
+        Some(Command::Check(args)) => return check(&args.content),
+        Some(Command::New(args)) => {
+            config::require_content_dir(&args.content)?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let path = content::scaffold::new_review(&args.content, &args.title, today)?;
+            println!(
+                "Wrote {}: fill it in, then set `draft: false` to publish.",
+                path.display()
+            );
+        }
+        Some(Command::Generate(args)) => {
+            let written =
+                marquee::corpus::generate(&args.out, args.count, args.seed).map_err(|source| {
+                    Error::Content {
+                        path: args.out.display().to_string(),
+                        source,
+                    }
+                })?;
+            println!(
+                "Wrote {written} reviews into {}",
+                args.out.join("reviews").display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(content_dir: &std::path::Path) -> Result<ExitCode, Error> {
+    config::require_content_dir(content_dir)?;
+    let report = content::check(content_dir).map_err(|source| Error::Content {
         path: content_dir.display().to_string(),
         source,
     })?;

@@ -46,7 +46,7 @@ impl Drop for Site {
 /// use this with a manual clock and call the router directly.
 pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     let pool = db::open_or_rebuild(&args.db).await?;
-    let site = SiteCell::new(args.base_url.clone());
+    let site = SiteCell::new(args.base_url.clone(), args.addr);
     let syncer = Arc::new(Syncer::new(
         args.content.clone(),
         pool.clone(),
@@ -136,6 +136,19 @@ async fn index_for_search(syncer: Arc<Syncer>, cache: PageCache) {
 
 pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let started = std::time::Instant::now();
+    crate::config::require_content_dir(&args.content)?;
+    // Listen before loading: links must name the port actually bound
+    // (`--addr 127.0.0.1:0` picks one) before any page renders, and a busy
+    // port fails before a database is created. A connection made while the
+    // content loads waits for it, as it would for a slow answer.
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: args.addr.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(Error::Serve)?;
+    let args = ServeArgs { addr, ..args };
     let site = load(&args, Clock::system()).await?;
     let reviews = site.initial.documents_changed;
     let errors = db::sources::errors(&site.state.db)
@@ -156,13 +169,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     {
         tracing::warn!("content error (unchanged since the last run): {error}");
     }
-    let listener = TcpListener::bind(args.addr)
-        .await
-        .map_err(|source| Error::Listen {
-            addr: args.addr.to_string(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(Error::Serve)?;
+    if site.state.site.links_to_loopback() {
+        tracing::warn!(
+            base_url = %site.state.site.get().base_url,
+            "links in feeds, the sitemap and canonical tags point at this machine; \
+             set base_url in site.toml (or --base-url) to the site's public address"
+        );
+    }
     let shutdown = shutdown_signal()?;
     let app = web::router(site.state.clone());
     println!(

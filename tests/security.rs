@@ -658,7 +658,8 @@ async fn every_kind_of_response_carries_the_security_headers() {
 async fn hsts_only_when_the_base_url_is_https() {
     let site = TestSite::sample().await;
     let mut state = site.site.state.clone();
-    state.site = marquee::content::site::SiteCell::new(Some("http://films.example".into()));
+    state.site =
+        marquee::content::site::SiteCell::new(Some("http://films.example".into()), site.args.addr);
     // Cached pages keep the headers they were first served with, so a
     // router with other settings gets a cache of its own.
     state.cache = marquee::web::cache::PageCache::new(1 << 20);

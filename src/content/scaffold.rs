@@ -42,7 +42,14 @@ pub fn new_review(
         path: display.clone(),
         source,
     };
-    std::fs::create_dir_all(&dir).map_err(write_error)?;
+    // Only `reviews/` is made: a missing content folder is more likely a
+    // mistyped `--content` than a wish for a new site in an odd place.
+    match std::fs::create_dir(&dir) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(write_error(error));
+        }
+        _ => {}
+    }
     let mut file = match OpenOptions::new().write(true).create_new(true).open(&path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
