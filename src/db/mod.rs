@@ -33,6 +33,8 @@ pub enum DbError {
         path: String,
         source: std::io::Error,
     },
+    #[error("the database {path} is not complete or not of this version of Marquee")]
+    NotCurrent { path: String },
 }
 
 /// Copies what the last commit wrote to the WAL into the database file, in
@@ -86,7 +88,42 @@ impl DbError {
                 _ => false,
             },
             DbError::Damaged { .. } => true,
-            DbError::MoveAside { .. } => false,
+            DbError::MoveAside { .. } | DbError::NotCurrent { .. } => false,
+        }
+    }
+
+    /// Whether the database could not be opened for want of room or of a
+    /// writable disk (full, read-only, failing), rather than for what the
+    /// file holds: what it holds can then still be served, read-only.
+    pub fn is_storage_trouble(&self) -> bool {
+        // SQLite's primary result codes: read-only, I/O error, full,
+        // cannot open (the shared-memory file of WAL mode).
+        const SQLITE_READONLY: i64 = 8;
+        const SQLITE_IOERR: i64 = 10;
+        const SQLITE_FULL: i64 = 13;
+        const SQLITE_CANTOPEN: i64 = 14;
+        let source = match self {
+            DbError::Open { source, .. } => source,
+            DbError::Migrate {
+                source:
+                    sqlx::migrate::MigrateError::Execute(source)
+                    | sqlx::migrate::MigrateError::ExecuteMigration(source, _),
+                ..
+            } => source,
+            _ => return false,
+        };
+        match source {
+            sqlx::Error::Database(error) => error
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| {
+                    matches!(
+                        code & 0xff,
+                        SQLITE_READONLY | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN
+                    )
+                }),
+            sqlx::Error::Io(_) => true,
+            _ => false,
         }
     }
 }
@@ -183,6 +220,42 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
             Err(error)
         }
     }
+}
+
+/// Opens a complete database to read what it holds without writing a byte:
+/// for serving the site while the disk is full (or read-only), when the
+/// normal `open` fails. SQLite's `immutable` mode reads the file without
+/// the shared-memory index and the locks of WAL mode, which need room
+/// beside the file; it assumes nothing writes the file meanwhile, which
+/// holds as no sync runs on this pool. Commits still in a `-wal` left by a
+/// crash are not seen: the pages are those of the last checkpoint.
+pub async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
+    let display = path.display().to_string();
+    let open_error = |source| DbError::Open {
+        path: display.clone(),
+        source,
+    };
+    let options = SqliteConnectOptions::from_str("sqlite:")
+        .map_err(open_error)?
+        .filename(path)
+        .read_only(true)
+        .immutable(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(open_error)?;
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(None);
+    let ours = sqlx::migrate!().iter().map(|migration| migration.version).max();
+    if applied.is_none() || applied != ours {
+        pool.close().await;
+        return Err(DbError::NotCurrent { path: display });
+    }
+    Ok(pool)
 }
 
 /// Closes the pool, which checkpoints the WAL into the database file and
