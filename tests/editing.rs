@@ -165,7 +165,7 @@ fn check_prints_every_error_with_file_line_and_field() {
         text.contains("reviews/broken.md:7: field `rating`"),
         "{text}"
     );
-    assert!(text.contains("site.toml: field `per_page`"), "{text}");
+    assert!(text.contains("site.toml:1: field `per_page`"), "{text}");
 }
 
 #[tokio::test]

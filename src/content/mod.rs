@@ -6,6 +6,7 @@ pub mod fields;
 pub mod front_matter;
 pub mod loader;
 pub mod markdown;
+mod messages;
 pub mod page;
 pub mod review;
 pub mod scaffold;
