@@ -87,7 +87,7 @@ pub fn parse_page(
         Some(slug) => valid_slug(slug.trim())
             .ok_or_else(|| invalid("slug", "use lower-case letters, digits and hyphens"))?,
         None => default_slug(stem)
-            .ok_or_else(|| invalid("slug", "the file name gives no usable URL name"))?,
+            .ok_or_else(|| invalid("slug", "the file name gives no usable URL name; set `slug`"))?,
     };
     if RESERVED_SLUGS.contains(&slug.as_str()) {
         return Err(invalid(

@@ -211,7 +211,9 @@ fn validate(
     {
         return Err(invalid(
             "film.year",
-            format!("{year} is not a plausible film year"),
+            format!(
+                "{year} is not a plausible film year; write a year from 1870 to 2200, such as 2024"
+            ),
         ));
     }
     if let Some(runtime) = raw.film.runtime
@@ -219,7 +221,9 @@ fn validate(
     {
         return Err(invalid(
             "film.runtime",
-            format!("{runtime} is not a runtime in minutes"),
+            format!(
+                "{runtime} is not a runtime in minutes; write a whole number from 1 to 6000, such as 138"
+            ),
         ));
     }
     let published = raw
@@ -350,12 +354,17 @@ fn tags(
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for tag in raw {
         let Some(tag) = required_text(&tag) else {
-            return Err(invalid("tags", "a tag must not be empty".into()));
+            return Err(invalid(
+                "tags",
+                "a tag is empty; remove it or write a tag, such as Drama".into(),
+            ));
         };
         if slug::slugify(&tag).is_empty() {
             return Err(invalid(
                 "tags",
-                format!("the tag `{tag}` has no letters or digits"),
+                format!(
+                    "the tag `{tag}` has no letters or digits; write a tag with some, such as Drama"
+                ),
             ));
         }
         if !tags.iter().any(|t| slug::slugify(t) == slug::slugify(&tag)) {
@@ -547,6 +556,40 @@ Body.
                 !output.contains(|c: char| c.is_control() && c != '\n'),
                 "{output:?}"
             );
+        }
+    }
+
+    #[test]
+    fn values_out_of_bounds_say_what_would_be_right() {
+        for (from, to, field, right) in [
+            (
+                "  title: Film\n",
+                "  title: Film\n  year: 20024\n",
+                "film.year",
+                "such as 2024",
+            ),
+            (
+                "  title: Film\n",
+                "  title: Film\n  runtime: 0\n",
+                "film.runtime",
+                "such as 138",
+            ),
+            (
+                "published:",
+                "tags: [\"\"]\npublished:",
+                "tags",
+                "such as Drama",
+            ),
+            (
+                "published:",
+                "tags: [\"--\"]\npublished:",
+                "tags",
+                "such as Drama",
+            ),
+        ] {
+            let error = parse(&MINIMAL.replace(from, to)).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{error}");
+            assert!(error.reason.ends_with(right), "{error}");
         }
     }
 

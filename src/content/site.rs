@@ -81,7 +81,10 @@ impl Site {
             return Err(invalid("per_page", "must be between 1 and 200"));
         }
         if site.language.trim().is_empty() {
-            return Err(invalid("language", "must not be empty"));
+            return Err(invalid(
+                "language",
+                "is empty; write a language tag such as en-GB",
+            ));
         }
         let mut hosts = Vec::with_capacity(site.embed_hosts.len());
         for host in &site.embed_hosts {
