@@ -151,9 +151,9 @@ fn impossible_day(text: &str) -> Option<String> {
             .flatten()
     };
     let (year, month, day) = (number(year)?, number(month)?, number(day)?);
-    let Ok(month) = u8::try_from(month)
-        .map_err(drop)
-        .and_then(|m| Month::try_from(m).map_err(drop))
+    let Some(month) = u8::try_from(month)
+        .ok()
+        .and_then(|number| Month::try_from(number).ok())
     else {
         return Some(format!(
             "there is no month {month:02}; months run from 01 to 12"

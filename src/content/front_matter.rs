@@ -199,13 +199,13 @@ fn deserialize_toml<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldEr
 
 /// Deserializes a whole TOML file (`site.toml`) as front matter is, so its
 /// errors name the field and the line in the same words.
-pub fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+pub(crate) fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, FieldError> {
     deserialize_toml(&toml_file(text))
 }
 
 /// A whole TOML file seen as front matter starting on line 1, so that
 /// `line_of_field` finds its fields too.
-pub fn toml_file(text: &str) -> Split<'_> {
+pub(crate) fn toml_file(text: &str) -> Split<'_> {
     Split {
         format: Format::Toml,
         front_matter: text,
