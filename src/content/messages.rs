@@ -196,71 +196,91 @@ pub(crate) struct SyntaxAdvice {
     pub(crate) reason: String,
 }
 
+/// Advice for libyaml's commonest problems: how its problem starts, a word
+/// its context must hold (empty: any), whether to point at the line where
+/// the context began (an unclosed quote, a key without a colon) rather than
+/// where libyaml gave up, and what to say.
+const SYNTAX_ADVICE: &[(&str, &str, bool, &str)] = &[
+    (
+        "found unexpected end of stream",
+        "quoted scalar",
+        true,
+        "this quoted value is never closed; end it with the same quote mark it starts with",
+    ),
+    (
+        "mapping values are not allowed",
+        "",
+        false,
+        "YAML cannot read this line: a value that contains `: ` must be in quotes (title: \"Mission: Impossible\"), and a field must line up with the fields beside it",
+    ),
+    (
+        "did not find expected key",
+        "",
+        false,
+        "this line is not lined up with the fields before it: the fields of one group start in the same column",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "",
+        false,
+        "this line is not lined up with the list item above it: the fields of an item start in the same column, just after `- `",
+    ),
+    (
+        "could not find expected ':'",
+        "",
+        true,
+        "a field needs a colon and a space after its name, such as `director: Sean Baker`",
+    ),
+    (
+        "did not find expected ',' or ']'",
+        "",
+        true,
+        "this list is never closed; end it with `]` on the same line, with commas between its items",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "",
+        true,
+        "these braces are never closed; end them with `}` on the same line",
+    ),
+    (
+        "found unknown escape character",
+        "",
+        false,
+        "in double quotes a backslash starts an escape; write `\\\\` for a backslash, or use single quotes",
+    ),
+    (
+        "found character that cannot start any token",
+        "",
+        false,
+        "a value cannot start with this character in YAML (such as `@`, `%` or a backtick); put the value in quotes",
+    ),
+    (
+        "block sequence entries are not allowed",
+        "",
+        false,
+        "a list item (`- `) goes on its own line below its field, indented",
+    ),
+];
+
 /// libyaml's problem and context ("found unexpected end of stream", "while
 /// scanning a quoted scalar") as advice.
 pub(crate) fn yaml_syntax(problem: &str, context: Option<&str>) -> SyntaxAdvice {
     let context = context.unwrap_or_default();
-    let (at_context, reason) = if context.contains("quoted scalar") && problem.contains("end of") {
-        (
-            true,
-            "this quoted value is never closed; end it with the same quote mark it starts with",
-        )
-    } else if problem.starts_with("mapping values are not allowed") {
-        (
-            false,
-            "YAML cannot read this line: a value that contains `: ` must be in quotes (title: \"Mission: Impossible\"), and a field must line up with the fields beside it",
-        )
-    } else if problem.starts_with("did not find expected key") {
-        (
-            false,
-            "this line is not lined up with the fields before it: the fields of one group start in the same column",
-        )
-    } else if problem.starts_with("did not find expected '-' indicator") {
-        (
-            false,
-            "this line is not lined up with the list item above it: the fields of an item start in the same column, just after `- `",
-        )
-    } else if problem.starts_with("could not find expected ':'") {
-        (
-            true,
-            "a field needs a colon and a space after its name, such as `director: Sean Baker`",
-        )
-    } else if problem.starts_with("did not find expected ',' or ']'") {
-        (
-            true,
-            "this list is never closed; end it with `]` on the same line, with commas between its items",
-        )
-    } else if problem.starts_with("did not find expected ',' or '}'") {
-        (
-            true,
-            "these braces are never closed; end them with `}` on the same line",
-        )
-    } else if problem.starts_with("found unknown escape character") {
-        (
-            false,
-            "in double quotes a backslash starts an escape; write `\\\\` for a backslash, or use single quotes",
-        )
-    } else if problem.starts_with("found character that cannot start any token") {
-        (
-            false,
-            "a value cannot start with this character in YAML (such as `@`, `%` or a backtick); put the value in quotes",
-        )
-    } else if problem.starts_with("block sequence entries are not allowed") {
-        (
-            false,
-            "a list item (`- `) goes on its own line below its field, indented",
-        )
-    } else {
-        return SyntaxAdvice {
+    match SYNTAX_ADVICE
+        .iter()
+        .find(|(start, within, ..)| problem.starts_with(start) && context.contains(within))
+    {
+        Some(&(_, _, at_context, reason)) => SyntaxAdvice {
+            at_context,
+            reason: reason.to_string(),
+        },
+        None => SyntaxAdvice {
             at_context: false,
             reason: format!(
                 "YAML cannot read this: {problem}; check that fields line up, are indented with spaces, and that values with special characters are in quotes"
             ),
-        };
-    };
-    SyntaxAdvice {
-        at_context,
-        reason: reason.to_string(),
+        },
     }
 }
 
