@@ -25,7 +25,7 @@ fn stdout(output: &Output) -> String {
 }
 
 #[test]
-fn new_writes_a_draft_that_check_accepts_and_never_overwrites() {
+fn new_writes_a_draft_that_check_refuses_until_filled_in_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let created = marquee(&["new", "The Zone of Interest"], dir.path());
     assert!(created.status.success(), "{created:?}");
@@ -54,6 +54,20 @@ fn new_writes_a_draft_that_check_accepts_and_never_overwrites() {
     }
     assert!(text.contains("```spoiler"), "shows the spoiler syntax");
 
+    // Refused until the editor writes the headline and the date.
+    let checked = marquee(&["check"], dir.path());
+    assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("the-zone-of-interest.md:5: field `title`: is empty; write"),
+        "{}",
+        stdout(&checked)
+    );
+    let filled = text.replacen("title: ", "title: Headline", 1).replacen(
+        "published: ",
+        "published: 2026-12-01",
+        1,
+    );
+    std::fs::write(&path, &filled).unwrap();
     let checked = marquee(&["check"], dir.path());
     assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
     assert!(
@@ -68,7 +82,7 @@ fn new_writes_a_draft_that_check_accepts_and_never_overwrites() {
         String::from_utf8_lossy(&again.stderr).contains("already exists"),
         "{again:?}"
     );
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "unchanged");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), filled, "unchanged");
 }
 
 #[tokio::test]
@@ -85,6 +99,17 @@ async fn a_new_review_is_a_draft_until_the_editor_publishes_it() {
     .await;
     let created = marquee(&["new", "Past Lives"], site.content());
     assert!(created.status.success(), "{created:?}");
+    let path = site.content().join("reviews/past-lives.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("title: ", "title: Headline", 1).replacen(
+            "published: ",
+            "published: 2026-12-01",
+            1,
+        ),
+    )
+    .unwrap();
     let banner = common::eventually(
         std::time::Duration::from_secs(1),
         "the new draft in preview",
@@ -165,7 +190,7 @@ fn check_prints_every_error_with_file_line_and_field() {
         text.contains("reviews/broken.md:7: field `rating`"),
         "{text}"
     );
-    assert!(text.contains("site.toml: field `per_page`"), "{text}");
+    assert!(text.contains("site.toml:1: field `per_page`"), "{text}");
 }
 
 #[tokio::test]

@@ -188,22 +188,22 @@ fn broken_files_get_clear_errors() {
         (
             "NUL bytes",
             b"---\0\n---\n".to_vec(),
-            "must start with front matter",
+            "field `title`: is required but missing",
         ),
         (
             "30 February",
             VALID.replace("2024-10-18", "2024-02-30").into(),
-            "not a valid date",
+            "February 2024 has 29 days",
         ),
         (
             "29 February 2023",
             VALID.replace("2024-10-18", "2023-02-29").into(),
-            "not a valid date",
+            "February 2023 has 28 days",
         ),
         (
             "month 13",
             VALID.replace("2024-11-01", "2024-13-01").into(),
-            "not a valid date",
+            "there is no month 13",
         ),
         (
             "hour 25",
@@ -276,7 +276,7 @@ fn broken_files_get_clear_errors() {
             VALID
                 .replace("rating: 3.5", "rating: 3.5\nrating: 4")
                 .into(),
-            "duplicate",
+            "field `rating`: is written twice",
         ),
     ];
     for (what, bytes, expected) in cases {

@@ -7,6 +7,7 @@ pub mod front_matter;
 pub mod health;
 pub mod loader;
 pub mod markdown;
+mod messages;
 pub mod page;
 pub mod review;
 pub mod scaffold;

@@ -4,8 +4,10 @@
 use serde::Deserialize;
 
 use super::error::ContentError;
+use super::fields::strip_controls;
 use super::front_matter;
 use super::markdown::{self, Target};
+use super::messages;
 use super::review::{TOO_MUCH_HTML, default_slug, required_text, valid_slug};
 
 /// URL names that belong to Marquee's own routes; a page cannot take them.
@@ -68,8 +70,9 @@ pub fn parse_page(
     stem: &str,
     embed_hosts: &[String],
 ) -> Result<Page, ContentError> {
+    let text = strip_controls(text);
     let split =
-        front_matter::split(text).map_err(|error| ContentError::new(path, error.to_string()))?;
+        front_matter::split(&text).map_err(|error| ContentError::new(path, error.to_string()))?;
     let raw: PageFrontMatter = front_matter::deserialize(&split).map_err(|error| {
         ContentError::new(path, error.reason)
             .at_line(error.line)
@@ -80,12 +83,13 @@ pub fn parse_page(
             .at_line(front_matter::line_of_field(&split, field))
             .in_field(field)
     };
-    let title = required_text(&raw.title).ok_or_else(|| invalid("title", "must not be empty"))?;
+    let title =
+        required_text(&raw.title).ok_or_else(|| invalid("title", &messages::empty("title")))?;
     let slug = match raw.slug.as_deref() {
         Some(slug) => valid_slug(slug.trim())
             .ok_or_else(|| invalid("slug", "use lower-case letters, digits and hyphens"))?,
         None => default_slug(stem)
-            .ok_or_else(|| invalid("slug", "the file name gives no usable URL name"))?,
+            .ok_or_else(|| invalid("slug", "the file name gives no usable URL name; set `slug`"))?,
     };
     if RESERVED_SLUGS.contains(&slug.as_str()) {
         return Err(invalid(

@@ -5,9 +5,10 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::error::ContentError;
-use super::fields::DateText;
+use super::fields::{DateText, strip_controls};
 use super::front_matter::{self, Split};
 use super::markdown::{self, Target};
+use super::messages;
 
 /// The front matter of `content/reviews/<slug>.md`, exactly as written.
 /// Unknown fields are refused so that a typo (`ratng: 4`) is an error the
@@ -171,7 +172,8 @@ pub struct Location<'a> {
 
 pub fn parse_review(text: &str, location: Location<'_>) -> Result<Review, ContentError> {
     let path = location.path;
-    let split = front_matter::split(text).map_err(|error| {
+    let text = strip_controls(text);
+    let split = front_matter::split(&text).map_err(|error| {
         let line = matches!(error, front_matter::SplitError::Unterminated(_)).then_some(1);
         ContentError::new(path, error.to_string()).at_line(line)
     })?;
@@ -195,9 +197,9 @@ fn validate(
     invalid: impl Fn(&str, String) -> ContentError,
 ) -> Result<Review, ContentError> {
     let title =
-        required_text(&raw.title).ok_or_else(|| invalid("title", "must not be empty".into()))?;
+        required_text(&raw.title).ok_or_else(|| invalid("title", messages::empty("title")))?;
     let film_title = required_text(&raw.film.title)
-        .ok_or_else(|| invalid("film.title", "must not be empty".into()))?;
+        .ok_or_else(|| invalid("film.title", messages::empty("film.title")))?;
     let rating = match raw.rating {
         None => None,
         Some(stars) => Some(Rating::from_stars(stars).ok_or_else(|| {
@@ -212,7 +214,9 @@ fn validate(
     {
         return Err(invalid(
             "film.year",
-            format!("{year} is not a plausible film year"),
+            format!(
+                "{year} is not a plausible film year; write a year from 1870 to 2200, such as 2024"
+            ),
         ));
     }
     if let Some(runtime) = raw.film.runtime
@@ -220,7 +224,9 @@ fn validate(
     {
         return Err(invalid(
             "film.runtime",
-            format!("{runtime} is not a runtime in minutes"),
+            format!(
+                "{runtime} is not a runtime in minutes; write a whole number from 1 to 6000, such as 138"
+            ),
         ));
     }
     let published = raw
@@ -250,6 +256,18 @@ fn validate(
         })?,
     };
     let tags = tags(raw.tags, &invalid)?;
+    let director = raw.film.director.as_deref().and_then(required_text);
+    if let Some(director) = &director
+        && slug::slugify(director).is_empty()
+    {
+        return Err(invalid(
+            "film.director",
+            format!(
+                "the name `{director}` has no letters or digits, so its director page would have no address; write {}",
+                messages::what_to_write("film.director").unwrap_or_default()
+            ),
+        ));
+    }
     let asset_base = location.is_bundle.then(|| format!("/reviews/{slug}/"));
     let rendered = markdown::render(
         split.body,
@@ -278,7 +296,7 @@ fn validate(
         film: Film {
             title: film_title,
             year: raw.film.year,
-            director: raw.film.director.as_deref().and_then(required_text),
+            director,
             runtime_minutes: raw.film.runtime,
             poster: raw.film.poster.as_deref().and_then(required_text),
         },
@@ -305,19 +323,30 @@ fn releases(
     let mut releases = Vec::with_capacity(raw.len());
     for (index, release) in raw.into_iter().enumerate() {
         let field = format!("release_dates[{index}]");
+        let region_field = format!("{field}.region");
         let region = required_text(&release.region)
-            .ok_or_else(|| invalid(&format!("{field}.region"), "must not be empty".into()))?;
+            .ok_or_else(|| invalid(&region_field, messages::empty(&region_field)))?;
         let date = release
             .date
             .to_date()
             .map_err(|reason| invalid(&format!("{field}.date"), reason))?;
+        // The region's slug names its calendar file.
+        if slug::slugify(&region).is_empty() {
+            return Err(invalid(
+                &region_field,
+                format!(
+                    "the region `{region}` has no letters or digits, so its calendar link would have no address; write {}",
+                    messages::what_to_write("release_dates.region").unwrap_or_default()
+                ),
+            ));
+        }
         if releases
             .iter()
             .any(|r: &Release| r.region.eq_ignore_ascii_case(&region))
         {
             return Err(invalid(
-                &format!("{field}.region"),
-                format!("region `{region}` is listed twice"),
+                &region_field,
+                format!("the region `{region}` is listed twice; give each region one line"),
             ));
         }
         releases.push(Release { region, date });
@@ -333,12 +362,17 @@ fn tags(
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for tag in raw {
         let Some(tag) = required_text(&tag) else {
-            return Err(invalid("tags", "a tag must not be empty".into()));
+            return Err(invalid(
+                "tags",
+                "a tag is empty; remove it or write a tag, such as Drama".into(),
+            ));
         };
         if slug::slugify(&tag).is_empty() {
             return Err(invalid(
                 "tags",
-                format!("the tag `{tag}` has no letters or digits"),
+                format!(
+                    "the tag `{tag}` has no letters or digits; write a tag with some, such as Drama"
+                ),
             ));
         }
         if !tags.iter().any(|t| slug::slugify(t) == slug::slugify(&tag)) {
@@ -351,8 +385,10 @@ fn tags(
 /// Why a body whose raw HTML cannot be sanitized is refused.
 pub const TOO_MUCH_HTML: &str = "the body mixes raw HTML with too many tags (over 20,000) to be made safe; write it in markdown, or split it";
 
-/// Trims a string and returns it when anything is left.
+/// Cleans a front-matter string of control characters (a YAML `"\e"` is
+/// an ESC) and trims it; returns it when anything is left.
 pub fn required_text(text: &str) -> Option<String> {
+    let text = strip_controls(text);
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
 }
@@ -490,6 +526,90 @@ Body.
         let error = parse(&MINIMAL.replace("published:", "ratng: 4\npublished:")).unwrap_err();
         assert!(error.reason.contains("ratng"), "{error}");
         assert_eq!(error.line, Some(5));
+    }
+
+    #[test]
+    fn names_without_letters_or_digits_are_refused_with_their_field() {
+        let error =
+            parse(&MINIMAL.replace("  title: Film\n", "  title: Film\n  director: \"!!!\"\n"))
+                .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("film.director"));
+        assert_eq!(error.line, Some(5));
+        assert!(error.reason.contains("such as Sean Baker"), "{error}");
+        let releases = "release_dates:\n  - region: UK\n    date: 2024-11-01\n  - region: \"???\"\n    date: 2024-11-02\n";
+        let error =
+            parse(&MINIMAL.replace("---\nFirst", &format!("{releases}---\nFirst"))).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("release_dates[1].region"));
+        assert_eq!(error.line, Some(9));
+        assert!(error.reason.contains("such as UK"), "{error}");
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_body_and_front_matter() {
+        let text = MINIMAL
+            .replace(
+                "title: Headline",
+                "title: \"Head\\e[31mline\\0\"\nauthor: \"A\\x85B\"",
+            )
+            .replace(
+                "First paragraph.",
+                "First\u{0} para\u{b}graph\u{1b}.\u{7f}\u{ffff}",
+            );
+        let review = parse(&text).unwrap();
+        assert_eq!(review.title, "Head[31mline");
+        assert_eq!(review.author.as_deref(), Some("AB"));
+        assert_eq!(review.summary, "First paragraph.");
+        for output in [&review.body_html, &review.body_markdown, &review.body_text] {
+            assert!(
+                !output.contains(|c: char| c.is_control() && c != '\n'),
+                "{output:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_out_of_bounds_say_what_would_be_right() {
+        for (from, to, field, right) in [
+            (
+                "  title: Film\n",
+                "  title: Film\n  year: 20024\n",
+                "film.year",
+                "such as 2024",
+            ),
+            (
+                "  title: Film\n",
+                "  title: Film\n  runtime: 0\n",
+                "film.runtime",
+                "such as 138",
+            ),
+            (
+                "published:",
+                "tags: [\"\"]\npublished:",
+                "tags",
+                "such as Drama",
+            ),
+            (
+                "published:",
+                "tags: [\"--\"]\npublished:",
+                "tags",
+                "such as Drama",
+            ),
+        ] {
+            let error = parse(&MINIMAL.replace(from, to)).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{error}");
+            assert!(error.reason.ends_with(right), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_empty_title_says_what_to_write() {
+        let error = parse(&MINIMAL.replace("title: Headline", "title: \"  \"")).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("title"));
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error.reason.starts_with("is empty; write a title"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use serde::Deserialize;
 
 use super::error::ContentError;
+use super::fields::strip_controls;
+use super::front_matter;
 
 /// The settings file, relative to the content directory.
 pub const SITE_FILE: &str = "site.toml";
@@ -52,20 +54,25 @@ impl Default for Site {
 }
 
 impl Site {
+    /// Reads `site.toml`. Every error names the field and its line, as for
+    /// front matter; text settings are cleaned of control characters as
+    /// reviews are, since they appear on every page.
     pub fn parse(text: &str) -> Result<Self, ContentError> {
-        let mut site: Site = toml::from_str(text).map_err(|error| {
-            let line = error.span().map(|span| {
-                text.as_bytes()[..span.start.min(text.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count()
-                    + 1
-            });
-            ContentError::new(SITE_FILE, error.message().to_string()).at_line(line)
+        let mut site: Site = front_matter::from_toml(text).map_err(|error| {
+            ContentError::new(SITE_FILE, error.reason)
+                .at_line(error.line)
+                .in_field(error.field)
         })?;
+        for setting in [&mut site.title, &mut site.tagline, &mut site.author] {
+            *setting = strip_controls(setting).into_owned();
+        }
         site.base_url = site.base_url.trim().trim_end_matches('/').to_string();
-        let invalid =
-            |field: &str, reason: &str| ContentError::new(SITE_FILE, reason).in_field(field);
+        let file = front_matter::toml_file(text);
+        let invalid = |field: &str, reason: &str| {
+            ContentError::new(SITE_FILE, reason)
+                .at_line(front_matter::line_of_field(&file, field))
+                .in_field(field)
+        };
         if !(site.base_url.starts_with("http://") || site.base_url.starts_with("https://")) {
             return Err(invalid("base_url", "must start with http:// or https://"));
         }
@@ -76,7 +83,10 @@ impl Site {
             return Err(invalid("per_page", "must be between 1 and 200"));
         }
         if site.language.trim().is_empty() {
-            return Err(invalid("language", "must not be empty"));
+            return Err(invalid(
+                "language",
+                "is empty; write a language tag such as en-GB",
+            ));
         }
         let mut hosts = Vec::with_capacity(site.embed_hosts.len());
         for host in &site.embed_hosts {
@@ -142,6 +152,31 @@ mod tests {
         let error = Site::parse("title = \n").unwrap_err();
         assert_eq!(error.line, Some(1));
         assert!(Site::parse("colour = 1").is_err());
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_field_and_line() {
+        let error = Site::parse("title = \"A\"\nper_page = \"ten\"\n").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("per_page"));
+        assert_eq!(error.line, Some(2));
+        assert_eq!(
+            error.reason,
+            "found string \"ten\"; write a whole number from 1 to 200"
+        );
+        let error = Site::parse("title = \"A\"\nfeed_items = 0\n").unwrap_err();
+        assert_eq!(
+            (error.field.as_deref(), error.line),
+            (Some("feed_items"), Some(2))
+        );
+        let error = Site::parse("titel = \"A\"").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("titel"));
+        assert_eq!(error.reason, "unknown field `titel`; did you mean `title`?");
+    }
+
+    #[test]
+    fn text_settings_lose_control_characters() {
+        let site = Site::parse("title = \"Re\\u001Bel\\u0000\"\nauthor = \"A\\u0085\"").unwrap();
+        assert_eq!((site.title.as_str(), site.author.as_str()), ("Reel", "A"));
     }
 
     #[test]

@@ -250,7 +250,10 @@ pub async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
             .fetch_one(&pool)
             .await
             .unwrap_or(None);
-    let ours = sqlx::migrate!().iter().map(|migration| migration.version).max();
+    let ours = sqlx::migrate!()
+        .iter()
+        .map(|migration| migration.version)
+        .max();
     if applied.is_none() || applied != ours {
         pool.close().await;
         return Err(DbError::NotCurrent { path: display });

@@ -80,6 +80,64 @@ fn month_name(month: Month) -> &'static str {
     }
 }
 
+/// "1 March 2025, 09:00 UTC": a moment to the minute, for a scheduled
+/// review, whose time of day matters as much as its date.
+#[askama::filter_fn]
+pub fn long_date_time(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
+    Ok(format_long_date_time(value.moment()))
+}
+
+pub fn format_long_date_time(moment: OffsetDateTime) -> String {
+    let utc = moment.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}, {:02}:{:02} UTC",
+        format_long_date(utc.date()),
+        utc.hour(),
+        utc.minute()
+    )
+}
+
+/// A piece of a content error's reason: plain text, or a `code` span (a
+/// field's name, a value as the editor wrote it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonPart {
+    pub text: String,
+    pub code: bool,
+}
+
+/// Splits a reason at its backticks, so that the status page can show
+/// `rating` as a `<code>` element rather than with the backticks the
+/// terminal keeps. The template writes the elements and escapes every
+/// part, code or not; this only decides where spans begin and end.
+#[askama::filter_fn]
+pub fn code_spans(reason: impl Display, _: &dyn Values) -> askama::Result<Vec<ReasonPart>> {
+    Ok(split_code_spans(&reason.to_string()))
+}
+
+/// A backtick without a partner after it stays in the text.
+pub fn split_code_spans(reason: &str) -> Vec<ReasonPart> {
+    let mut parts = Vec::new();
+    let mut push = |text: &str, code: bool| {
+        if !text.is_empty() {
+            parts.push(ReasonPart {
+                text: text.to_string(),
+                code,
+            });
+        }
+    };
+    let mut rest = reason;
+    while let Some((before, after)) = rest.split_once('`') {
+        let Some((code, next)) = after.split_once('`') else {
+            break;
+        };
+        push(before, false);
+        push(code, true);
+        rest = next;
+    }
+    push(rest, false);
+    parts
+}
+
 /// `2024-11-01`, for `<time datetime>` and sitemaps.
 #[askama::filter_fn]
 pub fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
@@ -163,6 +221,67 @@ mod tests {
             format_rfc3339(datetime!(2026-11-24 23:19:36.403105574 UTC)).unwrap(),
             "2026-11-24T23:19:36Z"
         );
+    }
+
+    #[test]
+    fn scheduled_times_read_to_the_minute_in_utc() {
+        assert_eq!(
+            format_long_date_time(datetime!(2025-03-01 09:00:59 UTC)),
+            "1 March 2025, 09:00 UTC"
+        );
+        assert_eq!(
+            format_long_date_time(datetime!(2025-03-01 01:30 +02:00)),
+            "28 February 2025, 23:30 UTC"
+        );
+    }
+
+    fn text(text: &str) -> ReasonPart {
+        ReasonPart {
+            text: text.into(),
+            code: false,
+        }
+    }
+
+    fn code(text: &str) -> ReasonPart {
+        ReasonPart {
+            text: text.into(),
+            code: true,
+        }
+    }
+
+    #[test]
+    fn code_spans_are_split_out_of_reasons() {
+        assert_eq!(
+            split_code_spans("unknown field `directr`; did you mean `director`?"),
+            [
+                text("unknown field "),
+                code("directr"),
+                text("; did you mean "),
+                code("director"),
+                text("?"),
+            ]
+        );
+        assert_eq!(split_code_spans("no code here"), [text("no code here")]);
+        assert_eq!(split_code_spans(""), []);
+    }
+
+    #[test]
+    fn hostile_reasons_stay_text_for_the_template_to_escape() {
+        assert_eq!(
+            split_code_spans("the tag `<script>alert(1)</script>` & `x\"'` <b>"),
+            [
+                text("the tag "),
+                code("<script>alert(1)</script>"),
+                text(" & "),
+                code("x\"'"),
+                text(" <b>"),
+            ]
+        );
+        // Unpaired or empty backticks never swallow the rest of the text.
+        assert_eq!(split_code_spans("a `b"), [text("a `b")]);
+        assert_eq!(split_code_spans("`a` `b"), [code("a"), text(" `b")]);
+        assert_eq!(split_code_spans("a `` b"), [text("a "), text(" b")]);
+        assert_eq!(split_code_spans("```"), [text("`")]);
     }
 
     #[test]

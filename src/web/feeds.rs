@@ -309,14 +309,12 @@ fn item_title(film_title: &str, year: Option<i64>, stars: Option<&Stars>) -> Str
 }
 
 /// Drops the characters XML 1.0 cannot carry at all, not even escaped
-/// (control characters other than tab and newlines, U+FFFE, U+FFFF). A
-/// stray one in a review would otherwise make the whole feed unreadable.
+/// (control characters other than tab and newlines, U+FFFE, U+FFFF), with
+/// the content loader's own rule. Content is cleaned when it is loaded;
+/// this also covers the site's text and anything stored before that rule,
+/// since one stray character makes the whole feed unreadable.
 fn xml_safe(text: &str) -> String {
-    text.chars()
-        .filter(|&c| {
-            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
-        })
-        .collect()
+    crate::content::fields::strip_controls(text).into_owned()
 }
 
 fn to_rss(feed: &Feed) -> Result<Vec<u8>, AppError> {
