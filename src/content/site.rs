@@ -23,7 +23,8 @@ pub struct Site {
     /// The default author of reviews.
     pub author: String,
     /// The public address, used for canonical links, feeds and the sitemap.
-    /// `--base-url` overrides it.
+    /// `--base-url` overrides it; empty (not set) means the address the
+    /// server listens on, which `SiteCell` fills in.
     pub base_url: String,
     /// A BCP 47 language tag for `<html lang>` and feeds.
     pub language: String,
@@ -44,7 +45,7 @@ impl Default for Site {
             title: "Marquee".into(),
             tagline: "Film reviews".into(),
             author: "Marquee".into(),
-            base_url: "http://127.0.0.1:3000".into(),
+            base_url: String::new(),
             language: "en".into(),
             feed_items: 20,
             per_page: 10,
@@ -73,7 +74,8 @@ impl Site {
                 .at_line(front_matter::line_of_field(&file, field))
                 .in_field(field)
         };
-        if !(site.base_url.starts_with("http://") || site.base_url.starts_with("https://")) {
+        let set = !site.base_url.is_empty();
+        if set && !(site.base_url.starts_with("http://") || site.base_url.starts_with("https://")) {
             return Err(invalid("base_url", "must start with http:// or https://"));
         }
         if !(1..=500).contains(&site.feed_items) {
@@ -286,20 +288,11 @@ impl SiteCell {
     fn effective(&self, mut site: Site) -> Site {
         if let Some(url) = &self.base_url_override {
             site.base_url.clone_from(url);
-        } else if !sets_base_url(&site) {
+        } else if site.base_url.is_empty() {
             site.base_url.clone_from(&self.served_url);
         }
         site
     }
-}
-
-/// Whether the settings name the site's address. `Site::parse` fills a
-/// missing `base_url` from `Site::default()` (and the sync uses the default
-/// when there is no `site.toml`), so the default's value is how "not set"
-/// arrives here. A file that writes that very value meant "this machine,
-/// port 3000", which the address served says better.
-fn sets_base_url(site: &Site) -> bool {
-    site.base_url != Site::default().base_url
 }
 
 /// The base URL of a listening address. One that listens everywhere
@@ -343,6 +336,19 @@ mod cell_tests {
             "http://127.0.0.1:8080"
         );
         assert_eq!(cell(None, "[::]:8080").get().base_url, "http://[::1]:8080");
+    }
+
+    #[test]
+    fn a_file_that_names_a_loopback_address_is_taken_at_its_word() {
+        let site = cell(None, "127.0.0.1:4123");
+        site.set(file("http://127.0.0.1:3000"));
+        assert_eq!(site.get().base_url, "http://127.0.0.1:3000");
+        site.set(Site::parse("base_url = \"\"").unwrap());
+        assert_eq!(
+            site.get().base_url,
+            "http://127.0.0.1:4123",
+            "empty is unset"
+        );
     }
 
     #[test]
