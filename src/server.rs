@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content::schedule;
 use crate::content::site::SiteCell;
-use crate::content::sync::{Indexing, Scope, SyncReport, Syncer};
+use crate::content::sync::{Indexing, Scope, SyncError, SyncReport, Syncer};
 use crate::content::watcher::{self, WatchOptions};
 use crate::db;
 use crate::error::Error;
@@ -73,14 +73,17 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     } else {
         None
     };
-    let initial = syncer
-        .sync_with(
-            Scope::Everything,
-            Indexing::Deferred {
-                at_least: INDEX_AFTER_SERVING_FROM,
-            },
-        )
-        .await?;
+    // A first sync that cannot write (the disk full, say) does not stop
+    // the site: what the database holds is served, the syncer's health says
+    // why nothing new is, and the watcher retries until it catches up.
+    let first = Indexing::Deferred {
+        at_least: INDEX_AFTER_SERVING_FROM,
+    };
+    let initial = match syncer.sync_with(Scope::Everything, first).await {
+        Ok(report) => report,
+        Err(SyncError::Db(_)) => SyncReport::default(),
+        Err(error) => return Err(error.into()),
+    };
     let state = AppState::new(Shared {
         db: pool.clone(),
         site,

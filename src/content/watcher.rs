@@ -186,9 +186,16 @@ impl Watching {
                     }
                     None => return,
                 },
-                _ = root_check.tick(), if self.options.events => {
-                    if self.reattach_if_moved() {
+                _ = root_check.tick() => {
+                    if self.options.events && self.reattach_if_moved() {
                         pending.everything_due = Some(Instant::now() + SETTLE);
+                    }
+                    // A sync that failed outside this loop (the first, at
+                    // start) is retried like the loop's own.
+                    if pending.everything_due.is_none()
+                        && self.syncer.health().problem().is_some()
+                    {
+                        pending.everything_due = Some(Instant::now() + retry);
                     }
                 }
                 () = sleep_until(next_rescan) => {

@@ -343,6 +343,27 @@ impl Server {
         Self { child, port }
     }
 
+    /// Stops the server as an operator would (SIGTERM) and waits for it
+    /// to exit; returns its exit code.
+    pub fn terminate(mut self, deadline: Duration) -> Option<i32> {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            assert!(
+                started.elapsed() < deadline,
+                "the server did not stop within {deadline:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The status and body of a GET, or `None` while nothing answers.
     pub async fn get(&self, path: &str) -> Option<(u16, String)> {
         let (port, path) = (self.port, path.to_string());
