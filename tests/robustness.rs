@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::{Options, TestSite};
+use common::{Options, Server, TestSite, blocking, exchange, status_line};
 use marquee::content::error::ContentError;
 use marquee::content::loader::{self, Document, SourceFile};
 use marquee::content::sync::Indexing;
@@ -630,54 +630,6 @@ async fn a_deleted_database_is_rebuilt_even_beside_a_stale_journal() {
 // Clients over a real socket: limits hyper enforces, and graceful shutdown
 // ---------------------------------------------------------------------------
 
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    /// Serves `app` on a free port with `limits`, as `marquee serve` does.
-    async fn start(app: Router, limits: Limits) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let done = tokio::spawn(async move {
-            marquee::server::serve_on(listener, app, &limits, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
-        Self {
-            addr,
-            stop: Some(stop),
-            done,
-        }
-    }
-
-    fn shutdown(&mut self) {
-        let _ = self.stop.take().map(|stop| stop.send(()));
-    }
-}
-
-/// Sends raw bytes and reads until the server closes or `timeout` passes.
-fn exchange(addr: SocketAddr, request: &[u8], timeout: Duration) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(timeout)).unwrap();
-    let _ = stream.write_all(request);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-fn status_line(response: &str) -> &str {
-    response.lines().next().unwrap_or_default()
-}
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
-
 #[tokio::test]
 async fn malformed_and_oversized_requests_get_clean_4xx_over_the_wire() {
     let site = TestSite::sample().await;
@@ -870,7 +822,7 @@ async fn shutdown_waits_for_a_sync_in_progress_and_lets_none_start() {
 /// `marquee serve` on a copy of the sample content, with a large file in its
 /// static folder so that a download can be in flight at the signal.
 struct Process {
-    child: std::process::Child,
+    binary: common::Binary,
     addr: SocketAddr,
     _dir: tempfile::TempDir,
 }
@@ -888,37 +840,29 @@ impl Process {
         );
         std::fs::create_dir_all(&static_dir).unwrap();
         std::fs::write(static_dir.join("large.bin"), vec![7u8; LARGE_FILE_BYTES]).unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--no-watch", "--content"])
-            .arg(&content)
-            .arg("--db")
-            .arg(dir.path().join("marquee.db"))
-            .arg("--static")
-            .arg(&static_dir)
-            .env("RUST_LOG", "info")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|rest| rest.trim_end_matches('/').parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let db = dir.path().join("marquee.db");
+        let binary = common::Binary::serve(
+            dir.path(),
+            &[
+                "--no-watch".as_ref(),
+                "--content".as_ref(),
+                content.as_os_str(),
+                "--db".as_ref(),
+                db.as_os_str(),
+                "--static".as_ref(),
+                static_dir.as_os_str(),
+            ],
+        );
         Self {
-            child,
-            addr,
+            addr: binary.addr,
+            binary,
             _dir: dir,
         }
     }
 
     fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.binary.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -928,13 +872,18 @@ impl Process {
     fn wait(mut self, deadline: Duration) -> (Option<i32>, String) {
         let started = Instant::now();
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.binary.child.try_wait().unwrap() {
                 let mut log = String::new();
-                let _ = self.child.stderr.take().unwrap().read_to_string(&mut log);
+                let _ = self
+                    .binary
+                    .child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut log);
                 return (status.code(), log);
             }
             if started.elapsed() > deadline {
-                let _ = self.child.kill();
                 panic!("the server did not stop within {deadline:?}");
             }
             std::thread::sleep(Duration::from_millis(20));

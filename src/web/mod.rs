@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));
     let cache = state.cache.clone();
+    let clock = state.clock.clone();
     let site = with_layers(
         readers
             .merge(files_and_operations)
@@ -138,16 +139,20 @@ pub fn router(state: AppState) -> Router {
         state,
     );
     // In front of routing and every layer: a cached page costs a lookup.
-    cache::in_front(site, cache)
+    cache::in_front(site, cache, clock)
 }
 
 /// Wraps routes in everything around them: panics and errors become pages
-/// in the site's layout, then the limits and security headers of
-/// `security`. Public so that tests can wrap a route of their own (one that
+/// in the site's layout, no Last-Modified is later than now, then the
+/// limits and security headers of `security`. Public so that tests can wrap a route of their own (one that
 /// panics, one that is slow) in exactly the production stack.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let routes = routes.layer(
         tower::ServiceBuilder::new()
+            .layer(middleware::map_response_with_state(
+                state.clock.clone(),
+                cache::clamp_last_modified,
+            ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 render_error_pages,
@@ -198,9 +203,12 @@ async fn render_error_pages(
     };
     let headers = page.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // A 405 must still say which methods the address takes.
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        headers.insert(header::ALLOW, allow.clone());
+    // A 405 must still say which methods the address takes, and a 416 how
+    // long the file is.
+    for name in [header::ALLOW, header::CONTENT_RANGE] {
+        if let Some(value) = response.headers().get(&name) {
+            headers.insert(name, value.clone());
+        }
     }
     page
 }

@@ -229,7 +229,7 @@ pub fn write_file(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -284,4 +284,156 @@ pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> 
     format!(
         "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2024\npublished: 2024-06-01\n{extra_front_matter}---\n{body}\n"
     )
+}
+
+// ---------------------------------------------------------------------------
+// Over a real socket: the server as `marquee serve` runs it, and the binary
+// ---------------------------------------------------------------------------
+
+/// `app` served on a free port by `serve_on`, as `marquee serve` does.
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub done: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(app: Router, limits: marquee::web::security::Limits) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            server::serve_on(listener, app, &limits, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            done,
+        }
+    }
+
+    pub fn shutdown(&mut self) {
+        let _ = self.stop.take().map(|stop| stop.send(()));
+    }
+}
+
+/// Sends raw bytes and reads until the server closes or `timeout` passes.
+pub fn exchange_bytes(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    let _ = stream.write_all(request);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    response
+}
+
+/// `exchange_bytes`, as text.
+pub fn exchange(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> String {
+    String::from_utf8_lossy(&exchange_bytes(addr, request, timeout)).into_owned()
+}
+
+pub fn status_line(response: &str) -> &str {
+    response.lines().next().unwrap_or_default()
+}
+
+/// Runs blocking socket work off the test's runtime.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+/// One HTTP/1.1 response read off the wire (sent with `Connection: close`
+/// or ended by the server, so the body is everything after the head).
+pub struct WireResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl WireResponse {
+    pub fn parse(bytes: &[u8]) -> Self {
+        let split = bytes
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(bytes)));
+        let head = std::str::from_utf8(&bytes[..split]).expect("an ASCII head");
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {head:?}"));
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_string()))
+            .collect();
+        Self {
+            status,
+            headers,
+            body: bytes[split + 4..].to_vec(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// `GET path` over a fresh connection, closed after the answer.
+pub fn wire_get(addr: std::net::SocketAddr, path: &str) -> WireResponse {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    WireResponse::parse(&exchange_bytes(
+        addr,
+        request.as_bytes(),
+        Duration::from_secs(10),
+    ))
+}
+
+/// The real `marquee` binary serving on a free port, stopped when dropped.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Binary {
+    /// Runs `marquee serve --addr 127.0.0.1:0 ARGS` in `cwd` and waits for
+    /// the line that says where it listens.
+    pub fn serve(cwd: &Path, args: &[&std::ffi::OsStr]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
+            .current_dir(cwd)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .and_then(|rest| rest.trim_end_matches('/').parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Self { child, addr }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
