@@ -528,3 +528,148 @@ async fn a_status_query_that_does_not_parse_is_an_unknown_path() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Requests hyper would refuse by itself
+// ---------------------------------------------------------------------------
+
+/// An error page in the site's layout, with the headers every response has.
+fn assert_our_error_page(what: &str, response: &common::WireResponse, status: u16, heading: &str) {
+    assert_eq!(response.status, status, "{what}");
+    let csp = response
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: no Content-Security-Policy"));
+    assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
+    assert_eq!(
+        response.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(response.header("x-frame-options"), Some("DENY"), "{what}");
+    assert!(response.header("permissions-policy").is_some(), "{what}");
+    assert!(response.header("referrer-policy").is_some(), "{what}");
+    assert_eq!(response.header("connection"), Some("close"), "{what}");
+    let html = scraper::Html::parse_document(&response.text());
+    assert_eq!(
+        common::text_of(&html, "h1").as_deref(),
+        Some(heading),
+        "{what}"
+    );
+    assert_eq!(
+        common::text_of(&html, ".site-title").as_deref(),
+        Some("Marquee"),
+        "{what}"
+    );
+}
+
+async fn serving(site: &TestSite) -> common::Server {
+    common::Server::start(
+        site.router.clone(),
+        marquee::web::security::Limits::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn heads_hyper_would_refuse_get_our_headers_and_error_page() {
+    let site = TestSite::sample().await;
+    let server = serving(&site).await;
+    let addr = server.addr;
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "a target that is not UTF-8",
+            b"GET /reviews/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "Bad request",
+        ),
+        (
+            "101 headers",
+            format!(
+                "GET / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+                "X-A: b\r\n".repeat(100)
+            )
+            .into_bytes(),
+            431,
+            "Request too large",
+        ),
+        (
+            "a head over 16 KiB",
+            format!(
+                "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+                "x".repeat(20 * 1024)
+            )
+            .into_bytes(),
+            431,
+            "Request too large",
+        ),
+        (
+            "not HTTP",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n".to_vec(),
+            400,
+            "Bad request",
+        ),
+    ];
+    for (what, request, status, heading) in cases {
+        let bytes = common::blocking(move || {
+            common::exchange_bytes(addr, &request, std::time::Duration::from_secs(5))
+        })
+        .await;
+        assert_our_error_page(what, &common::WireResponse::parse(&bytes), status, heading);
+    }
+    // 100 headers are still fine.
+    let hundred = format!(
+        "GET / HTTP/1.1\r\nConnection: close\r\n{}\r\n",
+        "X-A: b\r\n".repeat(99)
+    );
+    let bytes = common::blocking(move || {
+        common::exchange_bytes(addr, hundred.as_bytes(), std::time::Duration::from_secs(5))
+    })
+    .await;
+    assert_eq!(common::WireResponse::parse(&bytes).status, 200);
+}
+
+/// Splits the first response off `bytes` by its Content-Length.
+fn first_response(bytes: &[u8]) -> (common::WireResponse, &[u8]) {
+    let head_end = bytes
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .unwrap()
+        + 4;
+    let head = common::WireResponse::parse(&bytes[..head_end]);
+    let length: usize = head.header("content-length").unwrap().parse().unwrap();
+    let end = head_end + length;
+    (common::WireResponse::parse(&bytes[..end]), &bytes[end..])
+}
+
+#[tokio::test]
+async fn a_refused_head_after_good_requests_on_one_connection_gets_our_page() {
+    let site = TestSite::sample().await;
+    let server = serving(&site).await;
+    let addr = server.addr;
+    // Two good requests (one with a body to skip) and a bad one, sent at
+    // once, as a pipelining client would.
+    let mut requests = b"GET /reviews/anora HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+    requests.extend_from_slice(
+        b"GET /tags HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nGET /\xff\xff",
+    );
+    requests.extend_from_slice(b"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n");
+    let bytes = common::blocking(move || {
+        common::exchange_bytes(addr, &requests, std::time::Duration::from_secs(5))
+    })
+    .await;
+    let (review, rest) = first_response(&bytes);
+    assert_eq!(review.status, 200);
+    let html = scraper::Html::parse_document(&review.text());
+    assert_eq!(
+        common::text_of(&html, "h1").as_deref(),
+        Some("An anti-Fairytale of New York")
+    );
+    let (tags, rest) = first_response(rest);
+    assert_eq!(tags.status, 200);
+    assert_our_error_page(
+        "the third",
+        &common::WireResponse::parse(rest),
+        400,
+        "Bad request",
+    );
+}

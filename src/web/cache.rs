@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 
+use super::heads::RefusedHead;
 use crate::clock::Clock;
 use crate::db::pages::MenuLink;
 
@@ -189,13 +190,17 @@ pub fn in_front(site: axum::Router, cache: PageCache, clock: Clock) -> axum::Rou
 /// Middleware (see `in_front`): answers GET and HEAD from the cache when it
 /// can, and caches the successful responses marked `Cacheable`. A handler
 /// opts out with `Cache-Control: no-store`. A request with a body is never
-/// answered from the cache: the limits behind it must see it.
+/// answered from the cache: the limits behind it must see it; nor is the
+/// stand-in for a refused head, a `GET /` that must get its error page.
 pub async fn serve_cached(
     State((cache, clock)): State<(PageCache, Clock)>,
     request: Request,
     next: Next,
 ) -> Response<Body> {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) || has_body(request.headers()) {
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        || has_body(request.headers())
+        || request.extensions().get::<RefusedHead>().is_some()
+    {
         return next.run(request).await;
     }
     let uri = request.uri();
