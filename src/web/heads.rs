@@ -4,10 +4,11 @@
 //!
 //! hyper answers a head it cannot parse by itself, with a bare 400 or 431
 //! that never reaches the service: a request target with raw bytes that
-//! are not UTF-8 (httparse refuses them), more than 100 headers, a head over the size limit, or bytes that are not
-//! HTTP/1 at all. hyper 1.x has no hook for those answers; its
-//! `max_headers` only moves one of the limits, and costs a heap allocation
-//! of that many slots for every request.
+//! are not UTF-8 (httparse refuses them), more than 100 headers, a head
+//! over the size limit, or bytes that are not HTTP/1 at all. hyper 1.x has
+//! no hook for those answers; its `max_headers` only moves one of the
+//! limits, and costs a heap allocation of that many slots for every
+//! request.
 //!
 //! So every connection reads through [`CheckedHeads`], which parses each
 //! head with httparse, as hyper is about to, before passing it on. A head
@@ -326,7 +327,13 @@ mod tests {
     #[tokio::test]
     async fn good_heads_and_bodies_pass_unchanged() {
         // UTF-8 in a target passes, as hyper and `http::Uri` take it.
-        let input = b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\nPOST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n\xff\xfe\x00ab\r\nGET /b HTTP/1.0\r\n\r\n";
+        let input = [
+            "GET /caf\u{e9} HTTP/1.1\r\nHost: x\r\n\r\n".as_bytes(),
+            b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n\xff\xfe\x00ab\r\n",
+            b"GET /b HTTP/1.0\r\n\r\n",
+        ]
+        .concat();
+        let input = input.as_slice();
         let (out, refused) = read_through(input, 16 * 1024).await;
         assert_eq!(out, input);
         assert_eq!(refused, None);
@@ -389,7 +396,13 @@ mod tests {
 
     #[tokio::test]
     async fn after_a_chunked_body_bytes_pass_unchecked() {
-        let input = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\nGET /\xff HTTP/1.1\r\n\r\n";
+        let input = [
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".as_slice(),
+            b"1\r\na\r\n0\r\n\r\n",
+            b"GET /\xff HTTP/1.1\r\n\r\n",
+        ]
+        .concat();
+        let input = input.as_slice();
         let (out, refused) = read_through(input, 1024).await;
         assert_eq!(out, input);
         assert_eq!(refused, None);

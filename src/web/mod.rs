@@ -145,8 +145,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Wraps routes in everything around them: panics and errors become pages
 /// in the site's layout, no Last-Modified is later than now, then the
-/// limits and security headers of `security`. Public so that tests can wrap a route of their own (one that
-/// panics, one that is slow) in exactly the production stack.
+/// limits and security headers of `security`. Public so that tests can
+/// wrap a route of their own (one that panics, one that is slow) in exactly
+/// the production stack.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let routes = routes.layer(
         tower::ServiceBuilder::new()
