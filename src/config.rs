@@ -116,7 +116,10 @@ pub struct ServeArgs {
     /// use the address served.
     #[arg(long, env = "MARQUEE_BASE_URL")]
     pub base_url: Option<String>,
-    /// The folder of static files (stylesheet, favicon).
+    /// A folder of the site's own static files, served under /static/. A
+    /// file here wins over the built-in one of the same name (the
+    /// stylesheet, the favicon); other names fall through to the built-in
+    /// ones. It need not exist.
     #[arg(long = "static", env = "MARQUEE_STATIC", default_value = "static")]
     pub static_dir: PathBuf,
     /// Preview mode for editors: drafts and scheduled reviews can be opened

@@ -22,6 +22,7 @@ use crate::db;
 use crate::error::Error;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
+use crate::web::heads::{CheckedHeads, Refusals};
 use crate::web::security::Limits;
 use crate::web::{self, AppState, Shared, WebOptions};
 
@@ -205,6 +206,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
 /// limits hyper enforces while it reads a request: the size of the request
 /// head (431 beyond) and the time a client may take to send it, so that
 /// slow or idle clients cannot hold connections, or a shutdown, forever.
+/// And each connection is read through `CheckedHeads`, so that a head hyper
+/// would refuse with a bare 400 or 431 gets our answer instead, headers and
+/// page included (see `web::heads`).
 pub async fn serve_on(
     mut listener: TcpListener,
     app: axum::Router,
@@ -225,10 +229,15 @@ pub async fn serve_on(
         };
         // Pages are small writes that should leave at once.
         let _ = stream.set_nodelay(true);
-        let service =
-            TowerToHyperService::new(app.clone().map_request(
-                |request: hyper::Request<Incoming>| request.map(axum::body::Body::new),
-            ));
+        let refusals = Arc::new(Refusals::default());
+        let stream = CheckedHeads::new(stream, limits.max_header_bytes, refusals.clone());
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |request: hyper::Request<Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                refusals.mark(&mut request);
+                request
+            },
+        ));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {

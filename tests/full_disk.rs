@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Server, eventually, review};
+use common::{Binary, eventually, review};
 
 /// Catching up waits for the syncer's retries, which back off to 30 s.
 const CATCH_UP: Duration = Duration::from_secs(45);
@@ -57,30 +57,8 @@ impl Drop for SmallDisk {
     }
 }
 
-fn copy_sample(to: &Path) {
-    let from = common::repo().join("content");
-    for entry in walk(&from) {
-        let target = to.join(entry.strip_prefix(&from).unwrap());
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&entry, target).unwrap();
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
-}
-
 /// The problem the status page reports, if any.
-async fn problem_shown(server: &Server) -> Option<String> {
+async fn problem_shown(server: &Binary) -> Option<String> {
     let (status, body) = server.get("/status?token=t0ken").await?;
     assert_eq!(status, 200);
     let html = scraper::Html::parse_document(&body);
@@ -94,24 +72,21 @@ async fn a_full_disk_keeps_the_site_up_and_publishing_catches_up_when_space_retu
         eprintln!("cannot mount a tmpfs here (not root?): nothing checked");
         return;
     };
-    copy_sample(&dir.path().join("content"));
+    common::copy_dir(&common::repo().join("content"), &dir.path().join("content"));
     let args = ["--db", "db/marquee.db", "--status-token", "t0ken"];
-    let log = dir.path().join("server.log");
 
     // A complete database, shut down cleanly (which removes its journals).
-    let server = Server::start(dir.path(), &args);
+    let server = Binary::serve(dir.path(), &args);
     eventually(Duration::from_secs(20), "the first start", || async {
         server.headline("/reviews/anora").await.map(|_| ())
     })
     .await;
-    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
+    assert_eq!(server.signal("TERM").status.code(), Some(0));
 
     // Started on a full disk, it serves what is stored and says why
     // nothing new is published.
     disk.fill();
-    let server = Server::start_with(dir.path(), &args, |command| {
-        command.stderr(std::fs::File::create(&log).unwrap());
-    });
+    let server = Binary::serve(dir.path(), &args);
     eventually(
         Duration::from_secs(20),
         "serving on a full disk",
@@ -158,8 +133,9 @@ async fn a_full_disk_keeps_the_site_up_and_publishing_catches_up_when_space_retu
         (server.headline("/reviews/later").await.as_deref() == Some("Later")).then_some(())
     })
     .await;
-    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
-    let log = std::fs::read_to_string(&log).unwrap();
+    let ended = server.signal("TERM");
+    assert_eq!(ended.status.code(), Some(0));
+    let log = ended.stderr();
     let paused = log.matches("publishing is paused").count();
     assert!(
         (1..=4).contains(&paused),

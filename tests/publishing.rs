@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::{
-    Options, Server, TestResponse, TestSite, attr_of, eventually, review, text_of, texts_of,
+    Binary, Options, TestResponse, TestSite, attr_of, eventually, review, text_of, texts_of,
 };
 use tokio::time::Instant;
 
@@ -781,7 +781,7 @@ async fn the_real_server_publishes_saves_in_its_working_directory() {
         &content.join("reviews/first.md"),
         &review("First", "Film", "", "Body."),
     );
-    let server = Server::start(dir.path(), &[]);
+    let server = Binary::serve::<&str>(dir.path(), &[]);
     // Starting up (compiling nothing, but loading) is not what is timed.
     eventually(Duration::from_secs(20), "the server to start", || async {
         (server.headline("/reviews/first").await.as_deref() == Some("First")).then_some(())

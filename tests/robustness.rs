@@ -7,14 +7,14 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::{Options, TestSite};
+use common::{Options, Server, TestSite, blocking, exchange, status_line};
 use marquee::content::error::ContentError;
 use marquee::content::loader::{self, Document, SourceFile};
 use marquee::content::sync::Indexing;
@@ -630,54 +630,6 @@ async fn a_deleted_database_is_rebuilt_even_beside_a_stale_journal() {
 // Clients over a real socket: limits hyper enforces, and graceful shutdown
 // ---------------------------------------------------------------------------
 
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    /// Serves `app` on a free port with `limits`, as `marquee serve` does.
-    async fn start(app: Router, limits: Limits) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let done = tokio::spawn(async move {
-            marquee::server::serve_on(listener, app, &limits, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
-        Self {
-            addr,
-            stop: Some(stop),
-            done,
-        }
-    }
-
-    fn shutdown(&mut self) {
-        let _ = self.stop.take().map(|stop| stop.send(()));
-    }
-}
-
-/// Sends raw bytes and reads until the server closes or `timeout` passes.
-fn exchange(addr: SocketAddr, request: &[u8], timeout: Duration) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(timeout)).unwrap();
-    let _ = stream.write_all(request);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-fn status_line(response: &str) -> &str {
-    response.lines().next().unwrap_or_default()
-}
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(work).await.unwrap()
-}
-
 #[tokio::test]
 async fn malformed_and_oversized_requests_get_clean_4xx_over_the_wire() {
     let site = TestSite::sample().await;
@@ -870,8 +822,7 @@ async fn shutdown_waits_for_a_sync_in_progress_and_lets_none_start() {
 /// `marquee serve` on a copy of the sample content, with a large file in its
 /// static folder so that a download can be in flight at the signal.
 struct Process {
-    child: std::process::Child,
-    addr: SocketAddr,
+    binary: common::Binary,
     _dir: tempfile::TempDir,
 }
 
@@ -888,57 +839,20 @@ impl Process {
         );
         std::fs::create_dir_all(&static_dir).unwrap();
         std::fs::write(static_dir.join("large.bin"), vec![7u8; LARGE_FILE_BYTES]).unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--no-watch", "--content"])
-            .arg(&content)
-            .arg("--db")
-            .arg(dir.path().join("marquee.db"))
-            .arg("--static")
-            .arg(&static_dir)
-            .env("RUST_LOG", "info")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|rest| rest.trim_end_matches('/').parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Self {
-            child,
-            addr,
-            _dir: dir,
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for the process to exit; returns its exit code and log.
-    fn wait(mut self, deadline: Duration) -> (Option<i32>, String) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let mut log = String::new();
-                let _ = self.child.stderr.take().unwrap().read_to_string(&mut log);
-                return (status.code(), log);
-            }
-            if started.elapsed() > deadline {
-                let _ = self.child.kill();
-                panic!("the server did not stop within {deadline:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let db = dir.path().join("marquee.db");
+        let binary = common::Binary::serve(
+            dir.path(),
+            &[
+                "--no-watch".as_ref(),
+                "--content".as_ref(),
+                content.as_os_str(),
+                "--db".as_ref(),
+                db.as_os_str(),
+                "--static".as_ref(),
+                static_dir.as_os_str(),
+            ],
+        );
+        Self { binary, _dir: dir }
     }
 }
 
@@ -946,7 +860,7 @@ impl Process {
 fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
     for signal in ["TERM", "INT"] {
         let process = Process::start();
-        let mut stream = TcpStream::connect(process.addr).unwrap();
+        let mut stream = TcpStream::connect(process.binary.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
@@ -957,10 +871,13 @@ fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
         let mut first = vec![0u8; 64 * 1024];
         let read = stream.read(&mut first).unwrap();
         assert!(String::from_utf8_lossy(&first[..read]).starts_with("HTTP/1.1 200"));
-        process.signal(signal);
+        process.binary.send_signal(signal);
         std::thread::sleep(Duration::from_millis(300));
         // New connections are refused while the download goes on.
-        assert!(TcpStream::connect(process.addr).is_err(), "SIG{signal}");
+        assert!(
+            TcpStream::connect(process.binary.addr).is_err(),
+            "SIG{signal}"
+        );
         let mut rest = Vec::new();
         stream.read_to_end(&mut rest).unwrap();
         let head_end = first[..read]
@@ -968,7 +885,8 @@ fn sigterm_and_ctrl_c_finish_a_download_in_flight_then_exit_cleanly() {
             .position(|window| window == b"\r\n\r\n")
             .unwrap()
             + 4;
-        let (code, log) = process.wait(Duration::from_secs(10));
+        let ended = process.binary.exit();
+        let (code, log) = (ended.status.code(), ended.stderr());
         assert_eq!(
             read - head_end + rest.len(),
             LARGE_FILE_BYTES,

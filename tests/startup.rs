@@ -6,151 +6,19 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use axum::http::{Request, StatusCode, header};
 use bytes::Bytes;
-use common::eventually;
+use common::{Binary, Ended, marquee};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-
-/// Long enough for a debug build on a busy machine to start or stop.
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A command line, after the program's name.
 type Args<'a> = &'a [&'a str];
 /// Environment variables, beside the command line.
 type Env<'a> = &'a [(&'a str, &'a str)];
-
-/// `marquee` run in `dir`, with nothing inherited that would change what
-/// it does: its output is piped, as under a supervisor or in CI.
-fn marquee(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_marquee"));
-    command.current_dir(dir).env("RUST_LOG", "info");
-    for name in [
-        "MARQUEE_ADDR",
-        "MARQUEE_CONTENT",
-        "MARQUEE_DB",
-        "MARQUEE_BASE_URL",
-        "MARQUEE_LOG_FORMAT",
-        "MARQUEE_NO_WATCH",
-    ] {
-        command.env_remove(name);
-    }
-    command
-}
-
-/// A running `marquee`, killed when dropped. Its stdout and stderr are
-/// read as they come, so that neither pipe can fill and stall it.
-struct Process {
-    child: Child,
-    stdout: Output,
-    stderr: Output,
-    readers: Vec<JoinHandle<()>>,
-}
-
-type Output = Arc<Mutex<Vec<u8>>>;
-
-/// How a process ended, and everything it wrote.
-struct Ended {
-    status: ExitStatus,
-    stdout: String,
-    stderr: Vec<u8>,
-}
-
-impl Ended {
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-}
-
-impl Process {
-    fn spawn(mut command: Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("marquee starts");
-        let (stdout, stdout_reader) = collect(child.stdout.take().unwrap());
-        let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
-        Self {
-            child,
-            stdout,
-            stderr,
-            readers: vec![stdout_reader, stderr_reader],
-        }
-    }
-
-    /// Waits for the process to exit by itself.
-    async fn exit(mut self) -> Ended {
-        let status = eventually(DEADLINE, "marquee to exit", || {
-            std::future::ready(self.child.try_wait().unwrap())
-        })
-        .await;
-        self.ended(status)
-    }
-
-    /// Stops a server: killed, as it has nothing left to say.
-    fn stop(mut self) -> Ended {
-        let _ = self.child.kill();
-        let status = self.child.wait().unwrap();
-        self.ended(status)
-    }
-
-    fn ended(mut self, status: ExitStatus) -> Ended {
-        for reader in self.readers.drain(..) {
-            reader.join().unwrap();
-        }
-        let text = |output: &Output| std::mem::take(&mut *output.lock().unwrap());
-        Ended {
-            status,
-            stdout: String::from_utf8(text(&self.stdout)).unwrap(),
-            stderr: text(&self.stderr),
-        }
-    }
-
-    /// The address a server prints once it serves ("... at http://ADDR/").
-    async fn address(&mut self) -> SocketAddr {
-        eventually(DEADLINE, "marquee to print its address", || {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let log = String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned();
-                panic!("marquee exited ({status}) before serving:\n{log}");
-            }
-            let stdout = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
-            std::future::ready(stdout.lines().find_map(|line| {
-                let (_, url) = line.rsplit_once(" at http://")?;
-                url.trim_end_matches('/').parse().ok()
-            }))
-        })
-        .await
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn collect(mut from: impl Read + Send + 'static) -> (Output, JoinHandle<()>) {
-    let output = Output::default();
-    let into = output.clone();
-    let reader = std::thread::spawn(move || {
-        let mut chunk = [0u8; 8192];
-        while let Ok(read @ 1..) = from.read(&mut chunk) {
-            into.lock().unwrap().extend_from_slice(&chunk[..read]);
-        }
-    });
-    (output, reader)
-}
 
 /// A GET over a real socket: the status and the body.
 async fn get(addr: SocketAddr, path: &str) -> (StatusCode, String) {
@@ -189,7 +57,7 @@ fn content_with_site(dir: &Path, site_toml: &str) -> std::path::PathBuf {
 }
 
 /// `marquee serve` on `content`, on a port it picks, its database beside.
-fn serve(dir: &Path, content: &Path, extra: &[&str]) -> Process {
+fn serve(dir: &Path, content: &Path, extra: &[&str]) -> Binary {
     let mut command = marquee(dir);
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--no-watch", "--content"])
@@ -197,7 +65,7 @@ fn serve(dir: &Path, content: &Path, extra: &[&str]) -> Process {
         .arg("--db")
         .arg(dir.join("marquee.db"))
         .args(extra);
-    Process::spawn(command)
+    Binary::spawn(command)
 }
 
 fn select_attr(html: &str, selector: &str, attr: &str) -> Option<String> {
@@ -281,7 +149,7 @@ async fn a_missing_content_folder_is_an_error_that_creates_nothing() {
     for (args, envs, path, reason) in cases {
         let mut command = marquee(dir.path());
         command.args(args).envs(envs.iter().copied());
-        let ended = Process::spawn(command).exit().await;
+        let ended = Binary::spawn(command).exit();
         let stderr = ended.stderr();
         assert!(!ended.status.success(), "{args:?} succeeded: {stderr}");
         // One line, naming the folder, what is wrong and how to say another.
@@ -320,7 +188,7 @@ async fn new_makes_reviews_inside_an_existing_content_folder() {
     std::fs::create_dir(dir.path().join("content")).unwrap();
     let mut command = marquee(dir.path());
     command.args(["new", "Past Lives"]);
-    let ended = Process::spawn(command).exit().await;
+    let ended = Binary::spawn(command).exit();
     assert!(ended.status.success(), "{}", ended.stderr());
     assert!(dir.path().join("content/reviews/past-lives.md").is_file());
 }
@@ -330,7 +198,7 @@ async fn without_a_base_url_links_name_the_address_served() {
     let dir = tempfile::tempdir().unwrap();
     let content = content_with_site(dir.path(), "title = \"Reel\"\n");
     let mut server = serve(dir.path(), &content, &[]);
-    let addr = server.address().await;
+    let addr = server.address();
     let base = format!("http://{addr}");
 
     let (status, home) = get(addr, "/").await;
@@ -392,7 +260,7 @@ async fn links_to_this_machine_are_warned_about_once_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let content = content_with_site(dir.path(), "title = \"Reel\"\n");
     let mut server = serve(dir.path(), &content, &["--log-format", "json"]);
-    let addr = server.address().await;
+    let addr = server.address();
     for path in ["/", "/feed.xml", "/reviews/anora"] {
         assert_eq!(get(addr, path).await.0, StatusCode::OK);
     }
@@ -422,7 +290,7 @@ async fn a_base_url_in_site_toml_or_on_the_command_line_is_kept() {
         let mut extra = vec!["--log-format", "json"];
         extra.extend(flag.iter().flat_map(|url| ["--base-url", url]));
         let mut server = serve(dir.path(), &content, &extra);
-        let addr = server.address().await;
+        let addr = server.address();
         let (_, home) = get(addr, "/").await;
         assert_eq!(
             select_attr(&home, "link[rel=canonical]", "href").as_deref(),
@@ -439,7 +307,7 @@ async fn logs_into_a_pipe_have_no_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
     let content = content_with_site(dir.path(), "");
     let mut server = serve(dir.path(), &content, &[]);
-    server.address().await;
+    server.address();
     let ended = server.stop();
     let log = ended.stderr();
     assert!(log.contains("content synced"), "{log}");
@@ -451,7 +319,7 @@ async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let content = content_with_site(dir.path(), "");
     let mut server = serve(dir.path(), &content, &["--log-format", "json"]);
-    server.address().await;
+    server.address();
     let ended = server.stop();
     let lines = json_lines(&ended);
     assert!(
@@ -476,7 +344,7 @@ async fn json_logs_are_one_object_per_line() {
     for (args, envs) in with_flag {
         let mut command = marquee(dir.path());
         command.args(args).envs(envs.iter().copied());
-        let ended = Process::spawn(command).exit().await;
+        let ended = Binary::spawn(command).exit();
         assert!(!ended.status.success());
         let lines = json_lines(&ended);
         assert_eq!(lines.len(), 1, "{args:?}: {}", ended.stderr());

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Options, Server, TestSite, eventually, review, text_of};
+use common::{Binary, Options, TestSite, eventually, review, text_of};
 use tokio::time::Instant;
 
 /// Folder events are followed within this (a save takes well under a
@@ -244,12 +244,14 @@ async fn a_reviews_folder_unreadable_for_a_while_keeps_its_reviews_published() {
         }
         std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
     }
-    let server = Server::start_with(dir.path(), &["--status-token", "t0ken"], |command| {
-        if as_root {
-            use std::os::unix::process::CommandExt;
-            command.uid(65534).gid(65534);
-        }
-    });
+    let mut command = common::marquee(dir.path());
+    command.args(["serve", "--addr", "127.0.0.1:0", "--status-token", "t0ken"]);
+    if as_root {
+        use std::os::unix::process::CommandExt;
+        command.uid(65534).gid(65534);
+    }
+    let mut server = Binary::spawn(command);
+    server.addr = server.address();
     let count = || async {
         let mut count = 0;
         for (path, _) in &files {

@@ -14,6 +14,7 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -21,6 +22,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 
+use super::heads::RefusedHead;
+use crate::clock::Clock;
 use crate::db::pages::MenuLink;
 
 /// Responses larger than this are served but not cached.
@@ -177,29 +180,34 @@ pub async fn mark_cacheable(request: Request, next: Next) -> Response<Body> {
 /// before routing and before every layer, with the headers those layers
 /// gave it when it was rendered (security headers included). Anything the
 /// cache cannot answer goes on to `site` as if the cache were not there.
-pub fn in_front(site: axum::Router, cache: PageCache) -> axum::Router {
+/// The clock says when an If-Modified-Since is in the future.
+pub fn in_front(site: axum::Router, cache: PageCache, clock: Clock) -> axum::Router {
     use tower::Layer;
-    let cached = axum::middleware::from_fn_with_state(cache, serve_cached).layer(site);
+    let cached = axum::middleware::from_fn_with_state((cache, clock), serve_cached).layer(site);
     axum::Router::new().fallback_service(cached)
 }
 
 /// Middleware (see `in_front`): answers GET and HEAD from the cache when it
 /// can, and caches the successful responses marked `Cacheable`. A handler
 /// opts out with `Cache-Control: no-store`. A request with a body is never
-/// answered from the cache: the limits behind it must see it.
+/// answered from the cache: the limits behind it must see it; nor is the
+/// stand-in for a refused head, a `GET /` that must get its error page.
 pub async fn serve_cached(
-    State(cache): State<PageCache>,
+    State((cache, clock)): State<(PageCache, Clock)>,
     request: Request,
     next: Next,
 ) -> Response<Body> {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) || has_body(request.headers()) {
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        || has_body(request.headers())
+        || request.extensions().get::<RefusedHead>().is_some()
+    {
         return next.run(request).await;
     }
     let uri = request.uri();
     let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     // The hit path allocates nothing: the key is borrowed from the request.
     if let Some(page) = cache.get(key) {
-        return respond(&cache, key, page, request.headers());
+        return respond(&cache, key, page, request.headers(), &clock);
     }
     // axum empties the body of a HEAD response inside the router, so what
     // comes back is no page to keep (kept, it blanked the page for every
@@ -225,7 +233,7 @@ pub async fn serve_cached(
             if page.identity.len() <= MAX_CACHED_BODY {
                 cache.insert(&key, page.clone());
             }
-            respond(&cache, &key, page, &request_headers)
+            respond(&cache, &key, page, &request_headers, &clock)
         }
         Err(response) => response,
     }
@@ -353,6 +361,7 @@ fn respond(
     key: &str,
     mut page: Arc<CachedPage>,
     request: &HeaderMap,
+    clock: &Clock,
 ) -> Response<Body> {
     let accepted = accepted_encodings(request);
     let encoding = if accepted.brotli && !matches!(page.brotli, Compressed::Useless) {
@@ -367,7 +376,7 @@ fn respond(
         Encoding::Gzip => &page.gzip,
         Encoding::Identity => &Compressed::Useless,
     };
-    let not_modified = not_modified(&page, request);
+    let not_modified = not_modified(&page, request, clock);
     if matches!(form, Compressed::NotYet) && !not_modified {
         let compressed = compress(&page.identity, &encoding);
         let mut with_form = CachedPage::clone(&page);
@@ -402,28 +411,63 @@ fn respond(
 }
 
 /// RFC 9110 §13.1: If-None-Match (weak comparison) decides when present;
-/// If-Modified-Since only when it is absent.
-fn not_modified(page: &CachedPage, request: &HeaderMap) -> bool {
+/// If-Modified-Since only when it is absent. The clock is read only then.
+fn not_modified(page: &CachedPage, request: &HeaderMap, clock: &Clock) -> bool {
     if let Some(if_none_match) = request.get(header::IF_NONE_MATCH) {
-        let Ok(tags) = if_none_match.to_str() else {
-            return false;
-        };
-        let ours = weak_tag(page.etag.to_str().unwrap_or_default());
-        return tags
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || weak_tag(tag) == ours);
+        return none_match(if_none_match, page.etag.to_str().unwrap_or_default());
     }
-    let (Some(modified_at), Some(since)) =
-        (page.modified_at, request.get(header::IF_MODIFIED_SINCE))
-    else {
+    let Some(modified_at) = page.modified_at else {
         return false;
     };
-    since
+    if_modified_since(request, clock.now().into()).is_some_and(|since| modified_at <= since)
+}
+
+/// Whether an If-None-Match header names `etag` (or is `*`), compared
+/// weakly as RFC 9110 §13.1.2 asks for GET and HEAD.
+pub(crate) fn none_match(if_none_match: &HeaderValue, etag: &str) -> bool {
+    let Ok(tags) = if_none_match.to_str() else {
+        return false;
+    };
+    let ours = weak_tag(etag);
+    tags.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || weak_tag(tag) == ours)
+}
+
+/// The request's If-Modified-Since date, unless it is later than `now`:
+/// RFC 9110 §13.1.3 has a server ignore such a date, since a validator
+/// from the future (a client's bad clock, or a Last-Modified a server once
+/// got wrong) would otherwise turn every answer until then into a 304.
+pub(crate) fn if_modified_since(request: &HeaderMap, now: SystemTime) -> Option<SystemTime> {
+    request
+        .get(header::IF_MODIFIED_SINCE)?
         .to_str()
         .ok()
         .and_then(|since| httpdate::parse_http_date(since).ok())
-        .is_some_and(|since| modified_at <= since)
+        .filter(|since| *since <= now)
+}
+
+/// Keeps every Last-Modified the site sends at or before the clock's now.
+/// A review `updated` (or, in preview, `published`) in the future, or a
+/// file whose mtime is, would otherwise date a response after its own
+/// `Date`, and a client that stores it (libcurl, and so newsboat) would
+/// then take every later change for no change. Applied to every response
+/// before the page cache keeps it, so the cache never holds a later one.
+pub(crate) async fn clamp_last_modified(
+    State(clock): State<Clock>,
+    mut response: Response<Body>,
+) -> Response<Body> {
+    let now: SystemTime = clock.now().into();
+    let later = response
+        .headers()
+        .get(header::LAST_MODIFIED)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+        .is_some_and(|modified| modified > now);
+    if later && let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(header::LAST_MODIFIED, value);
+    }
+    response
 }
 
 fn weak_tag(tag: &str) -> &str {
@@ -558,20 +602,33 @@ mod tests {
     #[test]
     fn a_coding_is_made_when_first_asked_for_and_then_kept() {
         let cache = PageCache::new(1024 * 1024);
+        let clock = Clock::system();
         let body = "<p>Anora</p>".repeat(200);
         cache.insert("/", page(&body));
-        let identity = respond(&cache, "/", cache.get("/").unwrap(), &HeaderMap::new());
+        let identity = respond(
+            &cache,
+            "/",
+            cache.get("/").unwrap(),
+            &HeaderMap::new(),
+            &clock,
+        );
         assert!(identity.headers().get(header::CONTENT_ENCODING).is_none());
         assert!(matches!(cache.get("/").unwrap().brotli, Compressed::NotYet));
 
-        let brotli = respond(&cache, "/", cache.get("/").unwrap(), &accepting("gzip, br"));
+        let brotli = respond(
+            &cache,
+            "/",
+            cache.get("/").unwrap(),
+            &accepting("gzip, br"),
+            &clock,
+        );
         assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
         let kept = cache.get("/").unwrap();
         assert_eq!(decoded(&kept.brotli, &Encoding::Brotli), body.as_bytes());
         assert!(matches!(kept.gzip, Compressed::NotYet), "gzip not made yet");
         assert!(cache.weight() > body.len() as u64 + kept.brotli.len() as u64);
 
-        let gzip = respond(&cache, "/", kept, &accepting("gzip"));
+        let gzip = respond(&cache, "/", kept, &accepting("gzip"), &clock);
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
     }
 
@@ -594,7 +651,7 @@ mod tests {
             .route("/page", get(render.clone()))
             .route_layer(axum::middleware::from_fn(mark_cacheable))
             .route("/file", get(render));
-        let app = in_front(site, cache);
+        let app = in_front(site, cache, Clock::system());
         for path in ["/page", "/page", "/file", "/file"] {
             let request = Request::builder().uri(path).body(Body::empty()).unwrap();
             let response = app.clone().oneshot(request).await.unwrap();

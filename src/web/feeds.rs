@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use rss::extension::atom::AtomExtension;
 use rss::extension::dublincore::DublinCoreExtension;
 use serde::Serialize;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
 
 use super::AppState;
 use super::browse::catalog_modified;
@@ -193,20 +193,22 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
         r.review_id
     });
     // A review leaving the feed changes it without any remaining item
-    // changing: the catalog's time covers that.
+    // changing: the catalog's time covers that. An `updated` in the future
+    // counts as now, here and in each item (see `entry`).
     let modified = rows
         .iter()
         .map(changed_at)
         .max()
         .unwrap_or(0)
-        .max(catalog_modified(&mut tx, unix_now).await?);
+        .max(catalog_modified(&mut tx, unix_now).await?)
+        .min(unix_now);
     let entries = rows
         .into_iter()
         .map(|row| {
             let id = row.id;
             let tags = tags.remove(&id).unwrap_or_default();
             let releases = releases.remove(&id).unwrap_or_default();
-            entry(&site, row, tags, releases, now.date())
+            entry(&site, row, tags, releases, now)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let description = if description.trim().is_empty() {
@@ -247,7 +249,7 @@ fn entry(
     row: ReviewRow,
     tags: Vec<TagRow>,
     releases: Vec<ReleaseRow>,
-    today: Date,
+    now: OffsetDateTime,
 ) -> Result<Entry, AppError> {
     let url = site.url(&format!("/reviews/{}", row.slug));
     let stars = Stars::from_halves(row.rating_halves);
@@ -278,15 +280,19 @@ fn entry(
         body_html: &body.html,
         releases: releases
             .into_iter()
-            .filter_map(|release| ReleaseView::from_row(release, today))
+            .filter_map(|release| ReleaseView::from_row(release, now.date()))
             .collect(),
         page_url: &url,
     }
     .render()?;
     Ok(Entry {
         title: xml_safe(&item_title(&row.film_title, row.film_year, stars.as_ref())),
-        published: timestamp(row.published_at),
-        updated: row.updated_at.map(timestamp),
+        // A feed reader takes a date after its own clock as a promise; the
+        // page's byline shows the date as written.
+        published: timestamp(row.published_at.min(now.unix_timestamp())),
+        updated: row
+            .updated_at
+            .map(|updated| timestamp(updated.min(now.unix_timestamp()))),
         author: xml_safe(row.author.as_deref().unwrap_or(&site.author)),
         summary: xml_safe(&row.summary),
         content_html: xml_safe(&content),

@@ -10,6 +10,7 @@ pub mod browse;
 pub mod cache;
 pub mod error;
 pub mod feeds;
+pub(crate) mod heads;
 pub mod layout;
 pub mod pages;
 pub mod reviews;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));
     let cache = state.cache.clone();
+    let clock = state.clock.clone();
     let site = with_layers(
         readers
             .merge(files_and_operations)
@@ -138,16 +140,21 @@ pub fn router(state: AppState) -> Router {
         state,
     );
     // In front of routing and every layer: a cached page costs a lookup.
-    cache::in_front(site, cache)
+    cache::in_front(site, cache, clock)
 }
 
 /// Wraps routes in everything around them: panics and errors become pages
-/// in the site's layout, then the limits and security headers of
-/// `security`. Public so that tests can wrap a route of their own (one that
-/// panics, one that is slow) in exactly the production stack.
+/// in the site's layout, no Last-Modified is later than now, then the
+/// limits and security headers of `security`. Public so that tests can
+/// wrap a route of their own (one that panics, one that is slow) in exactly
+/// the production stack.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let routes = routes.layer(
         tower::ServiceBuilder::new()
+            .layer(middleware::map_response_with_state(
+                state.clock.clone(),
+                cache::clamp_last_modified,
+            ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 render_error_pages,
@@ -159,29 +166,39 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
 
 /// Turns the bare error responses of `AppError`, and the plain-text ones
 /// axum gives for a request it cannot route or parse (a 405, a path that is
-/// not UTF-8), into pages in the site's layout. The menu is read if the
-/// database allows; an error page must render even when the database is
-/// what failed.
+/// not UTF-8), into pages in the site's layout; and answers the stand-in
+/// for a request head hyper would have refused (see `heads`) with its page
+/// without running the route. The menu is read if the database allows; an
+/// error page must render even when the database is what failed.
 async fn render_error_pages(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    if let Some(heads::RefusedHead(status)) = request.extensions().get().copied() {
+        return error_page(&state, "/", status).await;
+    }
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
     let Some(status) = error_page_status(&response) else {
         return response;
     };
+    let mut page = error_page(&state, &path, status).await;
+    // A 405 must still say which methods the address takes, and a 416 how
+    // long the file is.
+    for name in [header::ALLOW, header::CONTENT_RANGE] {
+        if let Some(value) = response.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    page
+}
+
+/// The error page for `status`, never cached.
+async fn error_page(state: &AppState, path: &str, status: StatusCode) -> Response {
     let menu = crate::db::pages::menu(&state.db).await.unwrap_or_default();
     let (heading, message) = ErrorView::text_for(status);
-    let mut chrome = Chrome::with_menu(
-        &state,
-        state.site.get(),
-        menu,
-        &path,
-        Some(heading),
-        message,
-    );
+    let mut chrome = Chrome::with_menu(state, state.site.get(), menu, path, Some(heading), message);
     chrome.noindex = true;
     let view = ErrorView {
         chrome,
@@ -196,12 +213,8 @@ async fn render_error_pages(
             (status, heading).into_response()
         }
     };
-    let headers = page.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // A 405 must still say which methods the address takes.
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        headers.insert(header::ALLOW, allow.clone());
-    }
+    page.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     page
 }
 

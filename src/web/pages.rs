@@ -83,6 +83,14 @@ impl ErrorView {
                 "Method not allowed",
                 "This address cannot be used that way.",
             ),
+            414 | 431 => (
+                "Request too large",
+                "The address or the request headers are longer than this site accepts.",
+            ),
+            416 => (
+                "Range not satisfiable",
+                "The part of the file asked for is not in it.",
+            ),
             s if s >= 500 => (
                 "Something went wrong",
                 "The page could not be shown just now. Please try again in a moment.",

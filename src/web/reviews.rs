@@ -9,9 +9,9 @@ use icalendar::{Calendar, Component, EventLike};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
+use super::{AppState, assets};
 use crate::db;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
@@ -348,22 +348,20 @@ const BUNDLE_FILE_TYPES: &[&str] = &[
 ];
 
 /// `GET /reviews/{slug}/{file}`: an image or other file of a page bundle.
+/// The file must be one of the bundle types both as asked for and as it
+/// really is (a link named `still.jpg` to a review's `index.md` is not
+/// served), and its real path must lie inside the content folder.
 pub async fn bundle_file(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
-    let extension = file
-        .rsplit_once('.')
-        .map(|(_, extension)| extension.to_ascii_lowercase());
-    if !extension.is_some_and(|extension| BUNDLE_FILE_TYPES.contains(&extension.as_str()))
-        || file.contains(['/', '\\'])
-    {
+    if !is_bundle_file(std::path::Path::new(&file)) || file.contains(['/', '\\']) {
         return Err(AppError::NotFound);
     }
-    let now = state.clock.unix_now();
-    let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
+    let now = state.clock.now();
+    let row = db::reviews::by_slug(&mut *tx, &slug, now.unix_timestamp(), state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
     if row.asset_base.is_none() {
@@ -372,18 +370,27 @@ pub async fn bundle_file(
     let source = db::reviews::source_path(&mut *tx, row.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    drop(tx);
     let folder = std::path::Path::new(&source)
         .parent()
         .ok_or(AppError::NotFound)?;
-    let dir = state.options.content_dir.join(folder);
-    let raw_name = request
-        .uri()
-        .path()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    Ok(super::assets::serve_file(&dir, &raw_name, request, "public, max-age=3600").await)
+    let root = state.options.content_dir.clone();
+    let bundle = root.join(folder);
+    let real = tokio::task::spawn_blocking(move || assets::confined(&root, &bundle, &file))
+        .await
+        .ok()
+        .flatten()
+        .filter(|real| is_bundle_file(real))
+        .ok_or(AppError::NotFound)?;
+    Ok(assets::serve_file(real, request, "public, max-age=3600", now.into()).await)
+}
+
+fn is_bundle_file(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            BUNDLE_FILE_TYPES.contains(&extension.to_ascii_lowercase().as_str())
+        })
 }
 
 #[cfg(test)]

@@ -74,6 +74,11 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
         loc: site.url(&format!("/{}", page.slug)),
         lastmod: page.modified_at,
     }));
+    // A review `updated` in the future (or a file dated there) changed no
+    // later than now, as far as a crawler can know.
+    for url in &mut urls {
+        url.lastmod = url.lastmod.min(now);
+    }
     Ok(urls)
 }
 

@@ -2,11 +2,14 @@
 //! status page listing every current content error.
 //!
 //! The status page is off unless a token is configured, and answers only a
-//! request that carries it (`Authorization: Bearer <token>` or
-//! `?token=<token>`), compared in constant time. We never trust the client
-//! address: behind a reverse proxy every request comes from loopback.
+//! request that carries it (`Authorization: Bearer <token>`, the scheme in
+//! any case, or `?token=<token>`), compared in constant time. Anything else,
+//! a query that does not parse included, gets the 404 of an unknown path.
+//! We never trust the client address: behind a reverse proxy every request
+//! comes from loopback.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -55,22 +58,18 @@ impl StatusPage {
 /// `GET /status`: for editors only.
 pub async fn status(
     State(state): State<AppState>,
-    Query(query): Query<TokenQuery>,
+    query: Result<Query<TokenQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.begin().await?;
     let Some(expected) = state.options.status_token.as_deref() else {
         return Err(AppError::NotFound);
     };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let given = bearer.or(query.token.as_deref());
+    let from_query = query.ok().and_then(|Query(query)| query.token);
+    let given = bearer_token(&headers).or(from_query.as_deref());
     if !given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes())) {
         return Err(AppError::NotFound);
     }
+    let mut tx = state.db.begin().await?;
     let errors = db::sources::errors(&mut *tx).await?;
     let hidden = db::reviews::hidden(&mut *tx, state.clock.unix_now()).await?;
     let mut chrome = Chrome::new(
@@ -100,6 +99,16 @@ pub async fn status(
         Html(page.render()?),
     )
         .into_response())
+}
+
+/// The token of `Authorization: Bearer <token>`. The scheme is compared
+/// without regard to case, as RFC 9110 §11.1 has it, so `bearer` works too.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Compares secrets without an early exit (`subtle`), so response timing

@@ -241,7 +241,7 @@ pub fn write_file(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -298,78 +298,286 @@ pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> 
     )
 }
 
-/// `marquee serve` as a child process on a free port, stopped when dropped.
-pub struct Server {
-    child: std::process::Child,
-    pub port: u16,
-}
+// ---------------------------------------------------------------------------
+// Over a real socket: the server as `marquee serve` runs it, and the binary
+// ---------------------------------------------------------------------------
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `app` served on a free port by `serve_on`, as `marquee serve` does.
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub done: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
-    /// Runs the built binary in `dir` with its defaults, as an editor
-    /// would: `content/` and `marquee.db` relative to where it runs, with
-    /// `args` added.
-    pub fn start(dir: &Path, args: &[&str]) -> Self {
-        Self::start_with(dir, args, |_| {})
+    pub async fn start(app: Router, limits: marquee::web::security::Limits) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            server::serve_on(listener, app, &limits, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            done,
+        }
     }
 
-    /// As `start`, with the command adjusted first (its user, its
-    /// environment).
-    pub fn start_with(
-        dir: &Path,
-        args: &[&str],
-        adjust: impl FnOnce(&mut std::process::Command),
-    ) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"));
-        command
-            .current_dir(dir)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--static"])
-            .arg(repo().join("static"))
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        adjust(&mut command);
-        let child = command.spawn().expect("marquee serve starts");
-        Self { child, port }
+    pub fn shutdown(&mut self) {
+        let _ = self.stop.take().map(|stop| stop.send(()));
+    }
+}
+
+/// Sends raw bytes and reads until the server closes or `timeout` passes.
+pub fn exchange_bytes(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    let _ = stream.write_all(request);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    response
+}
+
+/// `exchange_bytes`, as text.
+pub fn exchange(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> String {
+    String::from_utf8_lossy(&exchange_bytes(addr, request, timeout)).into_owned()
+}
+
+pub fn status_line(response: &str) -> &str {
+    response.lines().next().unwrap_or_default()
+}
+
+/// Runs blocking socket work off the test's runtime.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+/// One HTTP/1.1 response read off the wire (sent with `Connection: close`
+/// or ended by the server, so the body is everything after the head).
+pub struct WireResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl WireResponse {
+    pub fn parse(bytes: &[u8]) -> Self {
+        let split = bytes
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(bytes)));
+        let head = std::str::from_utf8(&bytes[..split]).expect("an ASCII head");
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {head:?}"));
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_string()))
+            .collect();
+        Self {
+            status,
+            headers,
+            body: bytes[split + 4..].to_vec(),
+        }
     }
 
-    /// Stops the server as an operator would (SIGTERM) and waits for it
-    /// to exit; returns its exit code.
-    pub fn terminate(mut self, deadline: Duration) -> Option<i32> {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// `GET path` over a fresh connection, closed after the answer.
+pub fn wire_get(addr: std::net::SocketAddr, path: &str) -> WireResponse {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    WireResponse::parse(&exchange_bytes(
+        addr,
+        request.as_bytes(),
+        Duration::from_secs(10),
+    ))
+}
+
+/// `marquee` run in `dir`, with nothing inherited that would change what
+/// it does (`MARQUEE_*` settings); add the subcommand and flags.
+pub fn marquee(dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_marquee"));
+    command.current_dir(dir).env("RUST_LOG", "info");
+    for name in [
+        "MARQUEE_ADDR",
+        "MARQUEE_CONTENT",
+        "MARQUEE_DB",
+        "MARQUEE_BASE_URL",
+        "MARQUEE_STATIC",
+        "MARQUEE_LOG_FORMAT",
+        "MARQUEE_NO_WATCH",
+        "MARQUEE_RESCAN_SECS",
+        "MARQUEE_STATUS_TOKEN",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// The real `marquee` binary as a child process, killed when dropped. Its
+/// stdout and stderr are read as they come, so that neither pipe can fill
+/// and stall it, and are there to look at while it runs and after.
+pub struct Binary {
+    pub child: std::process::Child,
+    /// Where it serves, once `serve` has seen it say so.
+    pub addr: std::net::SocketAddr,
+    stdout: Output,
+    stderr: Output,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+type Output = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// How a process ended, and everything it wrote.
+pub struct Ended {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: Vec<u8>,
+}
+
+impl Ended {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Long enough for a debug build on a busy machine to start or stop.
+pub const PROCESS_DEADLINE: Duration = Duration::from_secs(30);
+
+impl Binary {
+    /// Runs `marquee serve --addr 127.0.0.1:0 ARGS` in `cwd`, as an editor
+    /// would (`content/` and `marquee.db` relative to it unless `args` say
+    /// otherwise), and waits until it says where it serves.
+    pub fn serve<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> Self {
+        let mut command = marquee(cwd);
+        command.args(["serve", "--addr", "127.0.0.1:0"]).args(args);
+        let mut binary = Self::spawn(command);
+        binary.addr = binary.address();
+        binary
+    }
+
+    /// Starts `command` with its output collected.
+    pub fn spawn(mut command: std::process::Command) -> Self {
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("marquee starts");
+        let (stdout, stdout_reader) = collect(child.stdout.take().unwrap());
+        let (stderr, stderr_reader) = collect(child.stderr.take().unwrap());
+        Self {
+            child,
+            addr: ([0, 0, 0, 0], 0).into(),
+            stdout,
+            stderr,
+            readers: vec![stdout_reader, stderr_reader],
+        }
+    }
+
+    /// The address a server prints once it serves ("... at http://ADDR/").
+    /// Waits for it (blocking: it is another process we wait for).
+    pub fn address(&mut self) -> std::net::SocketAddr {
         let started = std::time::Instant::now();
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code();
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("marquee exited ({status}) before serving:\n{}", self.log());
+            }
+            let stdout = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
+            let printed = stdout.lines().find_map(|line| {
+                let (_, url) = line.rsplit_once(" at http://")?;
+                url.trim_end_matches('/').parse().ok()
+            });
+            if let Some(addr) = printed {
+                return addr;
             }
             assert!(
-                started.elapsed() < deadline,
-                "the server did not stop within {deadline:?}"
+                started.elapsed() < PROCESS_DEADLINE,
+                "marquee did not say where it serves within {PROCESS_DEADLINE:?}:\n{}",
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Sends a signal (`TERM`, `INT`), as an operator or a supervisor does.
+    pub fn send_signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits (blocking) for the process to exit by itself.
+    pub fn exit(mut self) -> Ended {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return self.ended(status);
+            }
+            assert!(
+                started.elapsed() < PROCESS_DEADLINE,
+                "marquee did not exit within {PROCESS_DEADLINE:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops a server with a signal and waits for it to exit.
+    pub fn signal(self, name: &str) -> Ended {
+        self.send_signal(name);
+        self.exit()
+    }
+
+    /// Stops a server at once: killed, as it has nothing left to say.
+    pub fn stop(mut self) -> Ended {
+        let _ = self.child.kill();
+        let status = self.child.wait().unwrap();
+        self.ended(status)
+    }
+
+    fn ended(mut self, status: std::process::ExitStatus) -> Ended {
+        for reader in self.readers.drain(..) {
+            reader.join().unwrap();
+        }
+        let take = |output: &Output| std::mem::take(&mut *output.lock().unwrap());
+        Ended {
+            status,
+            stdout: String::from_utf8_lossy(&take(&self.stdout)).into_owned(),
+            stderr: take(&self.stderr),
+        }
+    }
+
     /// The status and body of a GET, or `None` while nothing answers.
     pub async fn get(&self, path: &str) -> Option<(u16, String)> {
-        let (port, path) = (self.port, path.to_string());
-        tokio::task::spawn_blocking(move || http_get(port, &path))
-            .await
-            .unwrap()
+        let (addr, path) = (self.addr, path.to_string());
+        blocking(move || http_get(addr, &path)).await
     }
 
     /// The `<h1>` of a page, or `None` when it is not a 200.
@@ -381,18 +589,44 @@ impl Server {
     }
 }
 
-/// A bare HTTP/1.1 GET: the status and the body.
-pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads a child's pipe to the end on a thread of its own.
+fn collect(mut from: impl std::io::Read + Send + 'static) -> (Output, std::thread::JoinHandle<()>) {
+    let output = Output::default();
+    let sink = output.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(read) = from.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buffer[..read]);
+        }
+    });
+    (output, reader)
+}
+
+/// A bare HTTP/1.1 GET: the status and the body, or `None` when nothing
+/// answers.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<(u16, String)> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
     )
     .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some((status, body.to_string()))
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = WireResponse::parse(&response);
+    Some((response.status, response.text()))
 }
