@@ -8,12 +8,15 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt as _;
 
 use crate::clock::Clock;
 use crate::config::ServeArgs;
+use crate::content;
+use crate::content::health::SyncHealth;
 use crate::content::schedule;
 use crate::content::site::SiteCell;
 use crate::content::sync::{Indexing, Scope, SyncError, SyncReport, Syncer};
@@ -85,19 +88,14 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         Err(SyncError::Db(_)) => SyncReport::default(),
         Err(error) => return Err(error.into()),
     };
-    let state = AppState::new(Shared {
-        db: pool.clone(),
+    let state = app_state(
+        args,
+        pool.clone(),
         site,
-        cache: cache.clone(),
-        clock: clock.clone(),
-        assets: Arc::new(Assets::load(&args.static_dir)),
-        options: Arc::new(WebOptions {
-            drafts: args.drafts,
-            status_token: args.status_token.clone().filter(|token| !token.is_empty()),
-            content_dir: args.content.clone(),
-            limits: Limits::default(),
-        }),
-    });
+        cache.clone(),
+        clock.clone(),
+        syncer.health().clone(),
+    );
     if initial.search_pending {
         tokio::spawn(index_for_search(syncer.clone(), cache.clone()));
     }
@@ -111,6 +109,150 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
         _watch: watch,
         scheduler,
     })
+}
+
+/// The state the router serves, live or read-only.
+fn app_state(
+    args: &ServeArgs,
+    pool: SqlitePool,
+    site: SiteCell,
+    cache: PageCache,
+    clock: Clock,
+    health: SyncHealth,
+) -> AppState {
+    AppState::new(Shared {
+        db: pool,
+        site,
+        cache,
+        clock,
+        assets: Arc::new(Assets::load(&args.static_dir)),
+        options: Arc::new(WebOptions {
+            drafts: args.drafts,
+            status_token: args.status_token.clone().filter(|token| !token.is_empty()),
+            content_dir: args.content.clone(),
+            limits: Limits::default(),
+        }),
+        health,
+    })
+}
+
+/// The site as the database holds it, for when the database cannot be
+/// opened for writing (the disk full or read-only): nothing syncs, the
+/// settings come straight from `site.toml`, and the status page says why
+/// nothing new is published. `None` when even that is impossible (no
+/// complete database to read).
+async fn load_read_only(args: &ServeArgs, clock: Clock, why: &db::DbError) -> Option<AppState> {
+    let pool = db::open_read_only(&args.db).await.ok()?;
+    let site = SiteCell::new(args.base_url.clone(), args.addr);
+    if let Some(settings) = content::site_settings(&args.content) {
+        site.set(settings);
+    }
+    let health = SyncHealth::default();
+    health.failed(why.to_string(), clock.now());
+    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
+    Some(app_state(args, pool, site, cache, clock, health))
+}
+
+/// What `serve` serves: the live site, or (after a start on a disk that
+/// refused writes) a read-only one until the live site can be loaded.
+struct Serving {
+    /// Once loaded, the live site: its syncer is paused and its database
+    /// closed at shutdown.
+    live: Arc<std::sync::Mutex<Option<Site>>>,
+    app: axum::Router,
+    limits: Limits,
+}
+
+impl Serving {
+    fn live(site: Site) -> Self {
+        Self {
+            app: web::router(site.state.clone()),
+            limits: site.state.options.limits.clone(),
+            live: Arc::new(std::sync::Mutex::new(Some(site))),
+        }
+    }
+
+    /// Serves `read_only` now, and tries to load the live site every few
+    /// seconds; once it loads (space came back), new requests go to it.
+    fn read_only(read_only: AppState, args: ServeArgs, clock: Clock) -> Self {
+        let router = Arc::new(std::sync::RwLock::new(web::router(read_only.clone())));
+        let live = Arc::new(std::sync::Mutex::new(None));
+        let limits = read_only.options.limits.clone();
+        tokio::spawn(recover(
+            args,
+            clock,
+            read_only,
+            router.clone(),
+            live.clone(),
+        ));
+        // One more step per request, in this mode only: reading which
+        // router is current.
+        let app = axum::Router::new().fallback_service(tower::service_fn(
+            move |request: axum::extract::Request| {
+                let current = router
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                current.oneshot(request)
+            },
+        ));
+        Self { live, app, limits }
+    }
+
+    /// Lets a sync in progress finish and closes the database cleanly.
+    async fn close(self, db_path: &std::path::Path) {
+        let site = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(site) = site {
+            let _paused = site.syncer.pause().await;
+            let closing = db::close_cleanly(&site.state.db, db_path);
+            let _ = tokio::time::timeout(Duration::from_secs(2), closing).await;
+        }
+    }
+}
+
+/// How long the read-only site waits before trying the live one again, at
+/// first and at most.
+const RECOVER_FIRST: Duration = Duration::from_secs(2);
+const RECOVER_MAX: Duration = Duration::from_secs(30);
+
+/// Tries to load the live site until it loads, then hands it the requests
+/// and closes the read-only database.
+async fn recover(
+    args: ServeArgs,
+    clock: Clock,
+    read_only: AppState,
+    router: Arc<std::sync::RwLock<axum::Router>>,
+    live: Arc<std::sync::Mutex<Option<Site>>>,
+) {
+    let mut wait = RECOVER_FIRST;
+    loop {
+        tokio::time::sleep(wait).await;
+        match load(&args, clock.clone()).await {
+            Ok(site) => {
+                *router
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    web::router(site.state.clone());
+                *live
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(site);
+                read_only.health.succeeded();
+                read_only.db.close().await;
+                return;
+            }
+            Err(Error::Db(error)) if error.is_storage_trouble() => {
+                read_only.health.failed(error.to_string(), clock.now());
+            }
+            Err(error) => {
+                read_only.health.failed(error.to_string(), clock.now());
+            }
+        }
+        wait = (wait * 2).min(RECOVER_MAX);
+    }
 }
 
 /// A first sync that writes this many reviews serves them before they are
@@ -153,14 +295,47 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         })?;
     let addr = listener.local_addr().map_err(Error::Serve)?;
     let args = ServeArgs { addr, ..args };
-    let site = load(&args, Clock::system()).await?;
-    let reviews = site.initial.documents_changed;
+    let clock = Clock::system();
+    let serving = match load(&args, clock.clone()).await {
+        Ok(site) => {
+            report_start(&site, started).await?;
+            Serving::live(site)
+        }
+        // A database the disk will not let us write (full, read-only) is
+        // served as it is, and the site catches up once it can write.
+        Err(Error::Db(error)) if error.is_storage_trouble() => {
+            let Some(read_only) = load_read_only(&args, clock.clone(), &error).await else {
+                return Err(Error::Db(error));
+            };
+            tracing::warn!("serving the site read-only, as the database holds it");
+            Serving::read_only(read_only, args.clone(), clock)
+        }
+        Err(error) => return Err(error),
+    };
+    let shutdown = shutdown_signal()?;
+    println!(
+        "Marquee is serving {} at http://{addr}/",
+        args.content.display(),
+    );
+    serve_on(listener, serving.app.clone(), &serving.limits, shutdown).await;
+    // A sync the watcher started finishes (and none starts) before the
+    // process exits; then the pool closes, which checkpoints the WAL. A
+    // request still running past the grace period may hold a connection:
+    // closing waits for it only briefly, as the data is safe either way.
+    serving.close(&args.db).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// What a start found: how much was synced, and the content errors and
+/// settings an operator should hear about once.
+async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Error> {
     let errors = db::sources::errors(&site.state.db)
         .await
         .map_err(|e| Error::Sync(e.into()))?;
     tracing::info!(
         files_read = site.initial.files_read,
-        changed = reviews,
+        changed = site.initial.documents_changed,
         content_errors = errors.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "content synced"
@@ -180,21 +355,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
              set base_url in site.toml (or --base-url) to the site's public address"
         );
     }
-    let shutdown = shutdown_signal()?;
-    let app = web::router(site.state.clone());
-    println!(
-        "Marquee is serving {} at http://{addr}/",
-        args.content.display(),
-    );
-    serve_on(listener, app, &site.state.options.limits, shutdown).await;
-    // A sync the watcher started finishes (and none starts) before the
-    // process exits; then the pool closes, which checkpoints the WAL. A
-    // request still running past the grace period may hold a connection:
-    // closing waits for it only briefly, as the data is safe either way.
-    let _paused = site.syncer.pause().await;
-    let closing = db::close_cleanly(&site.state.db, &args.db);
-    let _ = tokio::time::timeout(Duration::from_secs(2), closing).await;
-    tracing::info!("stopped");
     Ok(())
 }
 

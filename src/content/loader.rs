@@ -296,6 +296,15 @@ pub fn read(file: &SourceFile) -> Result<Vec<u8>, ContentError> {
     Ok(bytes)
 }
 
+/// The settings in a `site.toml` file, or `None` when it cannot be read or
+/// is broken (whoever asks then keeps the settings it has).
+pub fn read_settings(file: &SourceFile) -> Option<Site> {
+    match read(file).and_then(|bytes| parse(file, &bytes, &[])) {
+        Ok(Document::Site(site)) => Some(site),
+        _ => None,
+    }
+}
+
 /// A short fingerprint of a file's bytes, to skip files that did not change.
 pub fn hash(bytes: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))

@@ -33,6 +33,13 @@ pub struct CheckReport {
     pub errors: Vec<ContentError>,
 }
 
+/// The settings in `site.toml`, read on their own (for a site served
+/// without a sync); `None` when the file is missing or broken.
+pub fn site_settings(content_dir: &Path) -> Option<site::Site> {
+    let file = loader::stat(content_dir, site::SITE_FILE).ok()??;
+    loader::read_settings(&file)
+}
+
 /// Validates every content file without touching a database: the same
 /// parsing the server does, folders it cannot read, and slug clashes,
 /// decided by the rule the server applies (`slugs`).

@@ -308,12 +308,7 @@ impl Syncer {
                 // A few hundred bytes, read here without leaving the task
                 // and again with the other files; a broken file keeps the
                 // current settings, as the sync will.
-                .and_then(|file| {
-                    match loader::read(file).and_then(|bytes| loader::parse(file, &bytes, &[])) {
-                        Ok(Document::Site(site)) => Some(site.embed_hosts),
-                        _ => None,
-                    }
-                })
+                .and_then(|file| loader::read_settings(file).map(|site| site.embed_hosts))
                 .unwrap_or_else(|| self.site.get().embed_hosts.clone())
         };
         let fingerprint = embed_hosts_fingerprint(&hosts);

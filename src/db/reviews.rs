@@ -455,9 +455,12 @@ pub async fn upsert(
     .execute(&mut *conn)
     .await;
     if let Err(error) = written {
-        sqlx::raw_sql("ROLLBACK TO upsert_review; RELEASE upsert_review;")
+        // Some failures (a full disk) make SQLite roll back the whole
+        // transaction, savepoint included; the first error is the one
+        // that says what happened.
+        let _ = sqlx::raw_sql("ROLLBACK TO upsert_review; RELEASE upsert_review;")
             .execute(&mut *conn)
-            .await?;
+            .await;
         return Err(error);
     }
     Ok(())

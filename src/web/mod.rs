@@ -32,6 +32,7 @@ use axum::routing::get;
 use sqlx::SqlitePool;
 
 use crate::clock::Clock;
+use crate::content::health::SyncHealth;
 use crate::content::site::SiteCell;
 use assets::Assets;
 use cache::PageCache;
@@ -69,6 +70,8 @@ pub struct Shared {
     pub clock: Clock,
     pub assets: Arc<Assets>,
     pub options: Arc<WebOptions>,
+    /// Whether publishing works, for the status page.
+    pub health: SyncHealth,
 }
 
 impl AppState {

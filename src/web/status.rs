@@ -19,6 +19,7 @@ use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::content::error::ContentError;
+use crate::content::health::SyncProblem;
 use crate::db;
 use crate::db::reviews::HiddenRow;
 use crate::render::filters;
@@ -47,6 +48,8 @@ pub struct StatusPage {
     pub hidden: Vec<HiddenRow>,
     pub now: time::OffsetDateTime,
     pub preview: bool,
+    /// Why nothing new is published, while syncs fail.
+    pub problem: Option<SyncProblem>,
 }
 
 impl StatusPage {
@@ -87,6 +90,7 @@ pub async fn status(
         hidden,
         now: state.clock.now(),
         preview: state.options.drafts,
+        problem: state.health.problem(),
     };
     Ok((
         [
