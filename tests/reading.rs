@@ -404,3 +404,24 @@ async fn a_head_request_first_does_not_blank_the_page_for_later_gets() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_capitalised_slug_is_sent_to_the_page_s_one_address() {
+    let site = TestSite::sample().await;
+    for (asked, address) in [
+        ("/reviews/Anora", "/reviews/anora"),
+        ("/REVIEWS/anora", ""),
+        ("/tags/Drama?utm_source=x", "/tags/drama?utm_source=x"),
+        ("/About", "/about"),
+    ] {
+        let response = site.get(asked).await;
+        if address.is_empty() {
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{asked}");
+            continue;
+        }
+        assert_eq!(response.status, StatusCode::PERMANENT_REDIRECT, "{asked}");
+        assert_eq!(response.header("location"), Some(address), "{asked}");
+        let path = address.split('?').next().unwrap();
+        assert_eq!(site.get(path).await.status, StatusCode::OK, "{address}");
+    }
+}

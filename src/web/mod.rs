@@ -127,7 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(seo::sitemap))
         .route("/robots.txt", get(seo::robots))
         .route("/{slug}", get(pages::show))
-        .route_layer(middleware::from_fn(cache::mark_cacheable));
+        .route_layer(middleware::from_fn(cache::mark_cacheable))
+        .route_layer(middleware::from_fn(lowercase_slugs));
     let files_and_operations = Router::new()
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
@@ -144,6 +145,40 @@ pub fn router(state: AppState) -> Router {
     );
     // In front of routing and every layer: a cached page costs a lookup.
     cache::in_front(site, cache, clock)
+}
+
+/// Slugs are lower case (`Anora.md` and `anora.md` are one slug), so an
+/// address that capitalises one (`/reviews/Anora`, `/tags/Drama`, `/About`)
+/// is sent to the page's one address instead of a 404.
+async fn lowercase_slugs(request: Request, next: Next) -> Response {
+    match lowercased(request.uri().path()) {
+        Some(mut path) => {
+            if let Some(query) = request.uri().query() {
+                path.push('?');
+                path.push_str(query);
+            }
+            axum::response::Redirect::permanent(&path).into_response()
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// The path with its slug segment in lower case, if that changes it: the
+/// segment after `/reviews/`, `/tags/` or `/directors/`, or a standalone
+/// page's only segment. Other segments (a region, a page number) are left.
+fn lowercased(path: &str) -> Option<String> {
+    let mut segments: Vec<String> = path.split('/').map(str::to_string).collect();
+    let slug = match segments.get(1).map(String::as_str) {
+        Some("reviews" | "tags" | "directors") => 2,
+        Some(_) if segments.len() == 2 => 1,
+        _ => return None,
+    };
+    let segment = segments.get_mut(slug)?;
+    if !segment.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return None;
+    }
+    segment.make_ascii_lowercase();
+    Some(segments.join("/"))
 }
 
 /// Wraps routes in everything around them: panics and errors become pages
@@ -234,4 +269,35 @@ fn error_page_status(response: &Response) -> Option<StatusCode> {
     (status.is_client_error() || status.is_server_error())
         .then_some(status)
         .filter(|_| !is_html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lowercased;
+
+    #[test]
+    fn only_the_slug_segment_is_lowered() {
+        assert_eq!(
+            lowercased("/reviews/Anora").as_deref(),
+            Some("/reviews/anora")
+        );
+        assert_eq!(
+            lowercased("/tags/New-York/page/2").as_deref(),
+            Some("/tags/new-york/page/2")
+        );
+        assert_eq!(
+            lowercased("/reviews/Anora/release/UK.ics").as_deref(),
+            Some("/reviews/anora/release/UK.ics")
+        );
+        assert_eq!(lowercased("/About").as_deref(), Some("/about"));
+        for unchanged in [
+            "/reviews/anora",
+            "/static/Style.css",
+            "/ratings/4.5",
+            "/",
+            "/films/2024",
+        ] {
+            assert_eq!(lowercased(unchanged), None, "{unchanged}");
+        }
+    }
 }
