@@ -2,8 +2,9 @@
 //!
 //! - `content::error::ContentError`: a problem in one content file, with
 //!   file, line and field. It is data for the editor, never a crash.
-//! - `db::DbError`: the database could not be opened or migrated.
-//! - `content::sync::SyncError`: a sync could not run (I/O, database).
+//! - `db::DbError`: the database could not be opened, migrated or read.
+//! - `publish::syncer::SyncError`: a sync could not run (I/O, database);
+//!   `publish::PublishError`: publishing could not start.
 //! - `web::error::AppError`: what a request handler can fail with; it turns
 //!   into a response in one place.
 //! - `Error` (here): why the program as a whole could not start or run,
@@ -14,14 +15,12 @@ pub enum Error {
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
     #[error(transparent)]
-    Sync(#[from] crate::content::sync::SyncError),
+    Publish(#[from] crate::publish::PublishError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
         source: std::io::Error,
     },
-    #[error("cannot watch the content directory: {0}")]
-    Watch(#[from] notify::Error),
     #[error(
         "the content folder `{path}` {}; point --content (or MARQUEE_CONTENT) \
          at the folder that holds site.toml and reviews/",

@@ -12,6 +12,7 @@ pub mod content;
 pub mod corpus;
 pub mod db;
 pub mod error;
+pub mod publish;
 pub mod render;
 pub mod server;
 pub mod web;

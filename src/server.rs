@@ -1,5 +1,6 @@
-//! Wiring for `marquee serve`: open the database, sync the content, start
-//! the watcher and the scheduler, and serve until asked to stop.
+//! Wiring for `marquee serve`: open the database, start publishing (the
+//! first sync, the watcher, the scheduler), build the web state, and serve
+//! until asked to stop.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,19 +11,18 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tower::ServiceExt as _;
 
 use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content;
-use crate::content::health::SyncHealth;
-use crate::content::schedule;
 use crate::content::site::SiteCell;
-use crate::content::sync::{Indexing, Scope, SyncError, SyncReport, Syncer};
-use crate::content::watcher::{self, WatchOptions};
 use crate::db;
 use crate::error::Error;
+use crate::publish::health::SyncHealth;
+use crate::publish::syncer::{SyncReport, Syncer};
+use crate::publish::watcher::WatchOptions;
+use crate::publish::{self, Background, Backoff};
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
 use crate::web::heads::{CheckedHeads, Refusals};
@@ -30,20 +30,13 @@ use crate::web::security::Limits;
 use crate::web::{self, AppState, Shared, WebOptions};
 
 /// A loaded site, ready to serve: the state for the router, and the
-/// background tasks that keep it current (stopped when this is dropped).
+/// publishing that keeps it current (stopped when this is dropped).
 pub struct Site {
     pub state: AppState,
     pub syncer: Arc<Syncer>,
     /// The content sync's first report, for start-up messages and tests.
     pub initial: SyncReport,
-    _watch: Option<watcher::WatchHandle>,
-    scheduler: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.scheduler.abort();
-    }
+    _background: Background,
 }
 
 /// Opens and syncs everything `serve` needs, without listening yet; tests
@@ -51,63 +44,33 @@ impl Drop for Site {
 pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     let pool = db::open_or_rebuild(&args.db).await?;
     let site = SiteCell::new(args.base_url.clone(), args.addr);
-    let syncer = Arc::new(Syncer::new(
-        args.content.clone(),
+    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
+    let options = publish::Options {
+        content_dir: args.content.clone(),
+        watch: WatchOptions {
+            events: !args.no_watch,
+            rescan: (args.rescan_secs > 0).then(|| Duration::from_secs(args.rescan_secs)),
+        },
+    };
+    let invalidate = {
+        let cache = cache.clone();
+        move || cache.invalidate()
+    };
+    let publishing = publish::start(
         pool.clone(),
         site.clone(),
         clock.clone(),
-    ));
-    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
-    let content_changed = Arc::new(Notify::new());
-    // Watch before the first sync: a file saved while it runs is then synced
-    // right after it, instead of waiting for its next save.
-    let following = WatchOptions {
-        events: !args.no_watch,
-        rescan: (args.rescan_secs > 0).then(|| Duration::from_secs(args.rescan_secs)),
-    };
-    let watch = if following.events || following.rescan.is_some() {
-        let cache = cache.clone();
-        let content_changed = content_changed.clone();
-        Some(watcher::watch(syncer.clone(), following, move |report| {
-            if report.changed() {
-                cache.invalidate();
-                content_changed.notify_one();
-            }
-        })?)
-    } else {
-        None
-    };
-    // A first sync that cannot write (the disk full, say) does not stop
-    // the site: what the database holds is served, the syncer's health says
-    // why nothing new is, and the watcher retries until it catches up.
-    let first = Indexing::Deferred {
-        at_least: INDEX_AFTER_SERVING_FROM,
-    };
-    let initial = match syncer.sync_with(Scope::Everything, first).await {
-        Ok(report) => report,
-        Err(SyncError::Db(_)) => SyncReport::default(),
-        Err(error) => return Err(error.into()),
-    };
-    let state = app_state(
-        args,
-        pool.clone(),
-        site,
-        cache.clone(),
-        clock.clone(),
-        syncer.health().clone(),
-    );
-    if initial.search_pending {
-        tokio::spawn(index_for_search(syncer.clone(), cache.clone()));
-    }
-    let scheduler = tokio::spawn(schedule::run(pool, clock, content_changed, move || {
-        cache.invalidate()
-    }));
+        options,
+        invalidate,
+    )
+    .await?;
+    let (syncer, initial, background) = publishing.into_parts();
+    let state = app_state(args, pool, site, cache, clock, syncer.health().clone());
     Ok(Site {
         state,
         syncer,
         initial,
-        _watch: watch,
-        scheduler,
+        _background: background,
     })
 }
 
@@ -216,8 +179,7 @@ impl Serving {
 
 /// How long the read-only site waits before trying the live one again, at
 /// first and at most.
-const RECOVER_FIRST: Duration = Duration::from_secs(2);
-const RECOVER_MAX: Duration = Duration::from_secs(30);
+const RECOVERY: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(30));
 
 /// Tries to load the live site until it loads, then hands it the requests
 /// and closes the read-only database.
@@ -228,9 +190,9 @@ async fn recover(
     router: Arc<std::sync::RwLock<axum::Router>>,
     live: Arc<std::sync::Mutex<Option<Site>>>,
 ) {
-    let mut wait = RECOVER_FIRST;
+    let mut backoff = RECOVERY;
     loop {
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(backoff.next()).await;
         match load(&args, clock.clone()).await {
             Ok(site) => {
                 *router
@@ -244,38 +206,7 @@ async fn recover(
                 read_only.db.close().await;
                 return;
             }
-            Err(Error::Db(error)) if error.is_storage_trouble() => {
-                read_only.health.failed(error.to_string(), clock.now());
-            }
-            Err(error) => {
-                read_only.health.failed(error.to_string(), clock.now());
-            }
-        }
-        wait = (wait * 2).min(RECOVER_MAX);
-    }
-}
-
-/// A first sync that writes this many reviews serves them before they are
-/// indexed for search (see `Indexing::Deferred`). Below it, indexing is
-/// quick enough not to be worth a moment of incomplete search.
-const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
-
-/// Indexes what the first sync left for search, while the site is served.
-/// A failure is logged and loses nothing: the reviews stay queued, and the
-/// next sync indexes them.
-async fn index_for_search(syncer: Arc<Syncer>, cache: PageCache) {
-    let started = std::time::Instant::now();
-    match syncer.index_pending().await {
-        Ok(indexed) => {
-            cache.invalidate();
-            tracing::info!(
-                reviews = indexed,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "search index built"
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "building the search index failed; the next sync retries")
+            Err(error) => read_only.health.failed(error.to_string(), clock.now()),
         }
     }
 }
@@ -332,7 +263,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
 async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Error> {
     let errors = db::sources::errors(&site.state.db)
         .await
-        .map_err(|e| Error::Sync(e.into()))?;
+        .map_err(|error| Error::Db(db::DbError::Read(error)))?;
     tracing::info!(
         files_read = site.initial.files_read,
         changed = site.initial.documents_changed,

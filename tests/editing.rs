@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, review, texts_of};
-use marquee::content::sync::Scope;
+use marquee::content::plan::Scope;
 
 fn marquee(args: &[&str], content: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_marquee"))

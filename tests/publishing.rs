@@ -551,7 +551,7 @@ async fn a_scheduled_review_appears_when_its_time_comes() {
     );
     // Until its time, the review is stored but hidden like a draft.
     eventually(PUBLISH, "the scheduled review to be synced", || async {
-        let hidden = marquee::db::reviews::hidden(&site.site.state.db, site.clock.unix_now())
+        let hidden = marquee::db::reviews::hidden(&site.site.state.db, site.clock.now())
             .await
             .unwrap();
         (hidden.len() == 1).then_some(())
@@ -748,7 +748,7 @@ async fn the_scheduler_wakes_for_a_review_due_just_as_content_changes() {
     .await;
     let woken = Arc::new(AtomicUsize::new(0));
     let content_changed = Arc::new(tokio::sync::Notify::new());
-    let scheduler = tokio::spawn(marquee::content::schedule::run(
+    let scheduler = tokio::spawn(marquee::publish::schedule::run(
         site.site.state.db.clone(),
         site.clock.clone(),
         content_changed.clone(),

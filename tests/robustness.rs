@@ -17,7 +17,7 @@ use axum::routing::get;
 use common::{Options, Server, TestSite, blocking, exchange, status_line};
 use marquee::content::error::ContentError;
 use marquee::content::loader::{self, Document, SourceFile};
-use marquee::content::sync::Indexing;
+use marquee::db::sync::Indexing;
 use marquee::web::security::Limits;
 use proptest::prelude::*;
 
@@ -776,7 +776,7 @@ async fn shutdown_gives_up_on_stuck_requests_after_the_grace_period() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_waits_for_a_sync_in_progress_and_lets_none_start() {
-    use marquee::content::sync::Scope;
+    use marquee::content::plan::Scope;
     let site = TestSite::sample().await;
     for index in 0..600 {
         site.write(

@@ -1,21 +1,19 @@
 //! Content: markdown files with front matter, from disk to validated
-//! documents, and the machinery that keeps the database in line with them.
+//! documents. Pure: files in, documents (or errors naming file, line and
+//! field) out, and a plan of what changed; nothing here knows SQL or HTTP.
 
 pub mod error;
 pub mod fields;
 pub mod front_matter;
-pub mod health;
 pub mod loader;
 pub mod markdown;
 mod messages;
 pub mod page;
+pub mod plan;
 pub mod review;
 pub mod scaffold;
-pub mod schedule;
 pub mod site;
 pub mod slugs;
-pub mod sync;
-pub mod watcher;
 
 use std::collections::HashMap;
 use std::path::Path;

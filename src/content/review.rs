@@ -114,18 +114,35 @@ impl Rating {
     }
 }
 
+/// A name as written (a tag, a director, a release region) with the URL
+/// segment made from it. The slug is made once, here: the store keeps both,
+/// and nothing downstream slugifies again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub slug: String,
+}
+
+impl Named {
+    /// `None` when the name has no letters or digits to make a slug from.
+    pub fn new(name: String) -> Option<Self> {
+        let slug = slug::slugify(&name);
+        (!slug.is_empty()).then_some(Self { name, slug })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Film {
     pub title: String,
     pub year: Option<i32>,
-    pub director: Option<String>,
+    pub director: Option<Named>,
     pub runtime_minutes: Option<u32>,
     pub poster: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
-    pub region: String,
+    pub region: Named,
     pub date: Date,
 }
 
@@ -145,8 +162,8 @@ pub struct Review {
     pub updated: Option<OffsetDateTime>,
     /// Sorted by date, then region.
     pub releases: Vec<Release>,
-    /// In the order written, without duplicates.
-    pub tags: Vec<String>,
+    /// In the order written, without two of one slug.
+    pub tags: Vec<Named>,
     pub summary: String,
     pub author: Option<String>,
     /// The markdown body as written; kept so feeds can render their variant.
@@ -256,18 +273,18 @@ fn validate(
         })?,
     };
     let tags = tags(raw.tags, &invalid)?;
-    let director = raw.film.director.as_deref().and_then(required_text);
-    if let Some(director) = &director
-        && slug::slugify(director).is_empty()
-    {
-        return Err(invalid(
-            "film.director",
-            format!(
-                "the name `{director}` has no letters or digits, so its director page would have no address; write {}",
-                messages::what_to_write("film.director").unwrap_or_default()
-            ),
-        ));
-    }
+    let director = match raw.film.director.as_deref().and_then(required_text) {
+        None => None,
+        Some(name) => Some(Named::new(name.clone()).ok_or_else(|| {
+            invalid(
+                "film.director",
+                format!(
+                    "the name `{name}` has no letters or digits, so its director page would have no address; write {}",
+                    messages::what_to_write("film.director").unwrap_or_default()
+                ),
+            )
+        })?),
+    };
     let asset_base = location.is_bundle.then(|| format!("/reviews/{slug}/"));
     let rendered = markdown::render(
         split.body,
@@ -331,7 +348,7 @@ fn releases(
             .to_date()
             .map_err(|reason| invalid(&format!("{field}.date"), reason))?;
         // The region's slug names its calendar file.
-        if slug::slugify(&region).is_empty() {
+        let Some(region) = Named::new(region.clone()) else {
             return Err(invalid(
                 &region_field,
                 format!(
@@ -339,27 +356,35 @@ fn releases(
                     messages::what_to_write("release_dates.region").unwrap_or_default()
                 ),
             ));
-        }
+        };
+        // One calendar file per region: `UK` and `U.K.` would share one.
         if releases
             .iter()
-            .any(|r: &Release| r.region.eq_ignore_ascii_case(&region))
+            .any(|r: &Release| r.region.slug == region.slug)
         {
             return Err(invalid(
                 &region_field,
-                format!("the region `{region}` is listed twice; give each region one line"),
+                format!(
+                    "the region `{}` is listed twice; give each region one line",
+                    region.name
+                ),
             ));
         }
         releases.push(Release { region, date });
     }
-    releases.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.region.cmp(&b.region)));
+    releases.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then_with(|| a.region.name.cmp(&b.region.name))
+    });
     Ok(releases)
 }
 
 fn tags(
     raw: Vec<String>,
     invalid: &impl Fn(&str, String) -> ContentError,
-) -> Result<Vec<String>, ContentError> {
-    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+) -> Result<Vec<Named>, ContentError> {
+    let mut tags: Vec<Named> = Vec::with_capacity(raw.len());
     for tag in raw {
         let Some(tag) = required_text(&tag) else {
             return Err(invalid(
@@ -367,15 +392,15 @@ fn tags(
                 "a tag is empty; remove it or write a tag, such as Drama".into(),
             ));
         };
-        if slug::slugify(&tag).is_empty() {
+        let Some(tag) = Named::new(tag.clone()) else {
             return Err(invalid(
                 "tags",
                 format!(
                     "the tag `{tag}` has no letters or digits; write a tag with some, such as Drama"
                 ),
             ));
-        }
-        if !tags.iter().any(|t| slug::slugify(t) == slug::slugify(&tag)) {
+        };
+        if !tags.iter().any(|t| t.slug == tag.slug) {
             tags.push(tag);
         }
     }
@@ -484,14 +509,15 @@ Body.
         let review = parse(text).unwrap();
         assert_eq!(review.slug, "custom");
         assert_eq!(review.rating, Rating::from_halves(7));
-        assert_eq!(review.tags, vec!["Drama", "New York"]);
+        let tags: Vec<&str> = review.tags.iter().map(|tag| tag.name.as_str()).collect();
+        assert_eq!(tags, vec!["Drama", "New York"]);
         assert_eq!(review.summary, "Standfirst.");
         assert_eq!(review.updated, Some(datetime!(2024-12-03 0:00 UTC)));
         assert_eq!(review.film.runtime_minutes, Some(138));
         let regions: Vec<_> = review
             .releases
             .iter()
-            .map(|r| (r.region.as_str(), r.date))
+            .map(|r| (r.region.name.as_str(), r.date))
             .collect();
         assert_eq!(
             regions,

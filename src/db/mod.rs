@@ -8,6 +8,9 @@ pub mod pages;
 pub mod reviews;
 pub mod search;
 pub mod sources;
+pub mod sync;
+mod types;
+mod visible;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -35,6 +38,8 @@ pub enum DbError {
     },
     #[error("the database {path} is not complete or not of this version of Marquee")]
     NotCurrent { path: String },
+    #[error("cannot read the database: {0}")]
+    Read(sqlx::Error),
 }
 
 /// Copies what the last commit wrote to the WAL into the database file, in
@@ -88,7 +93,7 @@ impl DbError {
                 _ => false,
             },
             DbError::Damaged { .. } => true,
-            DbError::MoveAside { .. } | DbError::NotCurrent { .. } => false,
+            DbError::MoveAside { .. } | DbError::NotCurrent { .. } | DbError::Read(_) => false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The `pages` table: standalone pages such as "About".
 
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use time::OffsetDateTime;
 
 use crate::content::page::Page;
 
@@ -11,7 +12,8 @@ pub struct PageRow {
     pub description: String,
     pub body_html: String,
     pub draft: bool,
-    pub modified_at: i64,
+    /// When its file last changed.
+    pub modified: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -26,7 +28,7 @@ pub async fn by_slug(
     include_drafts: bool,
 ) -> sqlx::Result<Option<PageRow>> {
     sqlx::query_as(
-        "SELECT slug, title, description, body_html, draft, modified_at FROM pages
+        "SELECT slug, title, description, body_html, draft, modified_at AS modified FROM pages
          WHERE slug = ? AND (draft = 0 OR ?)",
     )
     .bind(slug)
@@ -47,7 +49,7 @@ pub async fn menu(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MenuLink>> {
 /// Published pages, for the sitemap.
 pub async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>> {
     sqlx::query_as(
-        "SELECT slug, title, description, body_html, draft, modified_at FROM pages
+        "SELECT slug, title, description, body_html, draft, modified_at AS modified FROM pages
          WHERE draft = 0 ORDER BY slug",
     )
     .fetch_all(db)

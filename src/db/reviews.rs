@@ -1,67 +1,69 @@
-//! The review tables: `reviews`, `review_tags` and `release_dates`.
+//! Reading the review tables: `reviews`, `review_tags` and `release_dates`,
+//! into typed rows (ratings, moments and dates, never integers and text to
+//! decode again).
 //!
-//! Every read takes `now` (unix seconds) so that scheduling is a comparison,
-//! not a background job: a review whose time has come is simply visible.
+//! Every read takes `now` so that scheduling is a comparison, not a
+//! background job: a review whose time has come is simply visible (see
+//! `visible`).
 
-use sqlx::query::QueryAs;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-// Dynamic SQL here is only ever `format!` of the constant fragments in this
-// file; every value travels as a bound parameter.
-use sqlx::{AssertSqlSafe, FromRow, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+use time::{Date, OffsetDateTime};
 
-use crate::content::review::Review;
-
-/// Only reviews a reader may see: not drafts, and published by now.
-const VISIBLE: &str = "r.draft = 0 AND r.published_at <= ?1";
+use super::visible;
+use crate::content::review::{Rating, Review};
 
 /// The columns of a listing card: enough for a list, none of the body.
-const CARD_COLUMNS: &str =
-    "r.id, r.slug, r.title, r.film_title, r.film_year, r.director, r.rating_halves,
-     r.spoilers, r.summary, r.published_at, r.poster, r.asset_base";
+const CARD_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, r.director,
+     r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published, r.poster,
+     r.asset_base";
 
+/// A review in a listing.
 #[derive(Debug, Clone, FromRow)]
 pub struct CardRow {
     pub id: i64,
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
+    pub film_year: Option<i32>,
     pub director: Option<String>,
-    pub rating_halves: Option<i64>,
+    pub rating: Option<Rating>,
     pub spoilers: bool,
     pub summary: String,
-    pub published_at: i64,
+    pub published: OffsetDateTime,
     pub poster: Option<String>,
     pub asset_base: Option<String>,
 }
 
+/// A whole review, as its page and the feeds show it.
 #[derive(Debug, Clone, FromRow)]
 pub struct ReviewRow {
     pub id: i64,
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
+    pub film_year: Option<i32>,
     pub director: Option<String>,
     pub director_slug: Option<String>,
-    pub runtime_minutes: Option<i64>,
+    pub runtime_minutes: Option<u32>,
     pub poster: Option<String>,
-    pub rating_halves: Option<i64>,
+    pub rating: Option<Rating>,
     pub spoilers: bool,
     pub draft: bool,
-    pub published_at: i64,
-    pub updated_at: Option<i64>,
+    pub published: OffsetDateTime,
+    pub updated: Option<OffsetDateTime>,
     pub summary: String,
     pub author: Option<String>,
     pub asset_base: Option<String>,
     pub body_markdown: String,
     pub body_html: String,
-    pub modified_at: i64,
+    /// When its file last changed.
+    pub modified: OffsetDateTime,
 }
 
-const REVIEW_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, r.director, r.director_slug,
-     r.runtime_minutes, r.poster, r.rating_halves, r.spoilers, r.draft, r.published_at, r.updated_at,
-     r.summary, r.author, r.asset_base, r.body_markdown, r.body_html, r.modified_at";
+const REVIEW_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, r.director,
+     r.director_slug, r.runtime_minutes, r.poster, r.rating_halves AS rating, r.spoilers, r.draft,
+     r.published_at AS published, r.updated_at AS updated, r.summary, r.author, r.asset_base,
+     r.body_markdown, r.body_html, r.modified_at AS modified";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TagRow {
@@ -75,8 +77,7 @@ pub struct ReleaseRow {
     pub review_id: i64,
     pub region: String,
     pub region_slug: String,
-    /// ISO date, `2024-11-01`.
-    pub date: String,
+    pub date: Date,
 }
 
 /// Which reviews a listing shows.
@@ -85,69 +86,76 @@ pub enum Listing {
     All,
     /// A tag's slug.
     Tag(String),
-    /// Half stars, 1..=10.
-    Rating(i64),
-    FilmYear(i64),
+    Rating(Rating),
+    FilmYear(i32),
     /// A director's slug.
     Director(String),
 }
 
 impl Listing {
-    /// The extra condition, always on parameter `?2`.
-    fn condition(&self) -> &'static str {
+    /// Appends ` AND ` and the listing's own condition, if it has one.
+    fn push_condition(&self, query: &mut QueryBuilder<Sqlite>) {
         match self {
-            Listing::All => "?2 IS NULL",
-            Listing::Tag(_) => "r.id IN (SELECT review_id FROM review_tags WHERE slug = ?2)",
-            Listing::Rating(_) => "r.rating_halves = ?2",
-            Listing::FilmYear(_) => "r.film_year = ?2",
-            Listing::Director(_) => "r.director_slug = ?2",
-        }
-    }
-
-    /// Binds `now` (`?1`) and the listing's own parameter (`?2`).
-    fn bind<'q, O: for<'r> FromRow<'r, SqliteRow>>(
-        &self,
-        sql: String,
-        now: i64,
-    ) -> QueryAs<'q, Sqlite, O, SqliteArguments> {
-        let query = sqlx::query_as(AssertSqlSafe(sql)).bind(now);
-        match self {
-            Listing::All => query.bind(None::<i64>),
-            Listing::Tag(slug) | Listing::Director(slug) => query.bind(slug.clone()),
-            Listing::Rating(value) | Listing::FilmYear(value) => query.bind(*value),
+            Listing::All => {}
+            Listing::Tag(slug) => {
+                query
+                    .push(" AND r.id IN (SELECT review_id FROM review_tags WHERE slug = ")
+                    .push_bind(slug.clone())
+                    .push(")");
+            }
+            Listing::Rating(rating) => {
+                query.push(" AND r.rating_halves = ").push_bind(*rating);
+            }
+            Listing::FilmYear(year) => {
+                query.push(" AND r.film_year = ").push_bind(*year);
+            }
+            Listing::Director(slug) => {
+                query
+                    .push(" AND r.director_slug = ")
+                    .push_bind(slug.clone());
+            }
         }
     }
 }
 
-// ----- reading -----
+/// `SELECT {columns} FROM reviews r WHERE` the review is visible `AND` in
+/// the listing: the start of every listing query.
+fn select_listed(columns: &str, now: OffsetDateTime, listing: &Listing) -> QueryBuilder<Sqlite> {
+    let mut query = QueryBuilder::new(format!("SELECT {columns} FROM reviews r WHERE "));
+    visible::push(&mut query, "r", now);
+    listing.push_condition(&mut query);
+    query
+}
+
+/// The newest visible reviews of a listing first.
+const NEWEST_FIRST: &str = " ORDER BY r.published_at DESC, r.id DESC";
 
 pub async fn list(
     db: impl SqliteExecutor<'_>,
-    now: i64,
+    now: OffsetDateTime,
     listing: &Listing,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<CardRow>> {
-    let sql = format!(
-        "SELECT {CARD_COLUMNS} FROM reviews r WHERE {VISIBLE} AND {}
-         ORDER BY r.published_at DESC, r.id DESC LIMIT ?3 OFFSET ?4",
-        listing.condition()
-    );
-    listing
-        .bind(sql, now)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db)
-        .await
+    let mut query = select_listed(CARD_COLUMNS, now, listing);
+    query
+        .push(NEWEST_FIRST)
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    query.build_query_as().fetch_all(db).await
 }
 
-pub async fn count(db: impl SqliteExecutor<'_>, now: i64, listing: &Listing) -> sqlx::Result<i64> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM reviews r WHERE {VISIBLE} AND {}",
-        listing.condition()
-    );
-    let (count,): (i64,) = listing.bind(sql, now).fetch_one(db).await?;
-    Ok(count)
+pub async fn count(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+    listing: &Listing,
+) -> sqlx::Result<i64> {
+    select_listed("COUNT(*)", now, listing)
+        .build_query_scalar()
+        .fetch_one(db)
+        .await
 }
 
 /// A review by slug; hidden ones (drafts, scheduled) only when asked for,
@@ -155,33 +163,31 @@ pub async fn count(db: impl SqliteExecutor<'_>, now: i64, listing: &Listing) -> 
 pub async fn by_slug(
     db: impl SqliteExecutor<'_>,
     slug: &str,
-    now: i64,
+    now: OffsetDateTime,
     include_hidden: bool,
 ) -> sqlx::Result<Option<ReviewRow>> {
-    let sql =
-        format!("SELECT {REVIEW_COLUMNS} FROM reviews r WHERE r.slug = ?2 AND (?3 OR ({VISIBLE}))");
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .bind(slug)
-        .bind(include_hidden)
-        .fetch_optional(db)
-        .await
+    let mut query = QueryBuilder::new(format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews r WHERE r.slug = "
+    ));
+    query.push_bind(slug.to_string());
+    if !include_hidden {
+        query.push(" AND ");
+        visible::push(&mut query, "r", now);
+    }
+    query.build_query_as().fetch_optional(db).await
 }
 
 /// The newest visible reviews with their bodies: what feeds carry.
 pub async fn latest_full(
     db: impl SqliteExecutor<'_>,
-    now: i64,
+    now: OffsetDateTime,
     tag: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<ReviewRow>> {
     let listing = tag.map_or(Listing::All, |tag| Listing::Tag(tag.to_string()));
-    let sql = format!(
-        "SELECT {REVIEW_COLUMNS} FROM reviews r WHERE {VISIBLE} AND {}
-         ORDER BY r.published_at DESC, r.id DESC LIMIT ?3",
-        listing.condition()
-    );
-    listing.bind(sql, now).bind(limit).fetch_all(db).await
+    let mut query = select_listed(REVIEW_COLUMNS, now, &listing);
+    query.push(NEWEST_FIRST).push(" LIMIT ").push_bind(limit);
+    query.build_query_as().fetch_all(db).await
 }
 
 /// Tags of several reviews in one query (no N+1), in the order written.
@@ -220,77 +226,72 @@ pub struct TagCount {
     pub reviews: i64,
 }
 
-pub async fn tag_counts(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<TagCount>> {
-    let sql = format!(
-        "SELECT t.slug, MIN(t.name) AS name, COUNT(*) AS reviews
-         FROM review_tags t JOIN reviews r ON r.id = t.review_id
-         WHERE {VISIBLE} GROUP BY t.slug ORDER BY reviews DESC, t.slug"
-    );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(db)
-        .await
+/// A query over the tags of visible reviews: `SELECT {columns} FROM
+/// review_tags t JOIN reviews r ... WHERE` visible.
+fn select_visible_tags(columns: &str, now: OffsetDateTime) -> QueryBuilder<Sqlite> {
+    let mut query = QueryBuilder::new(format!(
+        "SELECT {columns} FROM review_tags t JOIN reviews r ON r.id = t.review_id WHERE "
+    ));
+    visible::push(&mut query, "r", now);
+    query
+}
+
+pub async fn tag_counts(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<TagCount>> {
+    let mut query = select_visible_tags("t.slug, MIN(t.name) AS name, COUNT(*) AS reviews", now);
+    query.push(" GROUP BY t.slug ORDER BY reviews DESC, t.slug");
+    query.build_query_as().fetch_all(db).await
 }
 
 /// The display name of a tag, if any visible review carries it.
 pub async fn tag_name(
     db: impl SqliteExecutor<'_>,
-    now: i64,
+    now: OffsetDateTime,
     slug: &str,
 ) -> sqlx::Result<Option<String>> {
-    let sql = format!(
-        "SELECT MIN(t.name) FROM review_tags t JOIN reviews r ON r.id = t.review_id
-         WHERE {VISIBLE} AND t.slug = ?2"
-    );
-    sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(now)
-        .bind(slug)
-        .fetch_one(db)
-        .await
+    let mut query = select_visible_tags("MIN(t.name)", now);
+    query.push(" AND t.slug = ").push_bind(slug.to_string());
+    query.build_query_scalar().fetch_one(db).await
 }
 
+/// The display name of a director, if any visible review is of their film.
 pub async fn director_name(
     db: impl SqliteExecutor<'_>,
-    now: i64,
+    now: OffsetDateTime,
     slug: &str,
 ) -> sqlx::Result<Option<String>> {
-    let sql =
-        format!("SELECT MIN(r.director) FROM reviews r WHERE {VISIBLE} AND r.director_slug = ?2");
-    sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(now)
-        .bind(slug)
+    let listing = Listing::Director(slug.to_string());
+    select_listed("MIN(r.director)", now, &listing)
+        .build_query_scalar()
         .fetch_one(db)
         .await
 }
 
-/// (value, count) pairs for the stats page.
+/// How many visible reviews have each rating, lowest first: the stats page.
 pub async fn rating_distribution(
     db: impl SqliteExecutor<'_>,
-    now: i64,
-) -> sqlx::Result<Vec<(i64, i64)>> {
-    let sql = format!(
-        "SELECT r.rating_halves, COUNT(*) FROM reviews r
-         WHERE {VISIBLE} AND r.rating_halves IS NOT NULL GROUP BY r.rating_halves ORDER BY r.rating_halves"
-    );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(db)
-        .await
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<(Rating, i64)>> {
+    let mut query = select_listed("r.rating_halves, COUNT(*)", now, &Listing::All);
+    query
+        .push(" AND r.rating_halves IS NOT NULL GROUP BY r.rating_halves ORDER BY r.rating_halves");
+    query.build_query_as().fetch_all(db).await
 }
 
 /// Reviews published per calendar year (UTC), newest year first.
 pub async fn reviews_per_year(
     db: impl SqliteExecutor<'_>,
-    now: i64,
-) -> sqlx::Result<Vec<(i64, i64)>> {
-    let sql = format!(
-        "SELECT CAST(strftime('%Y', r.published_at, 'unixepoch') AS INTEGER) AS year, COUNT(*)
-         FROM reviews r WHERE {VISIBLE} GROUP BY year ORDER BY year DESC"
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<(i32, i64)>> {
+    let mut query = select_listed(
+        "CAST(strftime('%Y', r.published_at, 'unixepoch') AS INTEGER) AS year, COUNT(*)",
+        now,
+        &Listing::All,
     );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(db)
-        .await
+    query.push(" GROUP BY year ORDER BY year DESC");
+    query.build_query_as().fetch_all(db).await
 }
 
 /// The newest moment at which the visible set changed by the clock alone:
@@ -298,11 +299,10 @@ pub async fn reviews_per_year(
 /// later of this and the last sync that changed reviews.
 pub async fn latest_published_at(
     db: impl SqliteExecutor<'_>,
-    now: i64,
-) -> sqlx::Result<Option<i64>> {
-    let sql = format!("SELECT MAX(r.published_at) FROM reviews r WHERE {VISIBLE}");
-    sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(now)
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<OffsetDateTime>> {
+    select_listed("MAX(r.published_at)", now, &Listing::All)
+        .build_query_scalar()
         .fetch_one(db)
         .await
 }
@@ -310,48 +310,79 @@ pub async fn latest_published_at(
 /// The next moment a scheduled review goes live, for the scheduler.
 pub async fn next_scheduled_after(
     db: impl SqliteExecutor<'_>,
-    now: i64,
-) -> sqlx::Result<Option<i64>> {
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<OffsetDateTime>> {
     sqlx::query_scalar("SELECT MIN(published_at) FROM reviews WHERE draft = 0 AND published_at > ?")
-        .bind(now)
+        .bind(now.unix_timestamp())
         .fetch_one(db)
         .await
 }
 
+/// A page of the sitemap and when it last changed.
 #[derive(Debug, Clone, FromRow)]
 pub struct SitemapRow {
     pub slug: String,
-    pub modified_at: i64,
+    pub modified: OffsetDateTime,
 }
 
-pub async fn sitemap(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
-    let sql = format!(
-        "SELECT r.slug, MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at) AS modified_at
-         FROM reviews r WHERE {VISIBLE} ORDER BY r.published_at DESC"
-    );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(db)
-        .await
+/// A visible review's own change: its file, its `updated` and its
+/// publication, whichever is latest.
+const CHANGED: &str = "MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at)";
+
+pub async fn sitemap(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<SitemapRow>> {
+    let columns = format!("r.slug, {CHANGED} AS modified");
+    let mut query = select_listed(&columns, now, &Listing::All);
+    query.push(" ORDER BY r.published_at DESC");
+    query.build_query_as().fetch_all(db).await
 }
 
+/// Each tag with a visible review, and when the newest change among its
+/// reviews happened: the tag pages of the sitemap.
+pub async fn tag_sitemap(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<SitemapRow>> {
+    let columns = format!("t.slug, MAX({CHANGED}) AS modified");
+    let mut query = select_visible_tags(&columns, now);
+    query.push(" GROUP BY t.slug ORDER BY t.slug");
+    query.build_query_as().fetch_all(db).await
+}
+
+/// A draft or scheduled review, for the editor's status page.
 #[derive(Debug, Clone, FromRow)]
 pub struct HiddenRow {
     pub slug: String,
     pub title: String,
     pub draft: bool,
-    pub published_at: i64,
+    pub published: OffsetDateTime,
 }
 
 /// Drafts and scheduled reviews, for the editor's status page.
-pub async fn hidden(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<HiddenRow>> {
+pub async fn hidden(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<HiddenRow>> {
     sqlx::query_as(
-        "SELECT slug, title, draft, published_at FROM reviews
+        "SELECT slug, title, draft, published_at AS published FROM reviews
          WHERE draft = 1 OR published_at > ? ORDER BY published_at",
     )
-    .bind(now)
+    .bind(now.unix_timestamp())
     .fetch_all(db)
     .await
+}
+
+/// The file a review was loaded from, for serving a bundle's files.
+pub async fn source_path(
+    db: impl SqliteExecutor<'_>,
+    review_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT source_path FROM reviews WHERE id = ?")
+        .bind(review_id)
+        .fetch_optional(db)
+        .await
 }
 
 // ----- writing (inside the sync's transaction) -----
@@ -384,18 +415,18 @@ pub async fn upsert(
     review: &Review,
     modified_at: i64,
 ) -> sqlx::Result<()> {
-    let tags: Vec<(String, &str)> = review
+    let tags: Vec<(&str, &str)> = review
         .tags
         .iter()
-        .map(|name| (slug::slugify(name), name.as_str()))
+        .map(|tag| (tag.slug.as_str(), tag.name.as_str()))
         .collect();
-    let releases: Vec<(&str, String, String)> = review
+    let releases: Vec<(&str, &str, String)> = review
         .releases
         .iter()
         .map(|release| {
             (
-                release.region.as_str(),
-                slug::slugify(&release.region),
+                release.region.name.as_str(),
+                release.region.slug.as_str(),
                 release.date.to_string(),
             )
         })
@@ -435,11 +466,11 @@ pub async fn upsert(
     .bind(&review.title)
     .bind(&review.film.title)
     .bind(review.film.year)
-    .bind(review.film.director.as_deref())
-    .bind(review.film.director.as_deref().map(slug::slugify))
+    .bind(review.film.director.as_ref().map(|director| director.name.as_str()))
+    .bind(review.film.director.as_ref().map(|director| director.slug.as_str()))
     .bind(review.film.runtime_minutes)
     .bind(review.film.poster.as_deref())
-    .bind(review.rating.map(|rating| i64::from(rating.halves())))
+    .bind(review.rating)
     .bind(review.spoilers)
     .bind(review.draft)
     .bind(review.published.unix_timestamp())
@@ -450,7 +481,14 @@ pub async fn upsert(
     .bind(&review.body_markdown)
     .bind(&review.body_html)
     .bind(&review.body_text)
-    .bind(review.tags.join(" "))
+    .bind(
+        review
+            .tags
+            .iter()
+            .map(|tag| tag.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
     .bind(modified_at)
     .execute(&mut *conn)
     .await;
@@ -504,31 +542,6 @@ pub async fn delete_by_source(
         .execute(conn)
         .await?;
     Ok(result.rows_affected() > 0)
-}
-
-/// The file a review was loaded from, for serving a bundle's files.
-pub async fn source_path(
-    db: impl SqliteExecutor<'_>,
-    review_id: i64,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT source_path FROM reviews WHERE id = ?")
-        .bind(review_id)
-        .fetch_optional(db)
-        .await
-}
-
-/// Each tag with a visible review, and when the newest change among its
-/// reviews happened: the tag pages of the sitemap.
-pub async fn tag_sitemap(db: impl SqliteExecutor<'_>, now: i64) -> sqlx::Result<Vec<SitemapRow>> {
-    let sql = format!(
-        "SELECT t.slug, MAX(MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at)) AS modified_at
-         FROM review_tags t JOIN reviews r ON r.id = t.review_id
-         WHERE {VISIBLE} GROUP BY t.slug ORDER BY t.slug"
-    );
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(db)
-        .await
 }
 
 #[cfg(test)]
@@ -587,6 +600,133 @@ mod tests {
         assert_eq!(tags_of(&pool, &[id]).await.unwrap().len(), 2);
     }
 
+    /// The upsert binds one list of values to several statements by number
+    /// (see `upsert`): this pins every column to the value it must get.
+    #[tokio::test]
+    async fn every_column_gets_its_own_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("reviews.db"))
+            .await
+            .unwrap();
+        let text = "---\ntitle: Headline\nfilm:\n  title: Film Title\n  year: 1999\n  \
+                    director: Ann Direc\n  runtime: 123\n  poster: poster.jpg\nrating: 4.5\n\
+                    spoilers: true\npublished: 2024-10-18T09:00:00Z\nupdated: 2024-12-03\n\
+                    draft: true\nsummary: Standfirst.\nauthor: Writer Name\nslug: the-slug\n\
+                    tags: [Tag One, Tag Two]\n\
+                    release_dates: [{region: Côte d'Ivoire, date: 2025-01-02}]\n---\nThe *body*.\n";
+        let location = Location {
+            path: "reviews/x/index.md",
+            default_slug: "x",
+            is_bundle: true,
+            embed_hosts: &[],
+        };
+        let review = parse_review(text, location).unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        upsert(&mut conn, "reviews/x/index.md", &review, 1_700_000_000)
+            .await
+            .unwrap();
+        type Columns = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            i64,
+            String,
+        );
+        let row: Columns = sqlx::query_as(
+            "SELECT source_path, slug, title, film_title, film_year, director, director_slug,
+                 runtime_minutes, poster FROM reviews",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            row,
+            (
+                "reviews/x/index.md".into(),
+                "the-slug".into(),
+                "Headline".into(),
+                "Film Title".into(),
+                1999,
+                "Ann Direc".into(),
+                "ann-direc".into(),
+                123,
+                "poster.jpg".into()
+            )
+        );
+        type More = (
+            i64,
+            bool,
+            bool,
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+        );
+        let row: More = sqlx::query_as(
+            "SELECT rating_halves, spoilers, draft, published_at, updated_at, summary, author,
+                 asset_base, body_markdown, tags_text, modified_at FROM reviews",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            row,
+            (
+                9,
+                true,
+                true,
+                1_729_242_000,
+                1_733_184_000,
+                "Standfirst.".into(),
+                "Writer Name".into(),
+                "/reviews/the-slug/".into(),
+                "The *body*.\n".into(),
+                "Tag One Tag Two".into(),
+                1_700_000_000
+            )
+        );
+        let (html, text): (String, String) =
+            sqlx::query_as("SELECT body_html, body_text FROM reviews")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(html, review.body_html);
+        assert_eq!(text, review.body_text);
+        let tags: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT position, slug, name FROM review_tags ORDER BY position")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            tags,
+            [
+                (0, "tag-one".into(), "Tag One".into()),
+                (1, "tag-two".into(), "Tag Two".into())
+            ]
+        );
+        let releases: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT region, region_slug, date FROM release_dates")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            releases,
+            [(
+                "Côte d'Ivoire".into(),
+                "cote-d-ivoire".into(),
+                "2025-01-02".into()
+            )]
+        );
+    }
+
     #[tokio::test]
     async fn a_write_that_fails_half_way_leaves_the_review_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
@@ -598,11 +738,13 @@ mod tests {
         upsert(&mut tx, "reviews/anora.md", &first, 0)
             .await
             .unwrap();
-        // Two regions with one slug: the last statement of the write fails.
-        let clashing = review(
+        // Two regions with one slug (content refuses them; the store must
+        // still fail whole): the last statement of the write fails.
+        let mut clashing = review(
             "[Comedy]",
-            "[{region: Côte d'Ivoire, date: 2024-10-18}, {region: Cote d'Ivoire, date: 2024-11-01}]",
+            "[{region: UK, date: 2024-10-18}, {region: US, date: 2024-11-01}]",
         );
+        clashing.releases[1].region.slug = clashing.releases[0].region.slug.clone();
         let error = upsert(&mut tx, "reviews/anora.md", &clashing, 0)
             .await
             .unwrap_err();

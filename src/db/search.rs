@@ -7,7 +7,11 @@
 
 pub mod snippet;
 
-use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor, SqlitePool};
+use time::OffsetDateTime;
+
+use super::visible;
+use crate::content::review::Rating;
 
 use snippet::Term;
 
@@ -30,9 +34,9 @@ pub struct SearchHit {
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
-    pub rating_halves: Option<i64>,
-    pub published_at: i64,
+    pub film_year: Option<i32>,
+    pub rating: Option<Rating>,
+    pub published: OffsetDateTime,
     /// Words of the body around the hits, marked with `HIT_START`/`HIT_END`.
     pub snippet: String,
 }
@@ -43,9 +47,9 @@ struct HitRow {
     slug: String,
     title: String,
     film_title: String,
-    film_year: Option<i64>,
-    rating_halves: Option<i64>,
-    published_at: i64,
+    film_year: Option<i32>,
+    rating: Option<Rating>,
+    published: OffsetDateTime,
     body_text: String,
     /// Every visible match, not only this page's.
     total: i64,
@@ -133,30 +137,30 @@ impl FtsQuery {
 pub async fn search(
     db: &SqlitePool,
     query: &FtsQuery,
-    now: i64,
+    now: OffsetDateTime,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Found> {
-    let rows: Vec<HitRow> = sqlx::query_as(
-        "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves, r.published_at,
-                r.body_text,
-                (SELECT COUNT(*) FROM review_search AS every
-                 JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
-                 WHERE every.review_search MATCH ?1 AND v.draft = 0 AND v.published_at <= ?2
-                ) AS total,
-                EXISTS (SELECT 1 FROM search_queue) AS incomplete
+    let mut sql = QueryBuilder::new(
+        "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
+                r.published_at AS published, r.body_text, (",
+    );
+    push_count(&mut sql, query, now);
+    sql.push(
+        ") AS total, EXISTS (SELECT 1 FROM search_queue) AS incomplete
          FROM review_search JOIN reviews r ON r.id = review_search.rowid
-         WHERE review_search MATCH ?1 AND review_search.rank MATCH ?5
-             AND r.draft = 0 AND r.published_at <= ?2
-         ORDER BY review_search.rank LIMIT ?3 OFFSET ?4",
+         WHERE review_search MATCH ",
     )
-    .bind(&query.expression)
-    .bind(now)
-    .bind(limit)
-    .bind(offset)
-    .bind(RANK)
-    .fetch_all(db)
-    .await?;
+    .push_bind(query.expression.clone())
+    .push(" AND review_search.rank MATCH ")
+    .push_bind(RANK)
+    .push(" AND ");
+    visible::push(&mut sql, "r", now);
+    sql.push(" ORDER BY review_search.rank LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
     let (total, incomplete) = match rows.first() {
         Some(row) => (row.total, row.incomplete),
         None if offset == 0 => (0, self::incomplete(db).await?),
@@ -170,8 +174,8 @@ pub async fn search(
             title: row.title,
             film_title: row.film_title,
             film_year: row.film_year,
-            rating_halves: row.rating_halves,
-            published_at: row.published_at,
+            rating: row.rating,
+            published: row.published,
         })
         .collect();
     Ok(Found {
@@ -185,21 +189,32 @@ pub async fn search(
 /// `reviews_visibility` index rather than the reviews' rows, which are
 /// large (three copies of the text): for a word in every review that is
 /// 10,000 index lookups instead of 10,000 scattered table pages.
-pub async fn count(db: impl SqliteExecutor<'_>, query: &FtsQuery, now: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM review_search
-         JOIN reviews r INDEXED BY reviews_visibility ON r.id = review_search.rowid
-         WHERE review_search MATCH ?1 AND r.draft = 0 AND r.published_at <= ?2",
+pub async fn count(
+    db: impl SqliteExecutor<'_>,
+    query: &FtsQuery,
+    now: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    let mut sql = QueryBuilder::new("");
+    push_count(&mut sql, query, now);
+    sql.build_query_scalar().fetch_one(db).await
+}
+
+/// The statement that counts the visible matches (see `count`), also a
+/// constant subquery of `search`.
+fn push_count(sql: &mut QueryBuilder<Sqlite>, query: &FtsQuery, now: OffsetDateTime) {
+    sql.push(
+        "SELECT COUNT(*) FROM review_search AS every
+         JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
+         WHERE every.review_search MATCH ",
     )
-    .bind(&query.expression)
-    .bind(now)
-    .fetch_one(db)
-    .await
+    .push_bind(query.expression.clone())
+    .push(" AND ");
+    visible::push(sql, "v", now);
 }
 
 /// Whether some visible or future reviews are not in the index yet: after a
 /// first start on a large archive, for the second it takes to index it
-/// (see `content::sync::Indexing::Deferred`).
+/// (see `db::sync::Indexing::Deferred`).
 pub async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_queue)")
         .fetch_one(db)
@@ -209,6 +224,11 @@ pub async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A moment, in unix seconds: the tests' reviews are published at 0.
+    fn at(seconds: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+    }
     use sqlx::SqlitePool;
 
     /// A review row with only what search reads.
@@ -247,7 +267,7 @@ mod tests {
         insert(&pool, "a", "First", "About anora.", false).await;
         insert(&pool, "b", "Second", "About anora too.", false).await;
         let anora = fts_query("anora").unwrap();
-        assert_eq!(count(&pool, &anora, 10).await.unwrap(), 2);
+        assert_eq!(count(&pool, &anora, at(10)).await.unwrap(), 2);
 
         let mut tx = pool.begin().await.unwrap();
         sqlx::query("UPDATE reviews SET body_text = 'About mikey.' WHERE slug = 'a'")
@@ -266,9 +286,9 @@ mod tests {
         crate::db::reviews::index_queued(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(count(&pool, &anora, 10).await.unwrap(), 0);
+        assert_eq!(count(&pool, &anora, at(10)).await.unwrap(), 0);
         let mikey = fts_query("mikey").unwrap();
-        assert_eq!(count(&pool, &mikey, 10).await.unwrap(), 1);
+        assert_eq!(count(&pool, &mikey, at(10)).await.unwrap(), 1);
         assert_index_matches_reviews(&pool).await;
     }
 
@@ -305,8 +325,8 @@ mod tests {
         .await;
         let query = fts_query("anora").unwrap();
 
-        assert_eq!(count(&pool, &query, 10).await.unwrap(), 2);
-        let Found { total, hits, .. } = search(&pool, &query, 10, 20, 0).await.unwrap();
+        assert_eq!(count(&pool, &query, at(10)).await.unwrap(), 2);
+        let Found { total, hits, .. } = search(&pool, &query, at(10), 20, 0).await.unwrap();
         assert_eq!(total, 2);
         let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
         assert_eq!(
@@ -323,16 +343,19 @@ mod tests {
             total,
             hits: second_page,
             ..
-        } = search(&pool, &query, 10, 1, 1).await.unwrap();
+        } = search(&pool, &query, at(10), 1, 1).await.unwrap();
         assert_eq!((total, second_page[0].slug.as_str()), (2, "in-body"));
         let Found {
             total,
             hits: past_the_end,
             ..
-        } = search(&pool, &query, 10, 20, 40).await.unwrap();
+        } = search(&pool, &query, at(10), 20, 40).await.unwrap();
         assert_eq!((total, past_the_end.len()), (2, 0));
         let nothing = fts_query("absent").unwrap();
-        assert_eq!(search(&pool, &nothing, 10, 20, 0).await.unwrap().total, 0);
+        assert_eq!(
+            search(&pool, &nothing, at(10), 20, 0).await.unwrap().total,
+            0
+        );
         assert_index_matches_reviews(&pool).await;
     }
 

@@ -1,12 +1,16 @@
 //! The `sources` table: every content file seen, its fingerprint and its
 //! current error.
 
+use std::collections::HashMap;
+
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 use crate::content::error::ContentError;
+use crate::content::plan::Known;
 
+/// A row of `sources`: a file's fingerprint and its current error.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
-pub struct StoredSource {
+pub(crate) struct StoredSource {
     pub path: String,
     pub hash: String,
     pub mtime_ns: i64,
@@ -49,12 +53,26 @@ impl StoredSource {
     }
 }
 
-pub async fn all(conn: &mut SqliteConnection) -> sqlx::Result<Vec<StoredSource>> {
-    sqlx::query_as(
+/// What the store knows of every file it has seen, by path: what a sync
+/// plans against.
+pub async fn known(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, Known>> {
+    let rows: Vec<StoredSource> = sqlx::query_as(
         "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason FROM sources",
     )
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let known = Known {
+                error: row.error(),
+                hash: row.hash,
+                mtime_ns: row.mtime_ns,
+                size: row.size,
+            };
+            (row.path, known)
+        })
+        .collect())
 }
 
 /// The current content errors, by path: what the status page shows.
@@ -72,7 +90,10 @@ pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentErro
 /// a sync collects them and writes them before it commits. One statement
 /// rather than one per file because each is a round trip to the thread
 /// that runs SQLite, and a first load reads 10,000 files.
-pub async fn record_all(conn: &mut SqliteConnection, sources: &[StoredSource]) -> sqlx::Result<()> {
+pub(crate) async fn record_all(
+    conn: &mut SqliteConnection,
+    sources: &[StoredSource],
+) -> sqlx::Result<()> {
     if sources.is_empty() {
         return Ok(());
     }

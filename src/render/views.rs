@@ -2,7 +2,6 @@
 
 use time::{Date, OffsetDateTime};
 
-use crate::content::fields::parse_date;
 use crate::content::review::Rating;
 use crate::db::reviews::{CardRow, ReleaseRow, TagRow};
 
@@ -18,15 +17,14 @@ pub struct Stars {
     pub value: String,
 }
 
-impl Stars {
-    pub fn from_halves(halves: Option<i64>) -> Option<Self> {
-        let rating = Rating::from_halves(halves?)?;
+impl From<Rating> for Stars {
+    fn from(rating: Rating) -> Self {
         let value = rating.stars_label();
-        Some(Self {
+        Self {
             glyphs: rating.glyphs(),
             label: format!("{value} out of 5 stars"),
             value,
-        })
+        }
     }
 }
 
@@ -40,14 +38,13 @@ pub struct ReleaseView {
 }
 
 impl ReleaseView {
-    pub fn from_row(row: ReleaseRow, today: Date) -> Option<Self> {
-        let date = parse_date(&row.date)?;
-        Some(Self {
+    pub fn from_row(row: ReleaseRow, today: Date) -> Self {
+        Self {
+            released: row.date <= today,
             region: row.region,
             region_slug: row.region_slug,
-            date,
-            released: date <= today,
-        })
+            date: row.date,
+        }
     }
 }
 
@@ -72,7 +69,7 @@ pub struct Card {
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
+    pub film_year: Option<i32>,
     pub director: Option<String>,
     pub stars: Option<Stars>,
     pub spoilers: bool,
@@ -83,8 +80,8 @@ pub struct Card {
 impl From<CardRow> for Card {
     fn from(row: CardRow) -> Self {
         Self {
-            stars: Stars::from_halves(row.rating_halves),
-            published: timestamp(row.published_at),
+            stars: row.rating.map(Stars::from),
+            published: row.published,
             slug: row.slug,
             title: row.title,
             film_title: row.film_title,
@@ -96,23 +93,15 @@ impl From<CardRow> for Card {
     }
 }
 
-/// A stored unix time as a moment; out-of-range values (impossible from our
-/// own writes) fall back to the epoch rather than failing a page.
-pub fn timestamp(seconds: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn stars_have_glyphs_and_a_text_alternative() {
-        let stars = Stars::from_halves(Some(7)).unwrap();
+        let stars = Stars::from(Rating::from_halves(7).unwrap());
         assert_eq!(stars.glyphs, "★★★½");
         assert_eq!(stars.label, "3.5 out of 5 stars");
         assert_eq!(stars.value, "3.5");
-        assert!(Stars::from_halves(None).is_none());
-        assert!(Stars::from_halves(Some(11)).is_none());
     }
 }

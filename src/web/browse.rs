@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::SqliteConnection;
+use time::OffsetDateTime;
 
 use super::AppState;
 use super::error::AppError;
@@ -13,6 +14,7 @@ use super::layout::{Chrome, FeedLink};
 use super::reviews::set_last_modified;
 use crate::content::review::Rating;
 use crate::db;
+use crate::db::meta::Change;
 use crate::db::reviews::{Listing, TagCount};
 use crate::render::filters;
 use crate::render::views::{Card, Stars};
@@ -100,7 +102,7 @@ pub async fn tag(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let (slug, page) = slug_and_page(params)?;
-    let name = db::reviews::tag_name(&mut *tx, state.clock.unix_now(), &slug)
+    let name = db::reviews::tag_name(&mut *tx, state.clock.now(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let site = state.site.get();
@@ -140,11 +142,9 @@ pub async fn rating(
         .and_then(Rating::from_stars)
         .filter(|rating| rating.stars_label() == stars)
         .ok_or(AppError::NotFound)?;
-    let label = Stars::from_halves(Some(i64::from(rating.halves())))
-        .map(|s| s.label)
-        .unwrap_or_default();
+    let label = Stars::from(rating).label;
     let info = ListingInfo {
-        listing: Listing::Rating(i64::from(rating.halves())),
+        listing: Listing::Rating(rating),
         base: format!("/ratings/{stars}"),
         heading: format!("Rated {} ({label})", rating.glyphs()),
         title: Some(format!("Films rated {label}")),
@@ -161,10 +161,10 @@ pub async fn film_year(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let (year, page) = slug_and_page(params)?;
-    let year_value: i64 = year
+    let year_value: i32 = year
         .parse()
         .ok()
-        .filter(|y: &i64| (1870..=2200).contains(y) && y.to_string() == year)
+        .filter(|y: &i32| (1870..=2200).contains(y) && y.to_string() == year)
         .ok_or(AppError::NotFound)?;
     let info = ListingInfo {
         listing: Listing::FilmYear(year_value),
@@ -184,7 +184,7 @@ pub async fn director(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let (slug, page) = slug_and_page(params)?;
-    let name = db::reviews::director_name(&mut *tx, state.clock.unix_now(), &slug)
+    let name = db::reviews::director_name(&mut *tx, state.clock.now(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let info = ListingInfo {
@@ -205,7 +205,7 @@ async fn render_listing(
     page: i64,
     is_home: bool,
 ) -> Result<Response, AppError> {
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let per_page = i64::from(state.site.get().per_page);
     let total = db::reviews::count(&mut *tx, now, &info.listing).await?;
     let pages = ((total + per_page - 1) / per_page).max(1);
@@ -253,14 +253,13 @@ async fn render_listing(
 
 /// When any listing last changed: the later of the last sync that changed
 /// reviews and the last scheduled review that went live by the clock.
-pub async fn catalog_modified(conn: &mut SqliteConnection, now: i64) -> Result<i64, AppError> {
-    let synced = db::meta::get(&mut *conn, db::meta::CATALOG_CHANGED_AT)
-        .await?
-        .unwrap_or(0);
-    let published = db::reviews::latest_published_at(conn, now)
-        .await?
-        .unwrap_or(0);
-    Ok(synced.max(published))
+pub async fn catalog_modified(
+    conn: &mut SqliteConnection,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, AppError> {
+    let synced = db::meta::changed_at(&mut *conn, Change::Catalog).await?;
+    let published = db::reviews::latest_published_at(conn, now).await?;
+    Ok(published.map_or(synced, |published| synced.max(published)))
 }
 
 /// Page 1 is the base path itself (`/` for the home page).
@@ -307,7 +306,7 @@ pub struct TagsPage {
 /// `GET /tags`
 pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let tags = db::reviews::tag_counts(&mut *tx, now).await?;
     let mut chrome = Chrome::new(
         &state,
@@ -341,7 +340,7 @@ pub struct StatsPage {
     pub rated: i64,
     pub bars: Vec<Bar>,
     pub chart_height: i64,
-    pub per_year: Vec<(i64, i64)>,
+    pub per_year: Vec<(i32, i64)>,
     pub average: Option<String>,
 }
 
@@ -352,7 +351,7 @@ const BAR_PITCH: i64 = 28;
 /// `GET /stats`
 pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let total = db::reviews::count(&mut *tx, now, &Listing::All).await?;
     let distribution = db::reviews::rating_distribution(&mut *tx, now).await?;
     let per_year = db::reviews::reviews_per_year(&mut *tx, now).await?;
@@ -367,10 +366,11 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
         .rev()
         .enumerate()
         .filter_map(|(index, halves)| {
-            let stars = Stars::from_halves(Some(halves))?;
+            let rating = Rating::from_halves(halves)?;
+            let stars = Stars::from(rating);
             let count = distribution
                 .iter()
-                .find(|(h, _)| *h == halves)
+                .find(|(r, _)| *r == rating)
                 .map_or(0, |(_, count)| *count);
             Some(Bar {
                 href: format!("/ratings/{}", stars.value),
@@ -382,7 +382,10 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
         })
         .collect();
     let average = (rated > 0).then(|| {
-        let halves: i64 = distribution.iter().map(|(h, count)| h * count).sum();
+        let halves: i64 = distribution
+            .iter()
+            .map(|(rating, count)| i64::from(rating.halves()) * count)
+            .sum();
         format!("{:.1}", halves as f64 / 2.0 / rated as f64)
     });
     let mut chrome = Chrome::new(

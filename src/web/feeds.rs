@@ -29,7 +29,7 @@ use crate::content::site::Site;
 use crate::db;
 use crate::db::reviews::{ReleaseRow, ReviewRow, TagRow};
 use crate::render::filters;
-use crate::render::views::{ReleaseView, Stars, timestamp};
+use crate::render::views::{ReleaseView, Stars};
 
 /// Feed readers poll; five minutes keeps them current, and the ETag makes
 /// each poll after that a 304 until something changes.
@@ -132,12 +132,7 @@ pub async fn tag_atom(
 }
 
 fn feed_response(content_type: &'static str, body: Vec<u8>, feed: &Feed) -> Response {
-    document(
-        content_type,
-        FEED_CACHE_CONTROL,
-        body,
-        Some(feed.modified.unix_timestamp()),
-    )
+    document(content_type, FEED_CACHE_CONTROL, body, Some(feed.modified))
 }
 
 /// A generated document (feed, sitemap, robots.txt) with its type, its
@@ -146,7 +141,7 @@ pub(super) fn document(
     content_type: &'static str,
     cache_control: &'static str,
     body: Vec<u8>,
-    last_modified: Option<i64>,
+    last_modified: Option<OffsetDateTime>,
 ) -> Response {
     let mut response = (
         [
@@ -159,8 +154,8 @@ pub(super) fn document(
         body,
     )
         .into_response();
-    if let Some(seconds) = last_modified {
-        set_last_modified(&mut response, seconds);
+    if let Some(at) = last_modified {
+        set_last_modified(&mut response, at);
     }
     response
 }
@@ -170,12 +165,11 @@ pub(super) fn document(
 async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<Feed, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
-    let unix_now = now.unix_timestamp();
     let site = state.site.get();
     let (title, description, home_path) = match tag {
         None => (site.title.clone(), site.tagline.clone(), "/".to_string()),
         Some(slug) => {
-            let name = db::reviews::tag_name(&mut *tx, unix_now, slug)
+            let name = db::reviews::tag_name(&mut *tx, now, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
             (
@@ -185,8 +179,7 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
             )
         }
     };
-    let rows =
-        db::reviews::latest_full(&mut *tx, unix_now, tag, i64::from(site.feed_items)).await?;
+    let rows = db::reviews::latest_full(&mut *tx, now, tag, i64::from(site.feed_items)).await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut tags = by_review(db::reviews::tags_of(&mut *tx, &ids).await?, |t| t.review_id);
     let mut releases = by_review(db::reviews::releases_of(&mut *tx, &ids).await?, |r| {
@@ -199,9 +192,9 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
         .iter()
         .map(changed_at)
         .max()
-        .unwrap_or(0)
-        .max(catalog_modified(&mut tx, unix_now).await?)
-        .min(unix_now);
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .max(catalog_modified(&mut tx, now).await?)
+        .min(now);
     let entries = rows
         .into_iter()
         .map(|row| {
@@ -223,16 +216,15 @@ async fn gather(state: &AppState, tag: Option<&str>, self_path: &str) -> Result<
         author: xml_safe(&site.author),
         home_url: site.url(&home_path),
         self_url: site.url(self_path),
-        modified: timestamp(modified),
+        modified,
         entries,
     })
 }
 
 /// The last time a review's feed item could have changed.
-fn changed_at(row: &ReviewRow) -> i64 {
-    row.published_at
-        .max(row.updated_at.unwrap_or(0))
-        .max(row.modified_at)
+fn changed_at(row: &ReviewRow) -> OffsetDateTime {
+    let updated = row.updated.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    row.published.max(updated).max(row.modified)
 }
 
 /// Groups rows fetched for several reviews at once by their review.
@@ -252,7 +244,7 @@ fn entry(
     now: OffsetDateTime,
 ) -> Result<Entry, AppError> {
     let url = site.url(&format!("/reviews/{}", row.slug));
-    let stars = Stars::from_halves(row.rating_halves);
+    let stars = row.rating.map(Stars::from);
     let body = markdown::render(
         &row.body_markdown,
         Target {
@@ -280,7 +272,7 @@ fn entry(
         body_html: &body.html,
         releases: releases
             .into_iter()
-            .filter_map(|release| ReleaseView::from_row(release, now.date()))
+            .map(|release| ReleaseView::from_row(release, now.date()))
             .collect(),
         page_url: &url,
     }
@@ -289,10 +281,8 @@ fn entry(
         title: xml_safe(&item_title(&row.film_title, row.film_year, stars.as_ref())),
         // A feed reader takes a date after its own clock as a promise; the
         // page's byline shows the date as written.
-        published: timestamp(row.published_at.min(now.unix_timestamp())),
-        updated: row
-            .updated_at
-            .map(|updated| timestamp(updated.min(now.unix_timestamp()))),
+        published: row.published.min(now),
+        updated: row.updated.map(|updated| updated.min(now)),
         author: xml_safe(row.author.as_deref().unwrap_or(&site.author)),
         summary: xml_safe(&row.summary),
         content_html: xml_safe(&content),
@@ -302,7 +292,7 @@ fn entry(
 }
 
 /// "Anora (2024) ★★★★★": the film, its year and the rating, each if known.
-fn item_title(film_title: &str, year: Option<i64>, stars: Option<&Stars>) -> String {
+fn item_title(film_title: &str, year: Option<i32>, stars: Option<&Stars>) -> String {
     [
         Some(film_title.to_string()),
         year.map(|year| format!("({year})")),
@@ -522,17 +512,22 @@ fn rfc3339(moment: OffsetDateTime) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::review::Rating;
 
     #[test]
     fn item_titles_name_film_year_and_rating() {
-        let stars = Stars::from_halves(Some(10));
+        let stars = Rating::from_halves(10).map(Stars::from);
         assert_eq!(
             item_title("Anora", Some(2024), stars.as_ref()),
             "Anora (2024) ★★★★★"
         );
         assert_eq!(item_title("Anora", None, None), "Anora");
         assert_eq!(
-            item_title("Brat", None, Stars::from_halves(Some(7)).as_ref()),
+            item_title(
+                "Brat",
+                None,
+                Rating::from_halves(7).map(Stars::from).as_ref()
+            ),
             "Brat ★★★½"
         );
     }

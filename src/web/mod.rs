@@ -32,8 +32,8 @@ use axum::routing::get;
 use sqlx::SqlitePool;
 
 use crate::clock::Clock;
-use crate::content::health::SyncHealth;
 use crate::content::site::SiteCell;
+use crate::publish::health::SyncHealth;
 use assets::Assets;
 use cache::PageCache;
 use error::ErrorPage;
@@ -174,7 +174,12 @@ fn lowercased(path: &str) -> Option<String> {
         _ => return None,
     };
     let segment = segments.get_mut(slug)?;
-    if !segment.bytes().any(|byte| byte.is_ascii_uppercase()) {
+    // Only what would be a slug once lowered: letters, digits and hyphens,
+    // some of them capitals (`%2F` is an escape, not a capital F).
+    let slug_like = segment
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
+    if !slug_like || !segment.bytes().any(|byte| byte.is_ascii_uppercase()) {
         return None;
     }
     segment.make_ascii_lowercase();
@@ -296,6 +301,9 @@ mod tests {
             "/ratings/4.5",
             "/",
             "/films/2024",
+            "/tags/..%2F..%2Fetc/atom.xml",
+            "/reviews/%C3%89t%C3%A9",
+            "/Feed.XML",
         ] {
             assert_eq!(lowercased(unchanged), None, "{unchanged}");
         }

@@ -10,6 +10,7 @@ use super::error::AppError;
 use super::layout::Chrome;
 use super::reviews::set_last_modified;
 use crate::db;
+use crate::db::meta::Change;
 #[expect(
     unused_imports,
     reason = "askama resolves template filters through a `filters` module in scope"
@@ -39,10 +40,8 @@ pub async fn show(
         Chrome::new(&state, &mut tx, &path, Some(&page.title), &page.description).await?;
     chrome.section = "page";
     chrome.noindex = page.draft;
-    let layout_changed_at = db::meta::get(&mut *tx, db::meta::LAYOUT_CHANGED_AT)
-        .await?
-        .unwrap_or(0);
-    let modified_at = page.modified_at.max(layout_changed_at);
+    let layout_changed_at = db::meta::changed_at(&mut *tx, Change::Layout).await?;
+    let modified_at = page.modified.max(layout_changed_at);
     let view = StandalonePage {
         chrome,
         title: page.title,

@@ -13,19 +13,20 @@ use super::error::AppError;
 use super::layout::Chrome;
 use super::{AppState, assets};
 use crate::db;
+use crate::db::meta::Change;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
-use crate::render::views::{ReleaseView, Stars, TagView, timestamp};
+use crate::render::views::{ReleaseView, Stars, TagView};
 
 /// Everything the review page shows.
 pub struct ReviewView {
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
+    pub film_year: Option<i32>,
     pub director: Option<String>,
     pub director_slug: Option<String>,
-    pub runtime_minutes: Option<i64>,
+    pub runtime_minutes: Option<u32>,
     pub poster_url: Option<String>,
     pub stars: Option<Stars>,
     pub spoilers: bool,
@@ -56,7 +57,7 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
-    let row = db::reviews::by_slug(&mut *tx, &slug, now.unix_timestamp(), state.options.drafts)
+    let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
     let tags = db::reviews::tags_of(&mut *tx, &[row.id]).await?;
@@ -65,25 +66,23 @@ pub async fn show(
     let today = now.date();
     let hidden_reason = if row.draft {
         Some("Draft")
-    } else if row.published_at > now.unix_timestamp() {
+    } else if row.published > now {
         Some("Scheduled")
     } else {
         None
     };
     let releases: Vec<ReleaseView> = releases
         .into_iter()
-        .filter_map(|release| ReleaseView::from_row(release, today))
+        .map(|release| ReleaseView::from_row(release, today))
         .collect();
-    let layout_changed_at = db::meta::get(&mut *tx, db::meta::LAYOUT_CHANGED_AT)
-        .await?
-        .unwrap_or(0);
+    let layout_changed_at = db::meta::changed_at(&mut *tx, Change::Layout).await?;
     let last_modified = last_modified(&row, &releases).max(layout_changed_at);
     let review = ReviewView {
         poster_url: poster_url(row.poster.as_deref(), row.asset_base.as_deref()),
-        stars: Stars::from_halves(row.rating_halves),
+        stars: row.rating.map(Stars::from),
         hidden_reason,
-        published: timestamp(row.published_at),
-        updated: row.updated_at.map(timestamp),
+        published: row.published,
+        updated: row.updated,
         author: row.author.clone().unwrap_or_else(|| site.author.clone()),
         tags: tags.into_iter().map(TagView::from).collect(),
         releases,
@@ -125,21 +124,18 @@ pub async fn show(
 /// The review page changes when its file does, and when one of its release
 /// dates passes (the box then says "Released"); the caller adds changes to
 /// what every page shares.
-fn last_modified(row: &ReviewRow, releases: &[ReleaseView]) -> i64 {
+fn last_modified(row: &ReviewRow, releases: &[ReleaseView]) -> OffsetDateTime {
     let passed_release = releases
         .iter()
         .filter(|release| release.released)
-        .map(|release| release.date.midnight().assume_utc().unix_timestamp())
+        .map(|release| release.date.midnight().assume_utc())
         .max()
-        .unwrap_or(0);
-    row.modified_at.max(row.published_at).max(passed_release)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    row.modified.max(row.published).max(passed_release)
 }
 
-pub fn set_last_modified(response: &mut Response, unix_seconds: i64) {
-    let Ok(seconds) = u64::try_from(unix_seconds) else {
-        return;
-    };
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+pub fn set_last_modified(response: &mut Response, at: OffsetDateTime) {
+    let time = std::time::SystemTime::from(at);
     if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(time)) {
         response.headers_mut().insert(header::LAST_MODIFIED, value);
     }
@@ -275,7 +271,7 @@ pub async fn release_calendar(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let region_slug = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -284,15 +280,21 @@ pub async fn release_calendar(
         .into_iter()
         .find(|release| release.region_slug == region_slug)
         .ok_or(AppError::NotFound)?;
-    let date = chrono::NaiveDate::parse_from_str(&release.date, "%Y-%m-%d")
-        .map_err(|_| AppError::NotFound)?;
+    // The calendar crate speaks chrono.
+    let date = chrono::NaiveDate::from_ymd_opt(
+        release.date.year(),
+        u32::from(u8::from(release.date.month())),
+        u32::from(release.date.day()),
+    )
+    .ok_or(AppError::NotFound)?;
     let site = state.site.get();
     let page_url = site.url(&format!("/reviews/{}", row.slug));
     let year = row
         .film_year
         .map(|year| format!(" ({year})"))
         .unwrap_or_default();
-    let stamp = chrono::DateTime::from_timestamp(row.modified_at, 0).unwrap_or_default();
+    let stamp =
+        chrono::DateTime::from_timestamp(row.modified.unix_timestamp(), 0).unwrap_or_default();
     let host = site
         .base_url
         .split("://")
@@ -337,7 +339,7 @@ pub async fn release_calendar(
         body,
     )
         .into_response();
-    set_last_modified(&mut response, row.modified_at);
+    set_last_modified(&mut response, row.modified);
     Ok(response)
 }
 
@@ -361,7 +363,7 @@ pub async fn bundle_file(
         return Err(AppError::NotFound);
     }
     let now = state.clock.now();
-    let row = db::reviews::by_slug(&mut *tx, &slug, now.unix_timestamp(), state.options.drafts)
+    let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
     if row.asset_base.is_none() {

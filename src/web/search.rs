@@ -13,7 +13,7 @@ use super::layout::Chrome;
 use crate::db;
 use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
-use crate::render::views::{Stars, timestamp};
+use crate::render::views::Stars;
 
 /// Results per page.
 const PER_PAGE: i64 = 20;
@@ -53,7 +53,7 @@ pub struct ResultView {
     pub slug: String,
     pub title: String,
     pub film_title: String,
-    pub film_year: Option<i64>,
+    pub film_year: Option<i32>,
     pub stars: Option<Stars>,
     pub published: time::OffsetDateTime,
     pub snippet: Vec<Fragment>,
@@ -85,7 +85,7 @@ pub async fn search(
         .and_then(|page| page.parse::<i64>().ok())
         .filter(|page| (1..=500).contains(page))
         .unwrap_or(1);
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let found = match db::search::fts_query(&query) {
         None => None,
         Some(fts) => {
@@ -138,8 +138,8 @@ pub async fn search(
 
 fn result_view(hit: SearchHit) -> ResultView {
     ResultView {
-        stars: Stars::from_halves(hit.rating_halves),
-        published: timestamp(hit.published_at),
+        stars: hit.rating.map(Stars::from),
+        published: hit.published,
         snippet: fragments(&hit.snippet),
         slug: hit.slug,
         title: hit.title,

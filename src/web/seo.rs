@@ -6,13 +6,13 @@ use axum::extract::State;
 use axum::response::Response;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use time::OffsetDateTime;
 
 use super::AppState;
 use super::browse::catalog_modified;
 use super::error::AppError;
 use super::feeds::document;
 use crate::db;
-use crate::render::views::timestamp;
 
 const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
@@ -22,8 +22,9 @@ const SEO_CACHE_CONTROL: &str = "public, max-age=3600";
 /// One `<url>` of the sitemap.
 struct SitemapUrl {
     loc: String,
-    /// Unix seconds; zero when unknown (then no `<lastmod>` is written).
-    lastmod: i64,
+    /// When it last changed; the epoch when unknown (then no `<lastmod>` is
+    /// written).
+    lastmod: OffsetDateTime,
 }
 
 /// `GET /sitemap.xml`
@@ -44,7 +45,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
 /// out by the queries.
 async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     let mut tx = state.db.begin().await?;
-    let now = state.clock.unix_now();
+    let now = state.clock.now();
     let site = state.site.get();
     let catalog = catalog_modified(&mut tx, now).await?;
     let mut urls = vec![
@@ -64,7 +65,7 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
         rows.into_iter()
             .map(|row| SitemapUrl {
                 loc: site.url(&format!("{prefix}{}", row.slug)),
-                lastmod: row.modified_at,
+                lastmod: row.modified,
             })
             .collect::<Vec<_>>()
     };
@@ -72,7 +73,7 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     urls.extend(listed("/tags/", tags));
     urls.extend(pages.into_iter().map(|page| SitemapUrl {
         loc: site.url(&format!("/{}", page.slug)),
-        lastmod: page.modified_at,
+        lastmod: page.modified,
     }));
     // A review `updated` in the future (or a file dated there) changed no
     // later than now, as far as a crawler can know.
@@ -95,8 +96,8 @@ fn write_urlset(urls: &[SitemapUrl]) -> std::io::Result<Vec<u8>> {
                     writer
                         .create_element("loc")
                         .write_text_content(BytesText::new(&url.loc))?;
-                    if url.lastmod > 0 {
-                        let date = timestamp(url.lastmod).date().to_string();
+                    if url.lastmod > OffsetDateTime::UNIX_EPOCH {
+                        let date = url.lastmod.date().to_string();
                         writer
                             .create_element("lastmod")
                             .write_text_content(BytesText::new(&date))?;
@@ -134,11 +135,11 @@ mod tests {
         let xml = write_urlset(&[
             SitemapUrl {
                 loc: "https://films.example/?a=1&b=<2>".into(),
-                lastmod: 1_729_209_600,
+                lastmod: OffsetDateTime::from_unix_timestamp(1_729_209_600).unwrap(),
             },
             SitemapUrl {
                 loc: "https://films.example/about".into(),
-                lastmod: 0,
+                lastmod: OffsetDateTime::UNIX_EPOCH,
             },
         ])
         .unwrap();

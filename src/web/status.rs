@@ -19,11 +19,10 @@ use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::content::error::ContentError;
-use crate::content::health::SyncProblem;
 use crate::db;
 use crate::db::reviews::HiddenRow;
+use crate::publish::health::SyncProblem;
 use crate::render::filters;
-use crate::render::views::timestamp;
 
 /// `GET /healthz`: the process is up and the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -52,12 +51,6 @@ pub struct StatusPage {
     pub problem: Option<SyncProblem>,
 }
 
-impl StatusPage {
-    fn when(&self, unix: &i64) -> time::OffsetDateTime {
-        timestamp(*unix)
-    }
-}
-
 /// `GET /status`: for editors only.
 pub async fn status(
     State(state): State<AppState>,
@@ -74,7 +67,7 @@ pub async fn status(
     }
     let mut tx = state.db.begin().await?;
     let errors = db::sources::errors(&mut *tx).await?;
-    let hidden = db::reviews::hidden(&mut *tx, state.clock.unix_now()).await?;
+    let hidden = db::reviews::hidden(&mut *tx, state.clock.now()).await?;
     let mut chrome = Chrome::new(
         &state,
         &mut tx,

@@ -60,9 +60,7 @@ pub fn run(
 /// while we were away still wakes us (at once).
 async fn next_change_after(db: &SqlitePool, since: OffsetDateTime) -> sqlx::Result<OffsetDateTime> {
     let midnight = next_midnight(since);
-    let next_review = db::reviews::next_scheduled_after(db, since.unix_timestamp())
-        .await?
-        .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
+    let next_review = db::reviews::next_scheduled_after(db, since).await?;
     Ok(next_review.map_or(midnight, |at| at.min(midnight)))
 }
 

@@ -27,8 +27,10 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::loader;
-use super::sync::{Scope, SyncReport, Syncer};
+use super::Backoff;
+use super::syncer::{SyncReport, Syncer};
+use crate::content::loader;
+use crate::content::plan::Scope;
 
 /// How long after a settling event (close-write, a rename into place, a new
 /// folder) we wait for more events before syncing: long enough to coalesce
@@ -45,10 +47,9 @@ const QUIET: Duration = Duration::from_millis(1500);
 const GONE: Duration = Duration::from_millis(250);
 
 /// After a failed sync (the database busy, the disk full, the content
-/// folder missing for a moment), try again this soon, then less and less
-/// often, up to `RETRY_MAX`, until one succeeds.
-const RETRY: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(30);
+/// folder missing for a moment), try again after a second, then less and
+/// less often, up to every 30 seconds, until one succeeds.
+const RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
 
 /// How often the content folder's path is checked for naming the folder
 /// that is watched. A deploy that swaps the folder (`mv content.new
@@ -195,7 +196,7 @@ impl Watching {
                     if pending.everything_due.is_none()
                         && self.syncer.health().problem().is_some()
                     {
-                        pending.everything_due = Some(Instant::now() + retry);
+                        pending.everything_due = Some(Instant::now() + retry.next());
                     }
                 }
                 () = sleep_until(next_rescan) => {
@@ -213,13 +214,12 @@ impl Watching {
                                 elapsed_us = started.elapsed().as_micros() as u64,
                                 "synced"
                             );
-                            retry = RETRY;
+                            retry.reset();
                             on_sync(&report);
                         }
                         // The syncer records (and logs once) why.
                         Err(_) => {
-                            pending.everything_due = Some(Instant::now() + retry);
-                            retry = (retry * 2).min(RETRY_MAX);
+                            pending.everything_due = Some(Instant::now() + retry.next());
                         }
                     }
                 }

@@ -1,0 +1,271 @@
+//! Planning a sync, without a database: which files to look at (all of
+//! them, or what the watcher reported), which of those changed since the
+//! store last saw them (by mtime and size, then by hash), which are gone or
+//! cannot be read, and reading and parsing the changed ones in parallel.
+//!
+//! What the store knows of each file comes in as plain `Known` values; what
+//! to do about the result (the transaction) is the store's job, and when to
+//! do it the publisher's.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use rayon::prelude::*;
+use tokio::sync::mpsc;
+
+use super::error::ContentError;
+use super::loader::{self, Document, Scan, SourceFile};
+
+/// Which files a sync looks at.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Scan the whole content directory (start-up, or when events were lost).
+    Everything,
+    /// Only these paths, relative to the content directory, as reported by
+    /// the file watcher. A path may name a file or a folder, existing or not.
+    Paths(Vec<String>),
+}
+
+/// What the store knows of a file it has seen: enough to tell whether the
+/// file changed without reading it, and whether it was in error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// xxh3-128 of the bytes last read.
+    pub hash: String,
+    pub mtime_ns: i64,
+    pub size: i64,
+    /// The error its last version had, if any.
+    pub error: Option<ContentError>,
+}
+
+/// What a sync found on disk.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<SourceFile>,
+    /// Known paths whose files are gone.
+    pub removed: Vec<String>,
+    /// Files and folders that are there but could not be read.
+    pub unreadable: Vec<ContentError>,
+}
+
+/// Looks for the files `scope` concerns (blocking: run it off the async
+/// threads). A path the store knows is removed only when this looked for it
+/// and did not find it, never when it sits in something that could not be
+/// read. An error means the content folder itself cannot be listed.
+pub fn find(
+    content_dir: &Path,
+    scope: &Scope,
+    known: &HashMap<String, Known>,
+) -> std::io::Result<Found> {
+    let (everything, folders, candidates) = match scope {
+        Scope::Everything => (true, Vec::new(), Vec::new()),
+        Scope::Paths(paths) => {
+            let (folders, candidates) = expand_paths(paths, known);
+            (folders.iter().any(String::is_empty), folders, candidates)
+        }
+    };
+    let mut missing = Vec::new();
+    let scan = if everything {
+        loader::scan(content_dir)?
+    } else {
+        let mut scan = Scan::default();
+        for folder in &folders {
+            let found = loader::scan_folder(content_dir, folder);
+            scan.files.extend(found.files);
+            scan.unreadable.extend(found.unreadable);
+        }
+        for path in candidates {
+            if scan.files.iter().any(|file| file.path == path) {
+                continue;
+            }
+            match loader::stat(content_dir, &path) {
+                Ok(Some(file)) => scan.files.push(file),
+                Ok(None) => missing.push(path),
+                Err(reason) => scan.unreadable.push(ContentError::new(path, reason)),
+            }
+        }
+        scan
+    };
+    // Known paths this looked for and did not find: the candidates it
+    // stat'ed, and whatever sat in the folders it listed (all of them, for
+    // a whole scan).
+    let listed = |path: &str| {
+        everything
+            || folders.iter().any(|folder| {
+                path.starts_with(folder.as_str()) && path[folder.len()..].starts_with('/')
+            })
+    };
+    let present: HashSet<&str> = scan.files.iter().map(|file| file.path.as_str()).collect();
+    let removed: BTreeSet<String> = known
+        .keys()
+        .filter(|path| listed(path) && !present.contains(path.as_str()))
+        .chain(missing.iter().filter(|path| known.contains_key(*path)))
+        .filter(|path| !scan.cannot_tell(path))
+        .cloned()
+        .collect();
+    Ok(Found {
+        files: scan.files,
+        removed: removed.into_iter().collect(),
+        unreadable: scan.unreadable,
+    })
+}
+
+/// Turns the paths a watcher reported into what to look at: the folders to
+/// list whole (`reviews` or `pages` itself renamed, replaced or given back
+/// its permissions: its files may be ones the store never heard of), and
+/// the content files they may concern (the file itself, a bundle's
+/// `index.md` when a folder changed, every known file under a folder that
+/// moved away, and every file with an error, since a slug freed elsewhere
+/// may have fixed it). A folder that could not be read is listed again.
+fn expand_paths(paths: &[String], known: &HashMap<String, Known>) -> (Vec<String>, Vec<String>) {
+    let mut folders = BTreeSet::new();
+    let mut candidates = BTreeSet::new();
+    let errored = known
+        .iter()
+        .filter(|(_, known)| known.error.is_some())
+        .map(|(path, _)| path);
+    for path in paths.iter().chain(errored) {
+        let path = path.trim_matches('/');
+        if path.is_empty() || path == loader::REVIEWS_DIR || path == loader::PAGES_DIR {
+            folders.insert(path.to_string());
+            continue;
+        }
+        if loader::classify(path).is_some() {
+            candidates.insert(path.to_string());
+        }
+        let bundle_index = format!("{path}/index.md");
+        if loader::classify(&bundle_index).is_some() {
+            candidates.insert(bundle_index);
+        }
+        let folder = format!("{path}/");
+        for known_path in known.keys().filter(|known| known.starts_with(&folder)) {
+            candidates.insert(known_path.clone());
+        }
+    }
+    (
+        folders.into_iter().collect(),
+        candidates.into_iter().collect(),
+    )
+}
+
+/// A file is read again when it is new, its mtime or size moved, or it had
+/// an error last time.
+pub fn needs_reading(file: &SourceFile, known: Option<&Known>) -> bool {
+    match known {
+        None => true,
+        Some(known) => {
+            known.error.is_some() || known.mtime_ns != file.mtime_ns || known.size != file.size
+        }
+    }
+}
+
+/// What reading one file produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Same bytes as last time: only its mtime/size are refreshed.
+    Unchanged,
+    Parsed {
+        hash: String,
+        document: Result<Document, ContentError>,
+    },
+    Unreadable(ContentError),
+}
+
+/// How many files are parsed together. Batches are parsed in parallel in
+/// the background while the sync stores the one before, so storing and
+/// parsing overlap, and only about two batches are in memory at a time
+/// (loading 10,000 reviews at once held 300 MB).
+const READ_BATCH: usize = 128;
+
+/// Reads, hashes and parses files in parallel, handing them over in path
+/// order. A file whose hash is in `known_hashes` (it was fine, and only its
+/// mtime moved) comes back `Unchanged` without being parsed. The task ends
+/// early if the receiver goes away.
+pub fn read_all(
+    mut files: Vec<SourceFile>,
+    known_hashes: HashMap<String, String>,
+    embed_hosts: Vec<String>,
+) -> (
+    mpsc::Receiver<(SourceFile, Outcome)>,
+    tokio::task::JoinHandle<()>,
+) {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let (sender, receiver) = mpsc::channel(READ_BATCH);
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut files = files.into_iter();
+        loop {
+            let batch: Vec<SourceFile> = files.by_ref().take(READ_BATCH).collect();
+            if batch.is_empty() {
+                return;
+            }
+            let outcomes: Vec<(SourceFile, Outcome)> = batch
+                .into_par_iter()
+                .map(|file| {
+                    let outcome = read_one(&file, &known_hashes, &embed_hosts);
+                    (file, outcome)
+                })
+                .collect();
+            for outcome in outcomes {
+                if sender.blocking_send(outcome).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (receiver, reading)
+}
+
+/// Reads, hashes and (unless its hash is known) parses one file.
+pub fn read_one(
+    file: &SourceFile,
+    known_hashes: &HashMap<String, String>,
+    embed_hosts: &[String],
+) -> Outcome {
+    match loader::read(file) {
+        Err(error) => Outcome::Unreadable(error),
+        Ok(bytes) => {
+            let hash = loader::hash(&bytes);
+            if known_hashes.get(&file.path) == Some(&hash) {
+                Outcome::Unchanged
+            } else {
+                let document = loader::parse(file, &bytes, embed_hosts);
+                Outcome::Parsed { hash, document }
+            }
+        }
+    }
+}
+
+/// A file read again on its own (one that lost its slug during a sync):
+/// where it stands now.
+#[derive(Debug)]
+pub enum Reread {
+    /// It is gone.
+    Gone,
+    /// It is there but cannot be examined.
+    Unreadable(ContentError),
+    Read(SourceFile, Outcome),
+}
+
+/// Reads one file again, from scratch (blocking).
+pub fn reread(content_dir: &Path, path: &str, embed_hosts: &[String]) -> Reread {
+    match loader::stat(content_dir, path) {
+        Ok(None) => Reread::Gone,
+        Err(reason) => Reread::Unreadable(ContentError::new(path, reason)),
+        Ok(Some(file)) => {
+            let outcome = read_one(&file, &HashMap::new(), embed_hosts);
+            Reread::Read(file, outcome)
+        }
+    }
+}
+
+/// Identifies a set of embed hosts; 0, what a store that never recorded
+/// one reads as, is the empty set that bodies were always rendered with.
+pub fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
+    if hosts.is_empty() {
+        return 0;
+    }
+    let mut sorted = hosts.to_vec();
+    sorted.sort();
+    let hash = xxhash_rust::xxh3::xxh3_64(sorted.join("\n").as_bytes());
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}

@@ -1,0 +1,399 @@
+//! Applying a sync: everything a sync writes happens in one SQLite
+//! transaction, so that a reader never sees half a review or a listing that
+//! disagrees with a page, and a crash at any moment leaves the last complete
+//! state. A file whose new version is broken keeps its last good version
+//! live; its error is recorded (and logged once) for the editor to see.
+//!
+//! The publisher (`publish::Syncer`) decides what to read and hands each
+//! outcome over; this module decides what to store, including which of two
+//! files claiming one slug gets it (`content::slugs`), and hands back the
+//! files that lost a slug, for the publisher to read again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use time::OffsetDateTime;
+
+use super::meta::{self, Change};
+use super::sources::{self, StoredSource};
+use super::{pages, reviews};
+use crate::content::error::ContentError;
+use crate::content::loader::{self, Document, SourceFile};
+use crate::content::plan::Known;
+use crate::content::slugs::{self, Claim, SlugSpace};
+
+/// When a sync indexes what it wrote for search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexing {
+    /// In the sync's own transaction: search agrees with the pages at every
+    /// commit. What the watcher uses: an edit is indexed in milliseconds.
+    Inline,
+    /// Inline, unless the sync wrote at least this many reviews: then they
+    /// are committed unindexed, and `index_pending` indexes them in a
+    /// transaction of its own. Indexing 10,000 reviews is ~0.8 s of the
+    /// single SQLite writer's time (BENCHMARKS.md), so a first start on a
+    /// large archive serves its pages that much sooner, while the search
+    /// page says that its results are incomplete. The queue is a table, so
+    /// a crash before `index_pending` loses nothing: the next sync indexes
+    /// whatever is still queued.
+    Deferred { at_least: i64 },
+}
+
+/// What a committed sync changed.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Reviews or pages inserted, updated or removed.
+    pub documents_changed: usize,
+    /// A standalone page changed, so every page's navigation may have.
+    pub layout_changed: bool,
+    /// Errors that appeared or changed in this sync (already logged).
+    pub new_errors: Vec<ContentError>,
+    /// Reviews were committed without being indexed for search (see
+    /// `Indexing::Deferred`).
+    pub search_pending: bool,
+}
+
+/// How a sync ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Finish {
+    pub indexing: Indexing,
+    pub now: OffsetDateTime,
+    /// The site settings changed, which every page shows.
+    pub settings_changed: bool,
+    /// The bodies were rendered again with embed hosts of this fingerprint.
+    pub embeds_rendered: Option<i64>,
+}
+
+/// One sync's transaction, and what it has done so far.
+pub struct SyncTransaction {
+    tx: Transaction<'static, Sqlite>,
+    /// Shared with the planner, which looks at it off the async threads.
+    known: Arc<HashMap<String, Known>>,
+    applied: Applied,
+    /// What was read from each file (its fingerprint and error), by path,
+    /// written in one statement at the end: one statement rather than one
+    /// per file, as each is a round trip to SQLite's thread. A later verdict
+    /// on a file (it lost its slug after it was stored) replaces an earlier.
+    read: BTreeMap<String, StoredSource>,
+    /// Documents whose slug a better claim holds, perhaps a file that lets
+    /// go of it later in this sync (a `git pull` that renames two reviews).
+    waiting: Vec<Waiting>,
+    /// Files that lost their slug to a better claim during this sync, to be
+    /// read again and wait like the others.
+    evicted: BTreeSet<String>,
+}
+
+struct Waiting {
+    file: SourceFile,
+    hash: String,
+    document: Document,
+    error: ContentError,
+}
+
+impl SyncTransaction {
+    /// Begins the transaction and reads what the store knows of each file.
+    pub async fn begin(pool: &SqlitePool) -> sqlx::Result<Self> {
+        let mut tx = pool.begin().await?;
+        let known = Arc::new(sources::known(&mut tx).await?);
+        Ok(Self {
+            tx,
+            known,
+            applied: Applied::default(),
+            read: BTreeMap::new(),
+            waiting: Vec::new(),
+            evicted: BTreeSet::new(),
+        })
+    }
+
+    /// What the store knew of each file when the sync began.
+    pub fn known(&self) -> &Arc<HashMap<String, Known>> {
+        &self.known
+    }
+
+    /// The fingerprint of the embed hosts the stored bodies were rendered
+    /// with.
+    pub async fn embed_hosts_rendered(&mut self) -> sqlx::Result<i64> {
+        meta::embed_hosts_rendered(&mut *self.tx).await
+    }
+
+    /// Forgets a file that is gone, with what was published from it.
+    pub async fn remove(&mut self, path: &str) -> sqlx::Result<()> {
+        let documents = remove(&mut self.tx, path).await?;
+        self.applied.documents_changed += documents;
+        self.applied.layout_changed |= documents > 0 && is_page(path);
+        Ok(())
+    }
+
+    /// A file with the same bytes as last time: only its mtime and size
+    /// are refreshed.
+    pub fn unchanged(&mut self, file: &SourceFile) {
+        let hash = self
+            .known
+            .get(&file.path)
+            .map(|known| known.hash.clone())
+            .unwrap_or_default();
+        let record = StoredSource::read(&file.path, &hash, file.mtime_ns, file.size, None);
+        self.read.insert(file.path.clone(), record);
+    }
+
+    /// A file or folder that is there but cannot be read: what was
+    /// published from it stays, and the error is shown (and logged once).
+    pub fn keep_unreadable(&mut self, error: ContentError) {
+        let known = self.known.get(&error.path).cloned();
+        self.note_error(&error, known.as_ref().and_then(|known| known.error.clone()));
+        let record = match known {
+            Some(known) => StoredSource::read(
+                &error.path,
+                &known.hash,
+                known.mtime_ns,
+                known.size,
+                Some(&error),
+            ),
+            None => StoredSource::read(&error.path, "", 0, 0, Some(&error)),
+        };
+        self.read.insert(error.path.clone(), record);
+    }
+
+    /// A file that was read but is not a valid document; its last good
+    /// version stays.
+    pub fn failed(&mut self, file: &SourceFile, hash: &str, error: ContentError) {
+        self.conclude(file, hash, Err(error));
+    }
+
+    /// A file that was read and stores nothing of its own (`site.toml`,
+    /// which the publisher applies).
+    pub fn read_settings(&mut self, file: &SourceFile, hash: &str) {
+        self.conclude(file, hash, Ok(false));
+    }
+
+    /// Stores a review or page, or sets it waiting when a better claim
+    /// holds its slug.
+    pub async fn store(
+        &mut self,
+        file: SourceFile,
+        hash: String,
+        document: Document,
+    ) -> sqlx::Result<()> {
+        match store(&mut self.tx, &file, &document).await? {
+            Stored::Written { evicted } => {
+                self.evicted.remove(&file.path);
+                if let Some(evicted) = evicted {
+                    self.applied.documents_changed += 1;
+                    self.applied.layout_changed |= is_page(&evicted);
+                    self.evicted.insert(evicted);
+                }
+                self.conclude(&file, &hash, Ok(true));
+            }
+            Stored::Lost(error) => self.waiting.push(Waiting {
+                file,
+                hash,
+                document,
+                error,
+            }),
+        }
+        Ok(())
+    }
+
+    /// The files that lost their slug during this sync and are not waiting
+    /// for it yet: the publisher reads each again and hands it back.
+    pub fn take_evicted(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.evicted)
+            .into_iter()
+            .filter(|path| {
+                !self
+                    .waiting
+                    .iter()
+                    .any(|waiting| &waiting.file.path == path)
+            })
+            .collect()
+    }
+
+    /// Tries once more to store every document waiting for a slug; returns
+    /// whether one was stored (and so may have freed a slug for another), or
+    /// evicted a file to read again. Evictions only ever hand a slug to a
+    /// strictly better claim, so repeating this while it returns true ends.
+    pub async fn retry_waiting(&mut self) -> sqlx::Result<bool> {
+        let mut stored_one = false;
+        for waiting in std::mem::take(&mut self.waiting) {
+            let before = self.waiting.len();
+            self.store(waiting.file, waiting.hash, waiting.document)
+                .await?;
+            stored_one |= self.waiting.len() == before;
+        }
+        Ok(stored_one || !self.evicted.is_empty())
+    }
+
+    /// Records what was read, indexes for search (or leaves it queued),
+    /// notes what changed in `meta`, and commits.
+    pub async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
+        for waiting in std::mem::take(&mut self.waiting) {
+            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error));
+        }
+        let Self {
+            mut tx,
+            mut applied,
+            read,
+            ..
+        } = self;
+        let read: Vec<StoredSource> = read.into_values().collect();
+        sources::record_all(&mut tx, &read).await?;
+        applied.search_pending = match finish.indexing {
+            Indexing::Inline => false,
+            Indexing::Deferred { at_least } => reviews::queued(&mut tx).await? >= at_least,
+        };
+        if !applied.search_pending {
+            reviews::index_queued(&mut tx).await?;
+        }
+        if applied.documents_changed > 0 || finish.settings_changed {
+            meta::set_changed_at(&mut tx, Change::Catalog, finish.now).await?;
+        }
+        if applied.layout_changed || finish.settings_changed {
+            meta::set_changed_at(&mut tx, Change::Layout, finish.now).await?;
+        }
+        if let Some(fingerprint) = finish.embeds_rendered {
+            meta::set_embed_hosts_rendered(&mut tx, fingerprint).await?;
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// Counts what became of one file and records its fingerprint and
+    /// error, if any.
+    fn conclude(&mut self, file: &SourceFile, hash: &str, result: Result<bool, ContentError>) {
+        let previous = self
+            .known
+            .get(&file.path)
+            .and_then(|known| known.error.clone());
+        let error = match result {
+            Ok(changed) => {
+                self.applied.documents_changed += usize::from(changed);
+                self.applied.layout_changed |= changed && is_page(&file.path);
+                if previous.is_some() {
+                    tracing::info!(path = %file.path, "content file fixed");
+                }
+                None
+            }
+            Err(error) => {
+                self.note_error(&error, previous);
+                Some(error)
+            }
+        };
+        let record = StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref());
+        self.read.insert(file.path.clone(), record);
+    }
+
+    /// Reports an error the first time it is seen, so that it is logged
+    /// once rather than on every sync.
+    fn note_error(&mut self, error: &ContentError, previous: Option<ContentError>) {
+        if previous.as_ref() != Some(error) {
+            tracing::warn!("content error: {error}");
+            self.applied.new_errors.push(error.clone());
+        }
+    }
+}
+
+/// Indexes for search, in one transaction, the reviews a deferred sync left
+/// queued; returns how many there were.
+pub async fn index_pending(pool: &SqlitePool, now: OffsetDateTime) -> sqlx::Result<i64> {
+    let mut tx = pool.begin().await?;
+    let queued = reviews::queued(&mut tx).await?;
+    if queued > 0 {
+        reviews::index_queued(&mut tx).await?;
+        // Search pages change, so their validators must too.
+        meta::set_changed_at(&mut tx, Change::Catalog, now).await?;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// What storing a document came to.
+enum Stored {
+    /// Written; `evicted` is the file that held its slug with a worse claim,
+    /// and was unpublished.
+    Written { evicted: Option<String> },
+    /// A better claim holds its slug (see `content::slugs`).
+    Lost(ContentError),
+}
+
+/// Stores a review or page. A slug held by another file goes to whichever
+/// of the two claims is better (`slugs::Claim`), whoever had it first.
+async fn store(
+    conn: &mut SqliteConnection,
+    file: &SourceFile,
+    document: &Document,
+) -> sqlx::Result<Stored> {
+    // Written first and checked after: a taken slug fails the write (which
+    // then leaves nothing behind), and only then do we look up who has it.
+    // Asking first cost a round trip to SQLite for every file of a sync.
+    let Some((space, slug, claim)) = document.slug_claim(&file.path) else {
+        return Ok(Stored::Written { evicted: None });
+    };
+    match write(conn, file, document).await {
+        Ok(()) => return Ok(Stored::Written { evicted: None }),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {}
+        Err(error) => return Err(error),
+    }
+    let holder = match space {
+        SlugSpace::Reviews => reviews::slug_claim(conn, slug).await?,
+        SlugSpace::Pages => pages::slug_claim(conn, slug).await?,
+    };
+    let Some((holder_path, holder_published)) = holder.filter(|(path, _)| path != &file.path)
+    else {
+        // Not the slug: a row of the document's own that clashes (content
+        // refuses two release regions of one URL name, so this is a bug).
+        return Ok(Stored::Lost(ContentError::new(
+            &file.path,
+            "this file could not be stored; tell the site's maintainers",
+        )));
+    };
+    let theirs = Claim {
+        published: holder_published,
+        path: &holder_path,
+    };
+    if theirs < claim {
+        let line = document.slug_line();
+        return Ok(Stored::Lost(slugs::taken(
+            &file.path, line, slug, theirs, claim,
+        )));
+    }
+    match space {
+        SlugSpace::Reviews => reviews::delete_by_source(conn, &holder_path).await?,
+        SlugSpace::Pages => pages::delete_by_source(conn, &holder_path).await?,
+    };
+    tracing::info!(slug, from = %holder_path, to = %file.path, "a slug changed hands");
+    write(conn, file, document).await?;
+    Ok(Stored::Written {
+        evicted: Some(holder_path),
+    })
+}
+
+/// The upsert of a review or page.
+async fn write(
+    conn: &mut SqliteConnection,
+    file: &SourceFile,
+    document: &Document,
+) -> sqlx::Result<()> {
+    let modified_at = file.mtime_ns / 1_000_000_000;
+    match document {
+        Document::Review(review) => reviews::upsert(conn, &file.path, review, modified_at).await,
+        Document::Page(page) => pages::upsert(conn, &file.path, page, modified_at).await,
+        Document::Site(_) => Ok(()),
+    }
+}
+
+/// Standalone pages appear in every page's navigation.
+fn is_page(path: &str) -> bool {
+    path.starts_with(loader::PAGES_DIR) && path[loader::PAGES_DIR.len()..].starts_with('/')
+}
+
+/// Forgets a file that is gone; returns how many documents it took along.
+async fn remove(conn: &mut SqliteConnection, path: &str) -> sqlx::Result<usize> {
+    let review = reviews::delete_by_source(conn, path).await?;
+    let page = pages::delete_by_source(conn, path).await?;
+    sources::delete(conn, path).await?;
+    if review || page {
+        tracing::info!(path, "content file removed: unpublished");
+    }
+    Ok(usize::from(review) + usize::from(page))
+}

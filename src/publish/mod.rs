@@ -1,0 +1,190 @@
+//! Publishing: keeping the database in step with `content/` while the site
+//! runs. The service layer between the pipeline's parts: it starts the
+//! first sync, then the watcher (saves and folder changes), the periodic
+//! rescan and the scheduler (reviews coming due), and tells whoever serves
+//! pages when what they show may have changed.
+//!
+//! Dependencies run one way: `publish` uses `content` (to plan and read)
+//! and `db` (to store); neither knows it exists.
+
+pub mod health;
+pub mod schedule;
+pub mod syncer;
+pub mod watcher;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::content::plan::Scope;
+use crate::content::site::SiteCell;
+use crate::db::sync::Indexing;
+use syncer::{SyncError, SyncReport, Syncer};
+use watcher::{WatchHandle, WatchOptions};
+
+/// How publishing follows the content folder.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub content_dir: PathBuf,
+    pub watch: WatchOptions,
+}
+
+/// Publishing under way: the syncer, what its first sync did, and the
+/// background tasks that keep the site current (stopped when this is
+/// dropped).
+pub struct Publishing {
+    pub syncer: Arc<Syncer>,
+    /// The first sync's report, for start-up messages and tests.
+    pub initial: SyncReport,
+    background: Background,
+}
+
+impl Publishing {
+    /// The background tasks, to keep alive as long as the site is served.
+    pub fn into_parts(self) -> (Arc<Syncer>, SyncReport, Background) {
+        (self.syncer, self.initial, self.background)
+    }
+}
+
+/// The watcher and the scheduler; dropping this stops both.
+pub struct Background {
+    _watch: Option<WatchHandle>,
+    scheduler: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.scheduler.abort();
+    }
+}
+
+/// A first sync that writes this many reviews serves them before they are
+/// indexed for search (see `Indexing::Deferred`). Below it, indexing is
+/// quick enough not to be worth a moment of incomplete search.
+const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
+
+/// Syncs the whole content folder once, then keeps following it. `changed`
+/// runs whenever what readers see may have changed (a sync that changed
+/// something, a review coming due, the search index completed): the page
+/// cache empties itself there.
+///
+/// A first sync that cannot write (the disk full, say) does not stop the
+/// site: what the database holds is served, the syncer's health says why
+/// nothing new is, and the watcher retries until it catches up.
+pub async fn start(
+    db: SqlitePool,
+    site: SiteCell,
+    clock: Clock,
+    options: Options,
+    changed: impl Fn() + Clone + Send + Sync + 'static,
+) -> Result<Publishing, PublishError> {
+    let syncer = Arc::new(Syncer::new(
+        options.content_dir,
+        db.clone(),
+        site,
+        clock.clone(),
+    ));
+    let content_changed = Arc::new(Notify::new());
+    // Watch before the first sync: a file saved while it runs is then synced
+    // right after it, instead of waiting for its next save.
+    let watch = if options.watch.events || options.watch.rescan.is_some() {
+        let changed = changed.clone();
+        let content_changed = content_changed.clone();
+        Some(watcher::watch(
+            syncer.clone(),
+            options.watch,
+            move |report| {
+                if report.changed() {
+                    changed();
+                    content_changed.notify_one();
+                }
+            },
+        )?)
+    } else {
+        None
+    };
+    let first = Indexing::Deferred {
+        at_least: INDEX_AFTER_SERVING_FROM,
+    };
+    let initial = match syncer.sync_with(Scope::Everything, first).await {
+        Ok(report) => report,
+        Err(SyncError::Db(_)) => SyncReport::default(),
+        Err(error) => return Err(error.into()),
+    };
+    if initial.search_pending {
+        tokio::spawn(index_for_search(syncer.clone(), changed.clone()));
+    }
+    let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, changed));
+    Ok(Publishing {
+        syncer,
+        initial,
+        background: Background {
+            _watch: watch,
+            scheduler,
+        },
+    })
+}
+
+/// Why publishing could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("cannot watch the content directory: {0}")]
+    Watch(#[from] notify::Error),
+}
+
+/// How long to wait between two tries of something that failed: `first`,
+/// then twice as long each time, up to `max`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backoff {
+    first: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    pub(crate) const fn new(first: Duration, max: Duration) -> Self {
+        Self {
+            first,
+            max,
+            next: first,
+        }
+    }
+
+    /// The wait before the next try; the one after will be longer.
+    pub(crate) fn next(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.max);
+        wait
+    }
+
+    /// After a success: the next failure waits `first` again.
+    pub(crate) fn reset(&mut self) {
+        self.next = self.first;
+    }
+}
+
+/// Indexes what the first sync left for search, while the site is served.
+/// A failure is logged and loses nothing: the reviews stay queued, and the
+/// next sync indexes them.
+async fn index_for_search(syncer: Arc<Syncer>, changed: impl Fn()) {
+    let started = std::time::Instant::now();
+    match syncer.index_pending().await {
+        Ok(indexed) => {
+            changed();
+            tracing::info!(
+                reviews = indexed,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "search index built"
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "building the search index failed; the next sync retries")
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Bringing the database in line with the files in `content/`: the one
+//! place that puts the planner (`content::plan`: what changed, read and
+//! parsed in parallel) and the store (`db::sync`: one transaction) together.
+//!
+//! A sync reads only what changed (by mtime and size, then by hash), parses
+//! in parallel while the store writes what was parsed before, and commits
+//! once. Syncs run one at a time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sqlx::SqlitePool;
+use tokio::sync::Mutex;
+
+use super::health::SyncHealth;
+use crate::clock::Clock;
+use crate::content::error::ContentError;
+use crate::content::loader::{self, Document, SourceFile, SourceKind};
+use crate::content::plan::{self, Found, Known, Outcome, Reread, Scope};
+use crate::content::site::{SITE_FILE, Site, SiteCell};
+use crate::db;
+use crate::db::sync::{Finish, Indexing, SyncTransaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("cannot read the content directory {path}: {source}")]
+    Scan {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database error during sync: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("the sync task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What one sync did.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    pub files_read: usize,
+    /// Reviews or pages inserted, updated or removed.
+    pub documents_changed: usize,
+    pub site_changed: bool,
+    /// A standalone page changed, so every page's navigation may have.
+    pub layout_changed: bool,
+    /// Errors that appeared or changed in this sync (already logged).
+    pub new_errors: Vec<ContentError>,
+    /// Reviews were committed without being indexed for search (see
+    /// `Indexing::Deferred`): `Syncer::index_pending` finishes the job.
+    pub search_pending: bool,
+}
+
+impl SyncReport {
+    /// Whether anything a reader can see may have changed.
+    pub fn changed(&self) -> bool {
+        self.documents_changed > 0 || self.site_changed
+    }
+}
+
+pub struct Syncer {
+    content_dir: PathBuf,
+    db: SqlitePool,
+    site: SiteCell,
+    clock: Clock,
+    /// Syncs run one at a time: the watcher and start-up never interleave.
+    running: Mutex<()>,
+    /// Whether `site` holds the settings from `site.toml` yet. A restart
+    /// on an up-to-date database skips unchanged files, but the settings
+    /// live only in memory, so the first full sync always reads the file.
+    site_loaded: AtomicBool,
+    /// Whether the last sync failed, and why.
+    health: SyncHealth,
+}
+
+/// The embed hosts a sync renders bodies with (see `Syncer::embeds_for`).
+struct Embeds {
+    hosts: Vec<String>,
+    fingerprint: i64,
+    /// The stored bodies were rendered with other hosts.
+    rerender: bool,
+}
+
+impl Syncer {
+    pub fn new(content_dir: PathBuf, db: SqlitePool, site: SiteCell, clock: Clock) -> Self {
+        Self {
+            content_dir,
+            db,
+            site,
+            clock,
+            running: Mutex::new(()),
+            site_loaded: AtomicBool::new(false),
+            health: SyncHealth::default(),
+        }
+    }
+
+    pub fn content_dir(&self) -> &Path {
+        &self.content_dir
+    }
+
+    /// Whether syncs are failing, for the status page.
+    pub fn health(&self) -> &SyncHealth {
+        &self.health
+    }
+
+    /// Waits for a sync in progress to commit; no other starts while the
+    /// returned guard lives. For shutdown, so that no sync is cut off
+    /// half-way (a cut transaction would roll back, and the editor's change
+    /// would wait for the next start).
+    pub async fn pause(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.running.lock().await
+    }
+
+    pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
+        self.sync_with(scope, Indexing::Inline).await
+    }
+
+    /// Indexes for search the reviews that a deferred sync left queued, in
+    /// one transaction; returns how many there were.
+    pub async fn index_pending(&self) -> Result<i64, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let queued = db::sync::index_pending(&self.db, self.clock.now()).await?;
+        db::checkpoint_soon(&self.db);
+        Ok(queued)
+    }
+
+    /// Brings the database in line with the files in `scope`. A failure
+    /// (the content folder missing, the disk full) changes nothing that is
+    /// served, and is recorded in `health` until a sync succeeds.
+    pub async fn sync_with(
+        &self,
+        scope: Scope,
+        indexing: Indexing,
+    ) -> Result<SyncReport, SyncError> {
+        let result = self.sync_once(scope, indexing).await;
+        match &result {
+            Ok(_) => self.health.succeeded(),
+            Err(error) => self.health.failed(error.to_string(), self.clock.now()),
+        }
+        result
+    }
+
+    async fn sync_once(&self, scope: Scope, indexing: Indexing) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let mut tx = SyncTransaction::begin(&self.db).await?;
+        let loads_everything = matches!(scope, Scope::Everything);
+        let settings_unread = !self.site_loaded.load(Ordering::Acquire);
+        let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
+        let found = self.find(&scope, tx.known()).await?;
+        let embeds = self.embeds_for(&mut tx, &found).await?;
+        let found = if embeds.rerender && !loads_everything {
+            self.find(&Scope::Everything, tx.known()).await?
+        } else {
+            found
+        };
+        let known = tx.known();
+        let to_read: Vec<SourceFile> = found
+            .files
+            .into_iter()
+            .filter(|file| {
+                embeds.rerender
+                    || plan::needs_reading(file, known.get(&file.path))
+                    || must_parse(file)
+            })
+            .collect();
+        let known_hashes: HashMap<String, String> = to_read
+            .iter()
+            .filter(|file| !must_parse(file) && !embeds.rerender)
+            .filter_map(|file| {
+                let known = known.get(&file.path)?;
+                known
+                    .error
+                    .is_none()
+                    .then(|| (file.path.clone(), known.hash.clone()))
+            })
+            .collect();
+        let files_read = to_read.len();
+        let (mut outcomes, reading) = plan::read_all(to_read, known_hashes, embeds.hosts.clone());
+
+        let mut new_site = None;
+        for path in &found.removed {
+            tx.remove(path).await?;
+            if path == SITE_FILE {
+                new_site = Some(Site::default());
+            }
+        }
+        for error in found.unreadable {
+            tx.keep_unreadable(error);
+        }
+        while let Some((file, outcome)) = outcomes.recv().await {
+            if let Some(site) = hand_over(&mut tx, file, outcome).await? {
+                new_site = Some(site);
+            }
+        }
+        // A reader that stopped early (it panicked) must not commit half a sync.
+        reading.await?;
+        self.settle_slugs(&mut tx, &embeds.hosts).await?;
+        let settings_changed = new_site
+            .as_ref()
+            .is_some_and(|site| self.site.would_change(site));
+        let applied = tx
+            .finish(Finish {
+                indexing,
+                now: self.clock.now(),
+                settings_changed,
+                embeds_rendered: embeds.rerender.then_some(embeds.fingerprint),
+            })
+            .await?;
+        db::checkpoint_soon(&self.db);
+        let site_changed = match new_site {
+            Some(site) => self.site.set(site),
+            None => false,
+        };
+        if loads_everything {
+            self.site_loaded.store(true, Ordering::Release);
+        }
+        Ok(SyncReport {
+            files_read,
+            documents_changed: applied.documents_changed,
+            site_changed,
+            layout_changed: applied.layout_changed,
+            new_errors: applied.new_errors,
+            search_pending: applied.search_pending,
+        })
+    }
+
+    /// What `scope` concerns on disk, looked for off the async threads.
+    async fn find(
+        &self,
+        scope: &Scope,
+        known: &Arc<HashMap<String, Known>>,
+    ) -> Result<Found, SyncError> {
+        let dir = self.content_dir.clone();
+        let scope = scope.clone();
+        let known = Arc::clone(known);
+        tokio::task::spawn_blocking(move || plan::find(&dir, &scope, &known))
+            .await?
+            .map_err(|source| SyncError::Scan {
+                path: self.content_dir.display().to_string(),
+                source,
+            })
+    }
+
+    /// Once every file is handed over: the files that lost their slug are
+    /// read again, and whoever waits for a slug tries again, for as long as
+    /// a round stores one (it may have freed a slug for another).
+    async fn settle_slugs(
+        &self,
+        tx: &mut SyncTransaction,
+        embed_hosts: &[String],
+    ) -> Result<(), SyncError> {
+        loop {
+            for path in tx.take_evicted() {
+                let dir = self.content_dir.clone();
+                let hosts = embed_hosts.to_vec();
+                let lookup = path.clone();
+                let reread =
+                    tokio::task::spawn_blocking(move || plan::reread(&dir, &lookup, &hosts))
+                        .await?;
+                match reread {
+                    Reread::Gone => tx.remove(&path).await?,
+                    Reread::Unreadable(error) => tx.keep_unreadable(error),
+                    Reread::Read(file, outcome) => {
+                        hand_over(tx, file, outcome).await?;
+                    }
+                }
+            }
+            if !tx.retry_waiting().await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The embed hosts this sync renders bodies with: those of the
+    /// `site.toml` it is about to read (or the defaults if the file is
+    /// gone), else the current ones. Stored bodies keep only the iframes
+    /// their hosts allowed, so when the hosts differ from the ones they were
+    /// rendered with (a fingerprint the store keeps), every body is
+    /// rendered again.
+    async fn embeds_for(
+        &self,
+        tx: &mut SyncTransaction,
+        found: &Found,
+    ) -> Result<Embeds, SyncError> {
+        let settings_unread = !self.site_loaded.load(Ordering::Acquire);
+        let hosts = if found.removed.iter().any(|path| path == SITE_FILE) {
+            Vec::new()
+        } else {
+            let known = tx.known();
+            found
+                .files
+                .iter()
+                .find(|file| {
+                    file.kind == SourceKind::Site
+                        && (settings_unread || plan::needs_reading(file, known.get(&file.path)))
+                })
+                // A few hundred bytes, read here without leaving the task
+                // and again with the other files; a broken file keeps the
+                // current settings, as the sync will.
+                .and_then(|file| loader::read_settings(file).map(|site| site.embed_hosts))
+                .unwrap_or_else(|| self.site.get().embed_hosts.clone())
+        };
+        let fingerprint = plan::embed_hosts_fingerprint(&hosts);
+        let rendered_with = tx.embed_hosts_rendered().await?;
+        Ok(Embeds {
+            rerender: rendered_with != fingerprint,
+            hosts,
+            fingerprint,
+        })
+    }
+}
+
+/// Hands what reading one file produced to the store; returns the settings
+/// when the file was a valid `site.toml`, which the syncer applies after
+/// the commit.
+async fn hand_over(
+    tx: &mut SyncTransaction,
+    file: SourceFile,
+    outcome: Outcome,
+) -> Result<Option<Site>, sqlx::Error> {
+    match outcome {
+        Outcome::Unchanged => tx.unchanged(&file),
+        Outcome::Unreadable(error) => tx.failed(&file, "", error),
+        Outcome::Parsed { hash, document } => match document {
+            Ok(Document::Site(site)) => {
+                tx.read_settings(&file, &hash);
+                return Ok(Some(site));
+            }
+            Ok(document) => tx.store(file, hash, document).await?,
+            Err(error) => tx.failed(&file, &hash, error),
+        },
+    }
+    Ok(None)
+}
