@@ -322,6 +322,89 @@ async fn a_file_in_the_static_folder_wins_over_the_built_in_one() {
 }
 
 // ---------------------------------------------------------------------------
+// Content codings
+// ---------------------------------------------------------------------------
+
+/// A response's body decoded from the coding its Content-Encoding names.
+fn decoded(response: &Fetched) -> Vec<u8> {
+    let mut decoded = Vec::new();
+    match response.header("content-encoding") {
+        Some("br") => brotli::BrotliDecompress(&mut &response.body[..], &mut decoded).unwrap(),
+        Some("gzip") => {
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&response.body[..]),
+                &mut decoded,
+            )
+            .unwrap();
+        }
+        None => decoded.clone_from(&response.body),
+        Some(other) => panic!("unexpected coding {other}"),
+    }
+    decoded
+}
+
+/// `path` with one Accept-Encoding line per item of `accept`.
+async fn get_accepting(site: &TestSite, path: &str, accept: &[&str]) -> Fetched {
+    let headers: Vec<_> = accept
+        .iter()
+        .map(|line| ("accept-encoding", *line))
+        .collect();
+    get_from(&site.router, path, &headers).await
+}
+
+#[tokio::test]
+async fn a_page_comes_in_the_coding_the_reader_weighs_highest() {
+    let site = TestSite::sample().await;
+    let plain = get_accepting(&site, "/reviews/anora", &[]).await;
+    assert_eq!(plain.header("content-encoding"), None, "no Accept-Encoding");
+    for (accept, coding) in [
+        (&["br;q=0.5, gzip"][..], Some("gzip")),
+        (&["gzip;q=0.5, br;q=0.9"], Some("br")),
+        (&["*"], Some("br")),
+        (&["br;q=0, *"], Some("gzip")),
+        (&[" GZIP ; Q=0.8 ", "Br;q=0.9"], Some("br")),
+        (&["gzip;q=0.5", "br;q=0"], Some("gzip")),
+        (&["identity, gzip;q=0.5"], None),
+        (&["zstd, *;q=0"], None),
+    ] {
+        let response = get_accepting(&site, "/reviews/anora", accept).await;
+        assert_eq!(response.status, StatusCode::OK, "{accept:?}");
+        assert_eq!(response.header("content-encoding"), coding, "{accept:?}");
+        assert_eq!(
+            response.header("vary"),
+            Some("accept-encoding"),
+            "{accept:?}"
+        );
+        assert_eq!(decoded(&response), plain.body, "{accept:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_reader_that_refuses_identity_gets_even_a_small_page_compressed() {
+    let site = TestSite::sample().await;
+    let plain = get_accepting(&site, "/robots.txt", &[]).await;
+    assert!(
+        plain.body.len() < 512,
+        "small enough not to be kept compressed"
+    );
+    for (accept, coding) in [("gzip, identity;q=0", "gzip"), ("br, *;q=0", "br")] {
+        let response = get_accepting(&site, "/robots.txt", &[accept]).await;
+        assert_eq!(
+            response.header("content-encoding"),
+            Some(coding),
+            "{accept}"
+        );
+        assert_eq!(decoded(&response), plain.body, "{accept}");
+    }
+    let gzip = get_accepting(&site, "/robots.txt", &["gzip"]).await;
+    assert_eq!(
+        gzip.header("content-encoding"),
+        None,
+        "not worth it otherwise"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Conditional requests and the dates they compare
 // ---------------------------------------------------------------------------
 

@@ -29,11 +29,8 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use super::AppState;
-use super::cache;
+use super::cache::{self, CachePolicy};
 use super::error::AppError;
-
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-const SHORT: &str = "public, max-age=3600";
 
 /// The repository's `static/`, inside the binary (in debug builds too, so
 /// that tests run what a release runs).
@@ -106,7 +103,7 @@ impl Assets {
         &self,
         name: &str,
         request: Request,
-        cache_control: &'static str,
+        cache_control: CachePolicy,
         now: SystemTime,
     ) -> Response {
         let (dir, relative) = (self.dir.clone(), name.to_string());
@@ -132,8 +129,8 @@ pub async fn serve(
     request: Request,
 ) -> Response {
     let (name, cache_control) = match state.assets.originals.get(&path) {
-        Some(original) => (original.as_str(), IMMUTABLE),
-        None => (path.as_str(), SHORT),
+        Some(original) => (original.as_str(), CachePolicy::Immutable),
+        None => (path.as_str(), CachePolicy::ForAnHour),
     };
     let now = state.clock.now().into();
     state
@@ -147,7 +144,7 @@ pub async fn favicon(State(state): State<AppState>, request: Request) -> Respons
     let now = state.clock.now().into();
     state
         .assets
-        .respond("favicon.ico", request, SHORT, now)
+        .respond("favicon.ico", request, CachePolicy::ForAnHour, now)
         .await
 }
 
@@ -178,7 +175,7 @@ pub(crate) fn confined(root: &Path, base: &Path, relative: &str) -> Option<PathB
 pub(crate) async fn serve_file(
     real: PathBuf,
     mut request: Request,
-    cache_control: &'static str,
+    cache_control: CachePolicy,
     now: SystemTime,
 ) -> Response {
     if cache::if_modified_since(request.headers(), now).is_none() {
@@ -196,10 +193,9 @@ pub(crate) async fn serve_file(
     if status == StatusCode::NOT_FOUND || status.is_server_error() {
         return AppError::NotFound.into_response();
     }
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, cache_control.into());
     response
 }
 
@@ -209,7 +205,7 @@ pub(crate) async fn serve_file(
 fn built_in(
     file: &rust_embed::EmbeddedFile,
     request: &HeaderMap,
-    cache_control: &'static str,
+    cache_control: CachePolicy,
 ) -> Response {
     let hash = file.metadata.sha256_hash();
     let etag = format!(
@@ -220,10 +216,7 @@ fn built_in(
             .collect::<String>()
     );
     let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
+    headers.insert(header::CACHE_CONTROL, cache_control.into());
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);

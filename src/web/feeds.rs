@@ -22,6 +22,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::AppState;
 use super::browse::catalog_modified;
+use super::cache::CachePolicy;
 use super::error::AppError;
 use super::reviews::{poster_url, set_last_modified};
 use crate::content::markdown::{self, FeedTarget, Target};
@@ -33,7 +34,7 @@ use crate::render::views::{ReleaseView, Stars};
 
 /// Feed readers poll; five minutes keeps them current, and the ETag makes
 /// each poll after that a 304 until something changes.
-const FEED_CACHE_CONTROL: &str = "public, max-age=300";
+const FEED_CACHE_CONTROL: CachePolicy = CachePolicy::ForFiveMinutes;
 
 const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
@@ -139,18 +140,13 @@ fn feed_response(content_type: &'static str, body: Vec<u8>, feed: &Feed) -> Resp
 /// caching policy, and a Last-Modified the page cache turns into 304s.
 pub(super) fn document(
     content_type: &'static str,
-    cache_control: &'static str,
+    cache_control: CachePolicy,
     body: Vec<u8>,
     last_modified: Option<OffsetDateTime>,
 ) -> Response {
     let mut response = (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(cache_control),
-            ),
-        ],
+        cache_control,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body,
     )
         .into_response();

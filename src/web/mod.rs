@@ -256,8 +256,10 @@ async fn error_page(state: &AppState, path: &str, status: StatusCode) -> Respons
             (status, heading).into_response()
         }
     };
-    page.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from(cache::CachePolicy::NoStore),
+    );
     page
 }
 

@@ -9,6 +9,7 @@ use icalendar::{Calendar, Component, EventLike};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::cache::CachePolicy;
 use super::error::AppError;
 use super::layout::Chrome;
 use super::{AppState, assets};
@@ -384,7 +385,7 @@ pub async fn bundle_file(
         .flatten()
         .filter(|real| is_bundle_file(real))
         .ok_or(AppError::NotFound)?;
-    Ok(assets::serve_file(real, request, "public, max-age=3600", now.into()).await)
+    Ok(assets::serve_file(real, request, CachePolicy::ForAnHour, now.into()).await)
 }
 
 fn is_bundle_file(path: &std::path::Path) -> bool {

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::AppState;
 use super::browse::catalog_modified;
+use super::cache::CachePolicy;
 use super::error::AppError;
 use super::feeds::document;
 use crate::db;
@@ -17,7 +18,7 @@ use crate::db;
 const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 /// Crawlers come back on their own schedule; an hour is plenty.
-const SEO_CACHE_CONTROL: &str = "public, max-age=3600";
+const SEO_CACHE_CONTROL: CachePolicy = CachePolicy::ForAnHour;
 
 /// One `<url>` of the sitemap.
 struct SitemapUrl {

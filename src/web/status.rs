@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
+use super::cache::CachePolicy;
 use super::error::AppError;
 use super::layout::Chrome;
 use crate::content::error::ContentError;
@@ -27,11 +28,7 @@ use crate::render::filters;
 /// `GET /healthz`: the process is up and the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
     sqlx::query("SELECT 1").execute(&state.db).await?;
-    Ok((
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        "ok\n",
-    )
-        .into_response())
+    Ok((CachePolicy::NoStore, "ok\n").into_response())
 }
 
 #[derive(Deserialize)]
@@ -86,13 +83,11 @@ pub async fn status(
         problem: state.health.problem(),
     };
     Ok((
-        [
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::HeaderName::from_static("x-robots-tag"),
-                HeaderValue::from_static("noindex"),
-            ),
-        ],
+        CachePolicy::NoStore,
+        [(
+            header::HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex"),
+        )],
         Html(page.render()?),
     )
         .into_response())

@@ -1,0 +1,137 @@
+//! Where the cache sits in the stack, which requests it answers and which
+//! responses it keeps. It is in front of routing and every layer, so a
+//! cached page costs a lookup; the reader routes mark the responses it may
+//! keep, so files, health checks and the status page are never kept.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, Response, StatusCode, header};
+use axum::middleware::Next;
+
+use super::page::{CachedPage, MAX_CACHED_BODY};
+use super::policy::forbids_storing;
+use super::respond::respond;
+use super::store::PageCache;
+use crate::clock::Clock;
+use crate::web::heads::RefusedHead;
+
+/// Marks a response as one the cache may keep. Set on the reader routes by
+/// `mark_cacheable`; files, health checks and the status page never are.
+#[derive(Debug, Clone, Copy)]
+struct Cacheable;
+
+/// Middleware for the routes whose pages may be cached.
+pub(crate) async fn mark_cacheable(request: Request, next: Next) -> Response<Body> {
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(Cacheable);
+    response
+}
+
+/// Puts the page cache in front of the whole site: a cached page is answered
+/// before routing and before every layer, with the headers those layers
+/// gave it when it was rendered (security headers included). Anything the
+/// cache cannot answer goes on to `site` as if the cache were not there.
+/// The clock says when an If-Modified-Since is in the future.
+pub(crate) fn in_front(site: axum::Router, cache: PageCache, clock: Clock) -> axum::Router {
+    use tower::Layer;
+    let cached = axum::middleware::from_fn_with_state((cache, clock), serve_cached).layer(site);
+    axum::Router::new().fallback_service(cached)
+}
+
+/// Middleware (see `in_front`): answers GET and HEAD from the cache when it
+/// can, and caches the successful responses marked `Cacheable`. A handler
+/// opts out with `CachePolicy::NoStore`. A request with a body is never
+/// answered from the cache: the limits behind it must see it; nor is the
+/// stand-in for a refused head, a `GET /` that must get its error page.
+async fn serve_cached(
+    State((cache, clock)): State<(PageCache, Clock)>,
+    request: Request,
+    next: Next,
+) -> Response<Body> {
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        || has_body(request.headers())
+        || request.extensions().get::<RefusedHead>().is_some()
+    {
+        return next.run(request).await;
+    }
+    let uri = request.uri();
+    let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    // The hit path allocates nothing: the key is borrowed from the request.
+    if let Some(page) = cache.get(key) {
+        return respond(&cache, key, page, request.headers(), &clock);
+    }
+    // axum empties the body of a HEAD response inside the router, so what
+    // comes back is no page to keep (kept, it blanked the page for every
+    // GET after it): a HEAD that misses is answered, not cached.
+    if request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    // Taken before rendering: if the content changes meanwhile, this page
+    // belongs to the generation that is over.
+    let generation = cache.generation();
+    let key = key.to_string();
+    let request_headers = request.headers().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK
+        || response.extensions().get::<Cacheable>().is_none()
+        || forbids_storing(response.headers())
+    {
+        return response;
+    }
+    match CachedPage::from_response(response, generation).await {
+        Ok(page) => {
+            let page = Arc::new(page);
+            if page.identity.len() <= MAX_CACHED_BODY {
+                cache.insert(&key, page.clone());
+            }
+            respond(&cache, &key, page, &request_headers, &clock)
+        }
+        Err(response) => response,
+    }
+}
+
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn only_marked_routes_are_kept() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        let renders = Arc::new(AtomicUsize::new(0));
+        let render = {
+            let renders = renders.clone();
+            move || {
+                renders.fetch_add(1, Ordering::SeqCst);
+                async { "<p>Anora</p>" }
+            }
+        };
+        let cache = PageCache::new(1024 * 1024);
+        let site = axum::Router::new()
+            .route("/page", get(render.clone()))
+            .route_layer(axum::middleware::from_fn(mark_cacheable))
+            .route("/file", get(render));
+        let app = in_front(site, cache, Clock::system());
+        for path in ["/page", "/page", "/file", "/file"] {
+            let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            3,
+            "the page once, the file twice"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! Every page, feed and sitemap is rendered once per content version and
+//! then served from memory, with its ETag and Last-Modified. Its gzip and
+//! brotli forms are made the first time a client asks for each, then kept
+//! too. This is what lets a dynamic site answer as fast as a static file
+//! server.
+//!
+//! One job to a module, in the order a request meets them:
+//! - `middleware`: where the cache sits, what it answers and what it keeps;
+//! - `store`: the pages, bounded by bytes, and the generation that retires
+//!   them all at a content change (`menu` keeps the navigation beside them);
+//! - `page`: a rendered response turned into a page to send many times;
+//! - `respond`: a kept page sent as a request asks for it, using
+//!   `conditional` (ETag, If-None-Match, If-Modified-Since: 304s),
+//!   `negotiate` (Accept-Encoding) and `compress`;
+//! - `policy`: the typed `Cache-Control` every handler names.
+
+mod compress;
+mod conditional;
+mod menu;
+mod middleware;
+mod negotiate;
+mod page;
+mod policy;
+mod respond;
+mod store;
+
+pub(crate) use conditional::{clamp_last_modified, if_modified_since, none_match};
+pub(crate) use middleware::{in_front, mark_cacheable};
+pub(crate) use policy::CachePolicy;
+pub use store::PageCache;
