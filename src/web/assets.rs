@@ -123,7 +123,7 @@ impl Assets {
 
 /// `GET /static/*`: a fingerprinted name maps to its file and is cached for
 /// a year; any other path is looked up as is and cached for an hour.
-pub async fn serve(
+pub(crate) async fn serve(
     State(state): State<AppState>,
     extract::Path(path): extract::Path<String>,
     request: Request,
@@ -140,7 +140,7 @@ pub async fn serve(
 }
 
 /// `GET /favicon.ico`, which browsers ask for whatever the page says.
-pub async fn favicon(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn favicon(State(state): State<AppState>, request: Request) -> Response {
     let now = state.clock.now().into();
     state
         .assets

@@ -3,18 +3,17 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::SqliteConnection;
-use time::OffsetDateTime;
 
 use super::AppState;
 use super::error::AppError;
 use super::layout::{Chrome, FeedLink};
-use super::reviews::set_last_modified;
+use super::respond::Page;
+use super::{modified, urls};
 use crate::content::review::Rating;
 use crate::db;
-use crate::db::meta::Change;
 use crate::db::reviews::{Listing, TagCount};
 use crate::render::filters;
 use crate::render::views::{Card, Stars};
@@ -58,7 +57,7 @@ pub struct HomeQuery {
 }
 
 /// `GET /` (and `/?page=2`, which redirects to the canonical `/page/2`).
-pub async fn home(
+pub(crate) async fn home(
     State(state): State<AppState>,
     Query(query): Query<HomeQuery>,
 ) -> Result<Response, AppError> {
@@ -70,7 +69,7 @@ pub async fn home(
 }
 
 /// `GET /page/{n}`
-pub async fn home_page(
+pub(crate) async fn home_page(
     State(state): State<AppState>,
     Path(page): Path<String>,
 ) -> Result<Response, AppError> {
@@ -96,7 +95,7 @@ async fn home_listing(state: &AppState, page: i64) -> Result<Response, AppError>
 }
 
 /// `GET /tags/{tag}` and `/tags/{tag}/page/{n}`
-pub async fn tag(
+pub(crate) async fn tag(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
@@ -106,7 +105,7 @@ pub async fn tag(
         .await?
         .ok_or(AppError::NotFound)?;
     let site = state.site.get();
-    let base = format!("/tags/{slug}");
+    let base = urls::tag(&slug);
     let info = ListingInfo {
         feeds: vec![
             FeedLink {
@@ -130,7 +129,7 @@ pub async fn tag(
 }
 
 /// `GET /ratings/{stars}`: `4.5`, `5`.
-pub async fn rating(
+pub(crate) async fn rating(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
@@ -145,7 +144,7 @@ pub async fn rating(
     let label = Stars::from(rating).label;
     let info = ListingInfo {
         listing: Listing::Rating(rating),
-        base: format!("/ratings/{stars}"),
+        base: urls::rating(&stars),
         heading: format!("Rated {} ({label})", rating.glyphs()),
         title: Some(format!("Films rated {label}")),
         description: format!("Every film rated {label}."),
@@ -155,7 +154,7 @@ pub async fn rating(
 }
 
 /// `GET /films/{year}`: reviews of films released that year.
-pub async fn film_year(
+pub(crate) async fn film_year(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
@@ -168,7 +167,7 @@ pub async fn film_year(
         .ok_or(AppError::NotFound)?;
     let info = ListingInfo {
         listing: Listing::FilmYear(year_value),
-        base: format!("/films/{year}"),
+        base: urls::film_year(&year),
         heading: format!("Films of {year}"),
         title: Some(format!("Reviews of films from {year}")),
         description: format!("Reviews of films released in {year}."),
@@ -178,7 +177,7 @@ pub async fn film_year(
 }
 
 /// `GET /directors/{slug}`
-pub async fn director(
+pub(crate) async fn director(
     State(state): State<AppState>,
     Path(params): Path<Vec<String>>,
 ) -> Result<Response, AppError> {
@@ -189,7 +188,7 @@ pub async fn director(
         .ok_or(AppError::NotFound)?;
     let info = ListingInfo {
         listing: Listing::Director(slug.clone()),
-        base: format!("/directors/{slug}"),
+        base: urls::director(&slug),
         heading: format!("Directed by {name}"),
         title: Some(format!("Films directed by {name}")),
         description: format!("Reviews of films directed by {name}."),
@@ -246,20 +245,8 @@ async fn render_listing(
         pagination,
         is_home,
     };
-    let mut response = Html(list.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(tx, now).await?);
-    Ok(response)
-}
-
-/// When any listing last changed: the later of the last sync that changed
-/// reviews and the last scheduled review that went live by the clock.
-pub async fn catalog_modified(
-    conn: &mut SqliteConnection,
-    now: OffsetDateTime,
-) -> Result<OffsetDateTime, AppError> {
-    let synced = db::meta::changed_at(&mut *conn, Change::Catalog).await?;
-    let published = db::reviews::latest_published_at(conn, now).await?;
-    Ok(published.map_or(synced, |published| synced.max(published)))
+    let modified = modified::catalog(tx, now).await?;
+    Ok(Page::new(list).modified(modified).into_response())
 }
 
 /// Page 1 is the base path itself (`/` for the home page).
@@ -304,7 +291,7 @@ pub struct TagsPage {
 }
 
 /// `GET /tags`
-pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let tags = db::reviews::tag_counts(&mut *tx, now).await?;
@@ -317,9 +304,10 @@ pub async fn tags(State(state): State<AppState>) -> Result<Response, AppError> {
     )
     .await?;
     chrome.section = "tags";
-    let mut response = Html(TagsPage { chrome, tags }.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(&mut tx, now).await?);
-    Ok(response)
+    let modified = modified::catalog(&mut tx, now).await?;
+    Ok(Page::new(TagsPage { chrome, tags })
+        .modified(modified)
+        .into_response())
 }
 
 /// One bar of the rating chart, laid out in SVG user units.
@@ -349,7 +337,7 @@ const BAR_MAX_WIDTH: i64 = 240;
 const BAR_PITCH: i64 = 28;
 
 /// `GET /stats`
-pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let total = db::reviews::count(&mut *tx, now, &Listing::All).await?;
@@ -373,7 +361,7 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
                 .find(|(r, _)| *r == rating)
                 .map_or(0, |(_, count)| *count);
             Some(Bar {
-                href: format!("/ratings/{}", stars.value),
+                href: urls::rating(&stars.value),
                 label: stars.value,
                 count,
                 y: index as i64 * BAR_PITCH,
@@ -406,7 +394,6 @@ pub async fn stats(State(state): State<AppState>) -> Result<Response, AppError> 
         per_year,
         average,
     };
-    let mut response = Html(page.render()?).into_response();
-    set_last_modified(&mut response, catalog_modified(&mut tx, now).await?);
-    Ok(response)
+    let modified = modified::catalog(&mut tx, now).await?;
+    Ok(Page::new(page).modified(modified).into_response())
 }

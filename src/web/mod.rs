@@ -12,12 +12,15 @@ pub mod error;
 pub mod feeds;
 pub(crate) mod heads;
 pub mod layout;
+mod modified;
 pub mod pages;
+mod respond;
 pub mod reviews;
 pub mod search;
 pub mod security;
 pub mod seo;
 pub mod status;
+mod urls;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -3,14 +3,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
-use super::reviews::set_last_modified;
+use super::respond::Page;
+use super::{modified, urls};
 use crate::db;
-use crate::db::meta::Change;
 #[expect(
     unused_imports,
     reason = "askama resolves template filters through a `filters` module in scope"
@@ -27,7 +27,7 @@ pub struct StandalonePage {
 }
 
 /// `GET /{slug}`
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
@@ -35,26 +35,23 @@ pub async fn show(
     let page = db::pages::by_slug(&mut *tx, &slug, state.options.drafts)
         .await?
         .ok_or(AppError::NotFound)?;
-    let path = format!("/{}", page.slug);
+    let path = urls::page(&page.slug);
     let mut chrome =
         Chrome::new(&state, &mut tx, &path, Some(&page.title), &page.description).await?;
     chrome.section = "page";
     chrome.noindex = page.draft;
-    let layout_changed_at = db::meta::changed_at(&mut *tx, Change::Layout).await?;
-    let modified_at = page.modified.max(layout_changed_at);
+    let modified_at = page.modified.max(modified::layout(&mut tx).await?);
     let view = StandalonePage {
         chrome,
         title: page.title,
         body_html: page.body_html,
         draft: page.draft,
     };
-    let mut response = Html(view.render()?).into_response();
-    set_last_modified(&mut response, modified_at);
-    Ok(response)
+    Ok(Page::new(view).modified(modified_at).into_response())
 }
 
 /// Any path no route claims.
-pub async fn not_found() -> AppError {
+pub(crate) async fn not_found() -> AppError {
     AppError::NotFound
 }
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, Component, EventLike};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use super::cache::CachePolicy;
 use super::error::AppError;
 use super::layout::Chrome;
-use super::{AppState, assets};
+use super::respond::{Page, set_last_modified};
+use super::{AppState, assets, modified, urls};
 use crate::db;
-use crate::db::meta::Change;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
 use crate::render::views::{ReleaseView, Stars, TagView};
@@ -52,10 +52,10 @@ pub struct ReviewPage {
 }
 
 /// `GET /reviews/{slug}`
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Page<ReviewPage>, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let row = db::reviews::by_slug(&mut *tx, &slug, now, state.options.drafts)
@@ -76,10 +76,9 @@ pub async fn show(
         .into_iter()
         .map(|release| ReleaseView::from_row(release, today))
         .collect();
-    let layout_changed_at = db::meta::changed_at(&mut *tx, Change::Layout).await?;
-    let last_modified = last_modified(&row, &releases).max(layout_changed_at);
+    let last_modified = last_modified(&row, &releases).max(modified::layout(&mut tx).await?);
     let review = ReviewView {
-        poster_url: poster_url(row.poster.as_deref(), row.asset_base.as_deref()),
+        poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
         stars: row.rating.map(Stars::from),
         hidden_reason,
         published: row.published,
@@ -98,7 +97,7 @@ pub async fn show(
         summary: row.summary,
         body_html: row.body_html,
     };
-    let path = format!("/reviews/{}", review.slug);
+    let path = urls::review(&review.slug);
     let page_title = match review.film_year {
         Some(year) => format!("{} ({year}) — {}", review.film_title, review.title),
         None => format!("{} — {}", review.film_title, review.title),
@@ -117,9 +116,7 @@ pub async fn show(
         review,
         json_ld,
     };
-    let mut response = Html(page.render()?).into_response();
-    set_last_modified(&mut response, last_modified);
-    Ok(response)
+    Ok(Page::new(page).modified(last_modified))
 }
 
 /// The review page changes when its file does, and when one of its release
@@ -133,29 +130,6 @@ fn last_modified(row: &ReviewRow, releases: &[ReleaseView]) -> OffsetDateTime {
         .max()
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     row.modified.max(row.published).max(passed_release)
-}
-
-pub fn set_last_modified(response: &mut Response, at: OffsetDateTime) {
-    let time = std::time::SystemTime::from(at);
-    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(time)) {
-        response.headers_mut().insert(header::LAST_MODIFIED, value);
-    }
-}
-
-/// Where a poster is served from: a URL as written, a bundle file beside
-/// the review, or a path under `static/`.
-pub fn poster_url(poster: Option<&str>, asset_base: Option<&str>) -> Option<String> {
-    let poster = poster?.trim();
-    if poster.starts_with("https://") || poster.starts_with("http://") {
-        return Some(poster.to_string());
-    }
-    if let Some(path) = poster.strip_prefix('/') {
-        return Some(format!("/{}", path.trim_start_matches('/')));
-    }
-    Some(match asset_base {
-        Some(base) if !poster.starts_with("static/") => format!("{base}{poster}"),
-        _ => format!("/static/{}", poster.trim_start_matches("static/")),
-    })
 }
 
 fn absolute(chrome: &Chrome, url: &str) -> String {
@@ -266,7 +240,7 @@ pub fn json_for_script(value: &impl Serialize) -> String {
 
 /// `GET /reviews/{slug}/release/{region}.ics`: one release date as an
 /// all-day calendar event.
-pub async fn release_calendar(
+pub(crate) async fn release_calendar(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
@@ -289,7 +263,7 @@ pub async fn release_calendar(
     )
     .ok_or(AppError::NotFound)?;
     let site = state.site.get();
-    let page_url = site.url(&format!("/reviews/{}", row.slug));
+    let page_url = site.url(&urls::review(&row.slug));
     let year = row
         .film_year
         .map(|year| format!(" ({year})"))
@@ -354,7 +328,7 @@ const BUNDLE_FILE_TYPES: &[&str] = &[
 /// The file must be one of the bundle types both as asked for and as it
 /// really is (a link named `still.jpg` to a review's `index.md` is not
 /// served), and its real path must lie inside the content folder.
-pub async fn bundle_file(
+pub(crate) async fn bundle_file(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
     request: Request,
@@ -408,22 +382,5 @@ mod tests {
         assert!(!json.contains("</script>"), "{json}");
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["name"], "</script><script>alert(1)</script> & co");
-    }
-
-    #[test]
-    fn posters_resolve_by_kind() {
-        assert_eq!(
-            poster_url(Some("posters/anora.jpg"), None).as_deref(),
-            Some("/static/posters/anora.jpg")
-        );
-        assert_eq!(
-            poster_url(Some("poster.jpg"), Some("/reviews/a/")).as_deref(),
-            Some("/reviews/a/poster.jpg")
-        );
-        assert_eq!(
-            poster_url(Some("https://img.example/p.jpg"), None).as_deref(),
-            Some("https://img.example/p.jpg")
-        );
-        assert_eq!(poster_url(None, None), None);
     }
 }

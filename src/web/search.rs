@@ -5,11 +5,12 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::AppError;
 use super::layout::Chrome;
+use super::respond::Page;
 use crate::db;
 use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
@@ -73,7 +74,7 @@ pub struct SearchPage {
     pub next: Option<String>,
 }
 
-pub async fn search(
+pub(crate) async fn search(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -133,7 +134,7 @@ pub async fn search(
         results: hits.into_iter().map(result_view).collect(),
         page,
     };
-    Ok(Html(view.render()?).into_response())
+    Ok(Page::new(view).into_response())
 }
 
 fn result_view(hit: SearchHit) -> ResultView {

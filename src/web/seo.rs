@@ -3,16 +3,14 @@
 //! the site's base URL, since crawlers need absolute addresses.
 
 use axum::extract::State;
-use axum::response::Response;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use time::OffsetDateTime;
 
-use super::AppState;
-use super::browse::catalog_modified;
 use super::cache::CachePolicy;
 use super::error::AppError;
-use super::feeds::document;
+use super::respond::Document;
+use super::{AppState, modified, urls};
 use crate::db;
 
 const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -29,16 +27,16 @@ struct SitemapUrl {
 }
 
 /// `GET /sitemap.xml`
-pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let urls = sitemap_urls(&state).await?;
-    let body = write_urlset(&urls).map_err(|error| AppError::Feed(format!("sitemap: {error}")))?;
-    let newest = urls.iter().map(|url| url.lastmod).max();
-    Ok(document(
-        "application/xml; charset=utf-8",
-        SEO_CACHE_CONTROL,
+pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Document, AppError> {
+    let entries = sitemap_urls(&state).await?;
+    let body =
+        write_urlset(&entries).map_err(|error| AppError::Feed(format!("sitemap: {error}")))?;
+    Ok(Document {
+        content_type: "application/xml; charset=utf-8",
         body,
-        newest,
-    ))
+        policy: SEO_CACHE_CONTROL,
+        modified: entries.iter().map(|entry| entry.lastmod).max(),
+    })
 }
 
 /// The home page, the tag index, every visible review, every tag page and
@@ -48,8 +46,8 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let site = state.site.get();
-    let catalog = catalog_modified(&mut tx, now).await?;
-    let mut urls = vec![
+    let catalog = modified::catalog(&mut tx, now).await?;
+    let mut entries = vec![
         SitemapUrl {
             loc: site.url("/"),
             lastmod: catalog,
@@ -62,26 +60,26 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     let reviews = db::reviews::sitemap(&mut *tx, now).await?;
     let tags = db::reviews::tag_sitemap(&mut *tx, now).await?;
     let pages = db::pages::published(&mut *tx).await?;
-    let listed = |prefix: &str, rows: Vec<db::reviews::SitemapRow>| {
+    let listed = |path: fn(&str) -> String, rows: Vec<db::reviews::SitemapRow>| {
         rows.into_iter()
             .map(|row| SitemapUrl {
-                loc: site.url(&format!("{prefix}{}", row.slug)),
+                loc: site.url(&path(&row.slug)),
                 lastmod: row.modified,
             })
             .collect::<Vec<_>>()
     };
-    urls.extend(listed("/reviews/", reviews));
-    urls.extend(listed("/tags/", tags));
-    urls.extend(pages.into_iter().map(|page| SitemapUrl {
-        loc: site.url(&format!("/{}", page.slug)),
+    entries.extend(listed(urls::review, reviews));
+    entries.extend(listed(urls::tag, tags));
+    entries.extend(pages.into_iter().map(|page| SitemapUrl {
+        loc: site.url(&urls::page(&page.slug)),
         lastmod: page.modified,
     }));
     // A review `updated` in the future (or a file dated there) changed no
     // later than now, as far as a crawler can know.
-    for url in &mut urls {
-        url.lastmod = url.lastmod.min(now);
+    for entry in &mut entries {
+        entry.lastmod = entry.lastmod.min(now);
     }
-    Ok(urls)
+    Ok(entries)
 }
 
 /// The sitemaps.org `urlset`, written with an XML writer that escapes.
@@ -113,18 +111,18 @@ fn write_urlset(urls: &[SitemapUrl]) -> std::io::Result<Vec<u8>> {
 
 /// `GET /robots.txt`: everything may be crawled except search results (an
 /// endless space of near-duplicate pages) and the editor's status page.
-pub async fn robots(State(state): State<AppState>) -> Response {
+pub(crate) async fn robots(State(state): State<AppState>) -> Document {
     let site = state.site.get();
     let body = format!(
         "User-agent: *\nDisallow: /search\nDisallow: /status\n\nSitemap: {}\n",
         site.url("/sitemap.xml")
     );
-    document(
-        "text/plain; charset=utf-8",
-        SEO_CACHE_CONTROL,
-        body.into_bytes(),
-        None,
-    )
+    Document {
+        content_type: "text/plain; charset=utf-8",
+        body: body.into_bytes(),
+        policy: SEO_CACHE_CONTROL,
+        modified: None,
+    }
 }
 
 #[cfg(test)]

@@ -12,13 +12,14 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
 use super::cache::CachePolicy;
 use super::error::AppError;
 use super::layout::Chrome;
+use super::respond::Page;
 use crate::content::error::ContentError;
 use crate::db;
 use crate::db::reviews::HiddenRow;
@@ -26,7 +27,7 @@ use crate::publish::health::SyncProblem;
 use crate::render::filters;
 
 /// `GET /healthz`: the process is up and the database answers.
-pub async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
+pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Response, AppError> {
     sqlx::query("SELECT 1").execute(&state.db).await?;
     Ok((CachePolicy::NoStore, "ok\n").into_response())
 }
@@ -49,7 +50,7 @@ pub struct StatusPage {
 }
 
 /// `GET /status`: for editors only.
-pub async fn status(
+pub(crate) async fn status(
     State(state): State<AppState>,
     query: Result<Query<TokenQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -83,12 +84,11 @@ pub async fn status(
         problem: state.health.problem(),
     };
     Ok((
-        CachePolicy::NoStore,
         [(
             header::HeaderName::from_static("x-robots-tag"),
             HeaderValue::from_static("noindex"),
         )],
-        Html(page.render()?),
+        Page::new(page).policy(CachePolicy::NoStore),
     )
         .into_response())
 }
