@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 pub mod content;
+#[cfg(feature = "generate")]
 pub mod corpus;
 pub mod db;
 pub mod error;
