@@ -268,11 +268,13 @@ async fn index_for_search(syncer: Arc<Syncer>, cache: PageCache) {
     match syncer.index_pending().await {
         Ok(indexed) => {
             cache.invalidate();
-            tracing::info!(
-                reviews = indexed,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "search index built"
-            );
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            tracing::info!(reviews = indexed, elapsed_ms, "search index built");
+            Announcement::SearchIndexed {
+                reviews: indexed,
+                elapsed_ms,
+            }
+            .print();
         }
         Err(error) => {
             tracing::error!(%error, "building the search index failed; the next sync retries")
@@ -296,10 +298,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Serve)?;
     let args = ServeArgs { addr, ..args };
     let clock = Clock::system();
-    let serving = match load(&args, clock.clone()).await {
+    let (serving, synced) = match load(&args, clock.clone()).await {
         Ok(site) => {
-            report_start(&site, started).await?;
-            Serving::live(site)
+            let synced = report_start(&site, started).await?;
+            (Serving::live(site), Some(synced))
         }
         // A database the disk will not let us write (full, read-only) is
         // served as it is, and the site catches up once it can write.
@@ -308,15 +310,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
                 return Err(Error::Db(error));
             };
             tracing::warn!("serving the site read-only, as the database holds it");
-            Serving::read_only(read_only, args.clone(), clock)
+            (Serving::read_only(read_only, args.clone(), clock), None)
         }
         Err(error) => return Err(error),
     };
     let shutdown = shutdown_signal()?;
-    println!(
-        "Marquee is serving {} at http://{addr}/",
-        args.content.display(),
-    );
+    announce_serving(&args.content, addr, synced);
     serve_on(listener, serving.app.clone(), &serving.limits, shutdown).await;
     // A sync the watcher started finishes (and none starts) before the
     // process exits; then the pool closes, which checkpoints the WAL. A
@@ -328,16 +327,23 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
 }
 
 /// What a start found: how much was synced, and the content errors and
-/// settings an operator should hear about once.
-async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Error> {
+/// settings an operator should hear about once. Returns the figures, for
+/// the line that announces the address.
+async fn report_start(site: &Site, started: std::time::Instant) -> Result<Synced, Error> {
     let errors = db::sources::errors(&site.state.db)
         .await
         .map_err(|e| Error::Sync(e.into()))?;
+    let synced = Synced {
+        files_read: site.initial.files_read,
+        changed: site.initial.documents_changed,
+        content_errors: errors.len(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
     tracing::info!(
-        files_read = site.initial.files_read,
-        changed = site.initial.documents_changed,
-        content_errors = errors.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        files_read = synced.files_read,
+        changed = synced.changed,
+        content_errors = synced.content_errors,
+        elapsed_ms = synced.elapsed_ms,
         "content synced"
     );
     // The first sync logged the errors it found new; the rest were already
@@ -355,7 +361,64 @@ async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Er
              set base_url in site.toml (or --base-url) to the site's public address"
         );
     }
-    Ok(())
+    Ok(synced)
+}
+
+/// The start-up sync's figures, as the `content synced` log line gives them.
+#[derive(serde::Serialize)]
+struct Synced {
+    files_read: usize,
+    changed: usize,
+    content_errors: usize,
+    /// From the start of `serve` to the end of the first sync.
+    elapsed_ms: u64,
+}
+
+/// A line on stdout for the programs that start Marquee (the scripts, a
+/// supervisor): one JSON object per event, so that none has to parse log
+/// lines, which are written for people and change with them.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum Announcement {
+    /// Requests are answered from now on. A site served read-only (the
+    /// disk refused writes) has synced nothing, so has no figures.
+    Serving {
+        addr: std::net::SocketAddr,
+        read_only: bool,
+        #[serde(flatten)]
+        synced: Option<Synced>,
+    },
+    /// The search index a large first start deferred is complete.
+    SearchIndexed { reviews: i64, elapsed_ms: u64 },
+}
+
+impl Announcement {
+    /// Writes the line, ignoring a closed stdout: whoever started us may
+    /// have stopped reading, which is no reason to stop serving (and
+    /// `println!` would panic).
+    fn print(&self) {
+        use std::io::Write as _;
+        if let Ok(line) = serde_json::to_string(self) {
+            let _ = writeln!(std::io::stdout(), "{line}");
+        }
+    }
+}
+
+/// Says where the site is served: a sentence for people (tests read the
+/// address from its ` at http://ADDR/`), then the same as an announcement.
+fn announce_serving(content: &std::path::Path, addr: std::net::SocketAddr, synced: Option<Synced>) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stdout(),
+        "Marquee is serving {} at http://{addr}/",
+        content.display(),
+    );
+    Announcement::Serving {
+        addr,
+        read_only: synced.is_none(),
+        synced,
+    }
+    .print();
 }
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` resolves (in `serve`, on
