@@ -95,7 +95,9 @@ pub enum Command {
     /// Write a new review file for a film, ready to fill in.
     New(NewArgs),
     /// Write a large set of realistic generated reviews (for benchmarks and
-    /// end-to-end checks); the same seed always writes the same files.
+    /// end-to-end checks); the same seed always writes the same files. Only
+    /// in builds with the `generate` feature, as the scripts make.
+    #[cfg(feature = "generate")]
     Generate(GenerateArgs),
 }
 
@@ -163,6 +165,7 @@ pub struct NewArgs {
     pub content: PathBuf,
 }
 
+#[cfg(feature = "generate")]
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
     /// The content directory to write into (reviews go in its reviews/).

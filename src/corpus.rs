@@ -6,6 +6,10 @@
 //! so that loading, rendering and searching it costs what real reviews
 //! cost. The same seed always gives the same files (ChaCha8 is specified
 //! to be stable across versions, unlike `StdRng`).
+//!
+//! Compiled only with the `generate` feature (the scripts' builds, and every
+//! test build): a site has no use for it, so the program that serves one
+//! neither carries it nor builds `rand`.
 
 use std::fmt::Write as _;
 use std::path::Path;

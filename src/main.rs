@@ -53,6 +53,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 path.display()
             );
         }
+        #[cfg(feature = "generate")]
         Some(Command::Generate(args)) => {
             let written =
                 marquee::corpus::generate(&args.out, args.count, args.seed).map_err(|source| {

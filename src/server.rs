@@ -13,6 +13,7 @@ use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
+use crate::announce::{Announcement, Synced};
 use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content;
@@ -227,10 +228,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let addr = listener.local_addr().map_err(Error::Serve)?;
     let args = ServeArgs { addr, ..args };
     let clock = Clock::system();
-    let serving = match load(&args, clock.clone()).await {
+    let (serving, synced) = match load(&args, clock.clone()).await {
         Ok(site) => {
-            report_start(&site, started).await?;
-            Serving::live(site)
+            let synced = report_start(&site, started).await?;
+            (Serving::live(site), Some(synced))
         }
         // A database the disk will not let us write (full, read-only) is
         // served as it is, and the site catches up once it can write.
@@ -239,15 +240,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
                 return Err(Error::Db(error));
             };
             tracing::warn!("serving the site read-only, as the database holds it");
-            Serving::read_only(read_only, args.clone(), clock)
+            (Serving::read_only(read_only, args.clone(), clock), None)
         }
         Err(error) => return Err(error),
     };
     let shutdown = shutdown_signal()?;
-    println!(
-        "Marquee is serving {} at http://{addr}/",
-        args.content.display(),
-    );
+    announce_serving(&args.content, addr, synced);
     serve_on(listener, serving.app.clone(), &serving.limits, shutdown).await;
     // A sync the watcher started finishes (and none starts) before the
     // process exits; then the pool closes, which checkpoints the WAL. A
@@ -259,16 +257,23 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
 }
 
 /// What a start found: how much was synced, and the content errors and
-/// settings an operator should hear about once.
-async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Error> {
+/// settings an operator should hear about once. Returns the figures, for
+/// the line that announces the address.
+async fn report_start(site: &Site, started: std::time::Instant) -> Result<Synced, Error> {
     let errors = db::sources::errors(&site.state.db)
         .await
         .map_err(|error| Error::Db(db::DbError::Read(error)))?;
+    let synced = Synced {
+        files_read: site.initial.files_read,
+        changed: site.initial.documents_changed,
+        content_errors: errors.len(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
     tracing::info!(
-        files_read = site.initial.files_read,
-        changed = site.initial.documents_changed,
-        content_errors = errors.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        files_read = synced.files_read,
+        changed = synced.changed,
+        content_errors = synced.content_errors,
+        elapsed_ms = synced.elapsed_ms,
         "content synced"
     );
     // The first sync logged the errors it found new; the rest were already
@@ -286,7 +291,24 @@ async fn report_start(site: &Site, started: std::time::Instant) -> Result<(), Er
              set base_url in site.toml (or --base-url) to the site's public address"
         );
     }
-    Ok(())
+    Ok(synced)
+}
+
+/// Says where the site is served: a sentence for people (tests read the
+/// address from its ` at http://ADDR/`), then the same as an announcement.
+fn announce_serving(content: &std::path::Path, addr: std::net::SocketAddr, synced: Option<Synced>) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stdout(),
+        "Marquee is serving {} at http://{addr}/",
+        content.display(),
+    );
+    Announcement::Serving {
+        addr,
+        read_only: synced.is_none(),
+        synced,
+    }
+    .print();
 }
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` resolves (in `serve`, on

@@ -19,6 +19,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
+use crate::announce::Announcement;
 use crate::clock::Clock;
 use crate::content::plan::Scope;
 use crate::content::site::SiteCell;
@@ -177,11 +178,13 @@ async fn index_for_search(syncer: Arc<Syncer>, changed: impl Fn()) {
     match syncer.index_pending().await {
         Ok(indexed) => {
             changed();
-            tracing::info!(
-                reviews = indexed,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "search index built"
-            );
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            tracing::info!(reviews = indexed, elapsed_ms, "search index built");
+            Announcement::SearchIndexed {
+                reviews: indexed,
+                elapsed_ms,
+            }
+            .print();
         }
         Err(error) => {
             tracing::error!(%error, "building the search index failed; the next sync retries")

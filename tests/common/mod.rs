@@ -521,6 +521,11 @@ impl Binary {
         }
     }
 
+    /// What it has printed on stdout so far.
+    pub fn printed(&self) -> String {
+        String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned()
+    }
+
     /// What it has logged so far.
     pub fn log(&self) -> String {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
