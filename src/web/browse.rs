@@ -9,7 +9,7 @@ use sqlx::SqliteConnection;
 
 use super::AppState;
 use super::error::AppError;
-use super::layout::{Chrome, FeedLink};
+use super::layout::{Chrome, FeedLink, Section};
 use super::respond::Page;
 use super::{modified, urls};
 use crate::content::review::Rating;
@@ -227,7 +227,11 @@ async fn render_listing(
     };
     let mut chrome = Chrome::new(state, tx, &path, title.as_deref(), &info.description).await?;
     chrome.feeds.extend(info.feeds);
-    chrome.section = if is_home { "home" } else { "" };
+    chrome.section = if is_home {
+        Section::Home
+    } else {
+        Section::Other
+    };
     let pagination = Pagination {
         page,
         pages,
@@ -303,7 +307,7 @@ pub(crate) async fn tags(State(state): State<AppState>) -> Result<Response, AppE
         "Every tag used on the site, with how many reviews carry it.",
     )
     .await?;
-    chrome.section = "tags";
+    chrome.section = Section::Tags;
     let modified = modified::catalog(&mut tx, now).await?;
     Ok(Page::new(TagsPage { chrome, tags })
         .modified(modified)
@@ -384,7 +388,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
         "How many films, how they were rated, and when.",
     )
     .await?;
-    chrome.section = "stats";
+    chrome.section = Section::Stats;
     let page = StatsPage {
         chrome,
         total,

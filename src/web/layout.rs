@@ -13,6 +13,39 @@ use crate::db::pages::MenuLink;
 use super::AppState;
 use super::error::AppError;
 
+/// The parts of the site the header links to, so that it can mark the one
+/// a page belongs to (`aria-current`) and leave out its own search box on
+/// the search page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Tags,
+    Stats,
+    Search,
+    /// A standalone page (the menu marks it by its address).
+    Page,
+    Other,
+}
+
+impl Section {
+    /// For the templates: `chrome.section.is_home()` and so on.
+    pub fn is_home(self) -> bool {
+        self == Section::Home
+    }
+
+    pub fn is_tags(self) -> bool {
+        self == Section::Tags
+    }
+
+    pub fn is_stats(self) -> bool {
+        self == Section::Stats
+    }
+
+    pub fn is_search(self) -> bool {
+        self == Section::Search
+    }
+}
+
 /// A `<link rel="alternate">` to a feed.
 #[derive(Debug, Clone)]
 pub struct FeedLink {
@@ -42,7 +75,7 @@ pub struct Chrome {
     pub noindex: bool,
     /// Which top-level section to mark as current in the navigation. The
     /// header leaves out its search box on the search page, which has its own.
-    pub section: &'static str,
+    pub section: Section,
     /// OpenGraph wants `en_GB` where HTML wants `en-GB`.
     pub og_locale: String,
 }
@@ -136,7 +169,7 @@ impl Chrome {
             prev: None,
             next: None,
             noindex: false,
-            section: "",
+            section: Section::Other,
             og_locale: site.language.replace('-', "_"),
             site,
         }

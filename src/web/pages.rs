@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::AppError;
-use super::layout::Chrome;
+use super::layout::{Chrome, Section};
 use super::respond::Page;
 use super::{modified, urls};
 use crate::db;
@@ -38,7 +38,7 @@ pub(crate) async fn show(
     let path = urls::page(&page.slug);
     let mut chrome =
         Chrome::new(&state, &mut tx, &path, Some(&page.title), &page.description).await?;
-    chrome.section = "page";
+    chrome.section = Section::Page;
     chrome.noindex = page.draft;
     let modified_at = page.modified.max(modified::layout(&mut tx).await?);
     let view = StandalonePage {
@@ -53,45 +53,4 @@ pub(crate) async fn show(
 /// Any path no route claims.
 pub(crate) async fn not_found() -> AppError {
     AppError::NotFound
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorView {
-    pub chrome: Chrome,
-    pub status: u16,
-    pub heading: &'static str,
-    pub message: &'static str,
-}
-
-impl ErrorView {
-    pub fn text_for(status: axum::http::StatusCode) -> (&'static str, &'static str) {
-        match status.as_u16() {
-            404 => (
-                "Page not found",
-                "There is no review or page at this address. It may have moved, or the link may be mistyped.",
-            ),
-            400 => (
-                "Bad request",
-                "The address or form could not be understood.",
-            ),
-            405 => (
-                "Method not allowed",
-                "This address cannot be used that way.",
-            ),
-            414 | 431 => (
-                "Request too large",
-                "The address or the request headers are longer than this site accepts.",
-            ),
-            416 => (
-                "Range not satisfiable",
-                "The part of the file asked for is not in it.",
-            ),
-            s if s >= 500 => (
-                "Something went wrong",
-                "The page could not be shown just now. Please try again in a moment.",
-            ),
-            _ => ("Request not handled", "This request could not be handled."),
-        }
-    }
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::AppError;
-use super::layout::Chrome;
+use super::layout::{Chrome, Section};
 use super::respond::Page;
 use crate::db;
 use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
@@ -119,7 +119,7 @@ pub(crate) async fn search(
     let mut chrome =
         Chrome::with_kept_menu(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
-    chrome.section = "search";
+    chrome.section = Section::Search;
     let link = |page: i64| {
         let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
         format!("/search?q={q}&page={page}")

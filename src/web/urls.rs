@@ -1,6 +1,12 @@
 //! The site's own addresses, built in one place: the handlers, the feeds
 //! and the sitemap all link to reviews, tags and posters, and must agree on
-//! how (the templates write the same paths for the pages they link).
+//! how (the templates write the same paths for the pages they link). Slugs
+//! are lower case, so an address that capitalises one is sent to the page's
+//! one address.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 /// `/reviews/{slug}`
 pub(crate) fn review(slug: &str) -> String {
@@ -48,6 +54,45 @@ pub(crate) fn poster(poster: Option<&str>, asset_base: Option<&str>) -> Option<S
     })
 }
 
+/// Slugs are lower case (`Anora.md` and `anora.md` are one slug), so an
+/// address that capitalises one (`/reviews/Anora`, `/tags/Drama`, `/About`)
+/// is sent to the page's one address instead of a 404.
+pub(super) async fn lowercase_slugs(request: Request, next: Next) -> Response {
+    match lowercased(request.uri().path()) {
+        Some(mut path) => {
+            if let Some(query) = request.uri().query() {
+                path.push('?');
+                path.push_str(query);
+            }
+            axum::response::Redirect::permanent(&path).into_response()
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// The path with its slug segment in lower case, if that changes it: the
+/// segment after `/reviews/`, `/tags/` or `/directors/`, or a standalone
+/// page's only segment. Other segments (a region, a page number) are left.
+fn lowercased(path: &str) -> Option<String> {
+    let mut segments: Vec<String> = path.split('/').map(str::to_string).collect();
+    let slug = match segments.get(1).map(String::as_str) {
+        Some("reviews" | "tags" | "directors") => 2,
+        Some(_) if segments.len() == 2 => 1,
+        _ => return None,
+    };
+    let segment = segments.get_mut(slug)?;
+    // Only what would be a slug once lowered: letters, digits and hyphens,
+    // some of them capitals (`%2F` is an escape, not a capital F).
+    let slug_like = segment
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
+    if !slug_like || !segment.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return None;
+    }
+    segment.make_ascii_lowercase();
+    Some(segments.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +122,34 @@ mod tests {
         assert_eq!(rating("4.5"), "/ratings/4.5");
         assert_eq!(film_year("2024"), "/films/2024");
         assert_eq!(page("about"), "/about");
+    }
+
+    #[test]
+    fn only_the_slug_segment_is_lowered() {
+        assert_eq!(
+            lowercased("/reviews/Anora").as_deref(),
+            Some("/reviews/anora")
+        );
+        assert_eq!(
+            lowercased("/tags/New-York/page/2").as_deref(),
+            Some("/tags/new-york/page/2")
+        );
+        assert_eq!(
+            lowercased("/reviews/Anora/release/UK.ics").as_deref(),
+            Some("/reviews/anora/release/UK.ics")
+        );
+        assert_eq!(lowercased("/About").as_deref(), Some("/about"));
+        for unchanged in [
+            "/reviews/anora",
+            "/static/Style.css",
+            "/ratings/4.5",
+            "/",
+            "/films/2024",
+            "/tags/..%2F..%2Fetc/atom.xml",
+            "/reviews/%C3%89t%C3%A9",
+            "/Feed.XML",
+        ] {
+            assert_eq!(lowercased(unchanged), None, "{unchanged}");
+        }
     }
 }
