@@ -38,6 +38,9 @@ use super::error::AppError;
 #[folder = "static/"]
 struct BuiltIn;
 
+/// The static files a site serves and the fingerprinted name of each:
+/// built once at start-up, since fingerprinting reads every file. Public
+/// so that tests can point a site at a static folder of their own.
 #[derive(Debug, Default)]
 pub struct Assets {
     /// The site's own static folder; it need not exist.
@@ -91,7 +94,7 @@ impl Assets {
     }
 
     /// The URL to link for a static file: fingerprinted when known.
-    pub fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         match self.fingerprinted.get(name) {
             Some(fingerprinted) => format!("/static/{fingerprinted}"),
             None => format!("/static/{name}"),

@@ -20,24 +20,24 @@ use crate::render::views::{Card, Stars};
 
 /// Page links for a paginated listing.
 #[derive(Debug, Clone)]
-pub struct Pagination {
-    pub page: i64,
-    pub pages: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+struct Pagination {
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "browse/list.html")]
-pub struct ListPage {
-    pub chrome: Chrome,
-    pub heading: String,
+struct ListPage {
+    chrome: Chrome,
+    heading: String,
     /// A line under the heading ("12 reviews").
-    pub intro: String,
-    pub cards: Vec<Card>,
-    pub pagination: Pagination,
+    intro: String,
+    cards: Vec<Card>,
+    pagination: Pagination,
     /// The home page introduces the site; other listings do not.
-    pub is_home: bool,
+    is_home: bool,
 }
 
 /// What a listing is about, for its heading and title.
@@ -52,7 +52,7 @@ struct ListingInfo {
 }
 
 #[derive(Deserialize)]
-pub struct HomeQuery {
+pub(crate) struct HomeQuery {
     page: Option<String>,
 }
 
@@ -289,9 +289,9 @@ fn slug_and_page(params: Vec<String>) -> Result<(String, i64), AppError> {
 
 #[derive(Template)]
 #[template(path = "browse/tags.html")]
-pub struct TagsPage {
-    pub chrome: Chrome,
-    pub tags: Vec<TagCount>,
+struct TagsPage {
+    chrome: Chrome,
+    tags: Vec<TagCount>,
 }
 
 /// `GET /tags`
@@ -316,24 +316,24 @@ pub(crate) async fn tags(State(state): State<AppState>) -> Result<Response, AppE
 
 /// One bar of the rating chart, laid out in SVG user units.
 #[derive(Debug, Clone)]
-pub struct Bar {
-    pub label: String,
-    pub count: i64,
-    pub y: i64,
-    pub width: i64,
-    pub href: String,
+struct Bar {
+    label: String,
+    count: i64,
+    y: i64,
+    width: i64,
+    href: String,
 }
 
 #[derive(Template)]
 #[template(path = "browse/stats.html")]
-pub struct StatsPage {
-    pub chrome: Chrome,
-    pub total: i64,
-    pub rated: i64,
-    pub bars: Vec<Bar>,
-    pub chart_height: i64,
-    pub per_year: Vec<(i32, i64)>,
-    pub average: Option<String>,
+struct StatsPage {
+    chrome: Chrome,
+    total: i64,
+    rated: i64,
+    bars: Vec<Bar>,
+    chart_height: i64,
+    per_year: Vec<(i32, i64)>,
+    average: Option<String>,
 }
 
 /// Width of the longest bar, in SVG units.

@@ -15,16 +15,19 @@ use super::cache::CachePolicy;
 use super::layout::Chrome;
 use super::{AppState, heads};
 
+/// What a handler can fail with. Only `NotFound` is the reader's doing;
+/// the others are ours, and become a 500 whose cause goes to the log.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
+    /// No such review, page, tag or file, or an address no page has (a
+    /// malformed page number, a year out of range): a 404.
     #[error("not found")]
     NotFound,
-    #[error("bad request: {0}")]
-    BadRequest(&'static str),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("template error: {0}")]
     Template(#[from] askama::Error),
+    /// A feed or the sitemap could not be written.
     #[error("feed error: {0}")]
     Feed(String),
 }
@@ -32,15 +35,15 @@ pub enum AppError {
 /// Carried by an error response so that the error-page layer, which has the
 /// app state, can render it in the site's layout.
 #[derive(Debug, Clone, Copy)]
-pub struct ErrorPage {
-    pub status: StatusCode,
+pub(crate) struct ErrorPage {
+    pub(crate) status: StatusCode,
 }
 
 impl AppError {
-    pub fn status(&self) -> StatusCode {
+    /// The status the client gets; nothing else about the error reaches it.
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -62,11 +65,11 @@ impl IntoResponse for AppError {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-pub(crate) struct ErrorView {
-    pub chrome: Chrome,
-    pub status: u16,
-    pub heading: &'static str,
-    pub message: &'static str,
+struct ErrorView {
+    chrome: Chrome,
+    status: u16,
+    heading: &'static str,
+    message: &'static str,
 }
 
 impl ErrorView {

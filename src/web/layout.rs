@@ -17,7 +17,7 @@ use super::error::AppError;
 /// a page belongs to (`aria-current`) and leave out its own search box on
 /// the search page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     Home,
     Tags,
     Stats,
@@ -29,61 +29,61 @@ pub enum Section {
 
 impl Section {
     /// For the templates: `chrome.section.is_home()` and so on.
-    pub fn is_home(self) -> bool {
+    pub(crate) fn is_home(self) -> bool {
         self == Section::Home
     }
 
-    pub fn is_tags(self) -> bool {
+    pub(crate) fn is_tags(self) -> bool {
         self == Section::Tags
     }
 
-    pub fn is_stats(self) -> bool {
+    pub(crate) fn is_stats(self) -> bool {
         self == Section::Stats
     }
 
-    pub fn is_search(self) -> bool {
+    pub(crate) fn is_search(self) -> bool {
         self == Section::Search
     }
 }
 
 /// A `<link rel="alternate">` to a feed.
 #[derive(Debug, Clone)]
-pub struct FeedLink {
-    pub mime: &'static str,
-    pub title: String,
-    pub href: String,
+pub(crate) struct FeedLink {
+    pub(crate) mime: &'static str,
+    pub(crate) title: String,
+    pub(crate) href: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct Chrome {
-    pub site: Arc<Site>,
-    pub menu: Vec<MenuLink>,
+pub(crate) struct Chrome {
+    pub(crate) site: Arc<Site>,
+    pub(crate) menu: Vec<MenuLink>,
     /// The full `<title>`, unique per page.
-    pub title: String,
-    pub description: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
     /// The page's own path (`/reviews/anora`), for the canonical URL.
-    pub path: String,
-    pub canonical: String,
-    pub stylesheet: String,
+    pub(crate) path: String,
+    pub(crate) canonical: String,
+    pub(crate) stylesheet: String,
     /// OpenGraph type: `article` for reviews, `website` otherwise.
-    pub og_type: &'static str,
-    pub og_image: Option<String>,
-    pub feeds: Vec<FeedLink>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+    pub(crate) og_type: &'static str,
+    pub(crate) og_image: Option<String>,
+    pub(crate) feeds: Vec<FeedLink>,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
     /// Search results and error pages should not be indexed.
-    pub noindex: bool,
+    pub(crate) noindex: bool,
     /// Which top-level section to mark as current in the navigation. The
     /// header leaves out its search box on the search page, which has its own.
-    pub section: Section,
+    pub(crate) section: Section,
     /// OpenGraph wants `en_GB` where HTML wants `en-GB`.
-    pub og_locale: String,
+    pub(crate) og_locale: String,
 }
 
 impl Chrome {
     /// The chrome for the page at `path`, titled `title` (the site name is
     /// appended, except on the home page which passes `None`).
-    pub async fn new(
+    pub(crate) async fn new(
         state: &AppState,
         conn: &mut SqliteConnection,
         path: &str,
@@ -100,7 +100,7 @@ impl Chrome {
     /// read (then kept) when there is none. Between a sync's commit and the
     /// cache's invalidation, that copy may be one sync older than the rest
     /// of the page, as cached pages are.
-    pub async fn with_kept_menu(
+    pub(crate) async fn with_kept_menu(
         state: &AppState,
         path: &str,
         title: Option<&str>,
@@ -121,7 +121,7 @@ impl Chrome {
 
     /// Without a database read: for error pages, which must render even
     /// when the database is the problem.
-    pub fn with_menu(
+    pub(crate) fn with_menu(
         state: &AppState,
         site: Arc<Site>,
         menu: Vec<MenuLink>,
@@ -176,13 +176,13 @@ impl Chrome {
     }
 
     /// An absolute URL on this site.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         self.site.url(path)
     }
 }
 
 /// Shortens text at a word boundary, for meta descriptions.
-pub fn truncate_words(text: &str, max_chars: usize) -> String {
+fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
     }

@@ -5,21 +5,24 @@
 //! mixes the content of two syncs (a review without its tags, a count that
 //! disagrees with its list).
 
+// The `pub` modules are the ones integration tests reach into (a static
+// folder and a cache of their own, the limits, `json_for_script`); the rest
+// is the crate's own.
 pub mod assets;
-pub mod browse;
+mod browse;
 pub mod cache;
-pub mod error;
-pub mod feeds;
+mod error;
+mod feeds;
 pub(crate) mod heads;
-pub mod layout;
+mod layout;
 mod modified;
-pub mod pages;
+mod pages;
 mod respond;
 pub mod reviews;
-pub mod search;
+mod search;
 pub mod security;
-pub mod seo;
-pub mod status;
+mod seo;
+mod status;
 mod urls;
 
 use std::path::PathBuf;
@@ -57,21 +60,31 @@ pub struct WebOptions {
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
-/// What `AppState` points to.
+/// What `AppState` points to. The fields tests replace or read through
+/// the state are public; the rest are the server's own.
 #[derive(Clone)]
 pub struct Shared {
+    /// The pool handlers read from; the syncer writes through a clone of it
+    /// (none does on a site served read-only from a full disk).
     pub db: SqlitePool,
+    /// The current `site.toml` settings, swapped whole when the file
+    /// changes.
     pub site: SiteCell,
+    /// Rendered pages, invalidated by every content change.
     pub cache: PageCache,
-    pub clock: Clock,
+    /// Which reviews are visible depends on the time: handlers ask this
+    /// clock, the scheduler's, so a test can move it forward.
+    pub(crate) clock: Clock,
+    /// Fingerprinted static file names, fixed at start-up.
     pub assets: Arc<Assets>,
+    /// The settings from the command line.
     pub options: Arc<WebOptions>,
     /// Whether publishing works, for the status page.
-    pub health: SyncHealth,
+    pub(crate) health: SyncHealth,
 }
 
 impl AppState {
-    pub fn new(shared: Shared) -> Self {
+    pub(crate) fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
     }
 }

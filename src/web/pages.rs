@@ -19,11 +19,11 @@ use crate::render::filters;
 
 #[derive(Template)]
 #[template(path = "pages/show.html")]
-pub struct StandalonePage {
-    pub chrome: Chrome,
-    pub title: String,
-    pub body_html: String,
-    pub draft: bool,
+struct StandalonePage {
+    chrome: Chrome,
+    title: String,
+    body_html: String,
+    draft: bool,
 }
 
 /// `GET /{slug}`

@@ -20,35 +20,35 @@ use crate::render::filters;
 use crate::render::views::{ReleaseView, Stars, TagView};
 
 /// Everything the review page shows.
-pub struct ReviewView {
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub director: Option<String>,
-    pub director_slug: Option<String>,
-    pub runtime_minutes: Option<u32>,
-    pub poster_url: Option<String>,
-    pub stars: Option<Stars>,
-    pub spoilers: bool,
+struct ReviewView {
+    slug: String,
+    title: String,
+    film_title: String,
+    film_year: Option<i32>,
+    director: Option<String>,
+    director_slug: Option<String>,
+    runtime_minutes: Option<u32>,
+    poster_url: Option<String>,
+    stars: Option<Stars>,
+    spoilers: bool,
     /// Shown only in preview mode: the review is a draft or not yet due.
-    pub hidden_reason: Option<&'static str>,
-    pub published: OffsetDateTime,
-    pub updated: Option<OffsetDateTime>,
-    pub summary: String,
-    pub author: String,
-    pub body_html: String,
-    pub tags: Vec<TagView>,
-    pub releases: Vec<ReleaseView>,
+    hidden_reason: Option<&'static str>,
+    published: OffsetDateTime,
+    updated: Option<OffsetDateTime>,
+    summary: String,
+    author: String,
+    body_html: String,
+    tags: Vec<TagView>,
+    releases: Vec<ReleaseView>,
 }
 
 #[derive(Template)]
 #[template(path = "reviews/show.html")]
-pub struct ReviewPage {
-    pub chrome: Chrome,
-    pub review: ReviewView,
+pub(crate) struct ReviewPage {
+    chrome: Chrome,
+    review: ReviewView,
     /// schema.org `Review` as JSON, made safe to sit in a `<script>`.
-    pub json_ld: String,
+    json_ld: String,
 }
 
 /// `GET /reviews/{slug}`

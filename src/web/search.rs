@@ -29,7 +29,7 @@ struct SearchQuery {
 }
 
 impl SearchQuery {
-    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
         let first = |name: &str| {
             pairs
                 .iter()
@@ -45,40 +45,40 @@ impl SearchQuery {
 
 /// A stretch of snippet text, highlighted when it matched.
 #[derive(Debug, Clone)]
-pub struct Fragment {
-    pub text: String,
-    pub hit: bool,
+struct Fragment {
+    text: String,
+    hit: bool,
 }
 
-pub struct ResultView {
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub stars: Option<Stars>,
-    pub published: time::OffsetDateTime,
-    pub snippet: Vec<Fragment>,
+struct ResultView {
+    slug: String,
+    title: String,
+    film_title: String,
+    film_year: Option<i32>,
+    stars: Option<Stars>,
+    published: time::OffsetDateTime,
+    snippet: Vec<Fragment>,
 }
 
 #[derive(Template)]
 #[template(path = "search.html")]
-pub struct SearchPage {
-    pub chrome: Chrome,
-    pub query: String,
+struct SearchPage {
+    chrome: Chrome,
+    query: String,
     /// The index is still being built: results may be missing.
-    pub incomplete: bool,
-    pub total: i64,
-    pub results: Vec<ResultView>,
-    pub page: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+    incomplete: bool,
+    total: i64,
+    results: Vec<ResultView>,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 pub(crate) async fn search(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let params = SearchQuery::from_pairs(pairs);
+    let params = SearchQuery::from_pairs(&pairs);
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let page = params
         .page

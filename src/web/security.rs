@@ -11,7 +11,7 @@
 //! `server.rs`, from the same `Limits`.
 
 use std::any::Any;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -96,7 +96,7 @@ static STRICT_TRANSPORT_SECURITY: HeaderValue = HeaderValue::from_static("max-ag
 /// One `ServiceBuilder` makes one layer for the router: each separate
 /// `Router::layer` call would box every route again, which cost a fifth of
 /// the throughput of cached pages when measured.
-pub fn harden<S>(routes: Router<S>, site: SiteCell, limits: &Limits) -> Router<S>
+pub(super) fn harden<S>(routes: Router<S>, site: SiteCell, limits: &Limits) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -145,10 +145,14 @@ where
 
 /// Turns a panic in a handler into a 500 that the error-page layer renders
 /// in the site's layout. Without it the connection would just drop.
-pub fn catch_panics() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
+pub(super) fn catch_panics() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
     CatchPanicLayer::custom(panic_page as fn(Box<dyn Any + Send + 'static>) -> Response)
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "CatchPanicLayer hands over the panic's payload by value"
+)]
 fn panic_page(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<String>()
@@ -202,19 +206,13 @@ impl<T> MakeHeaderValue<T> for ContentSecurityPolicy {
     fn make_header_value(&mut self, _response: &T) -> Option<HeaderValue> {
         let current = self.site.get();
         {
-            let built = self
-                .built
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let built = self.built.read().unwrap_or_else(PoisonError::into_inner);
             if Arc::ptr_eq(&built.0, &current) {
                 return Some(built.1.clone());
             }
         }
         let value = content_security_policy(&current);
-        *self
-            .built
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = (current, value.clone());
+        *self.built.write().unwrap_or_else(PoisonError::into_inner) = (current, value.clone());
         Some(value)
     }
 }

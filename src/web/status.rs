@@ -33,20 +33,20 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Response, A
 }
 
 #[derive(Deserialize)]
-pub struct TokenQuery {
+pub(crate) struct TokenQuery {
     token: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "status.html")]
-pub struct StatusPage {
-    pub chrome: Chrome,
-    pub errors: Vec<ContentError>,
-    pub hidden: Vec<HiddenRow>,
-    pub now: time::OffsetDateTime,
-    pub preview: bool,
+struct StatusPage {
+    chrome: Chrome,
+    errors: Vec<ContentError>,
+    hidden: Vec<HiddenRow>,
+    now: time::OffsetDateTime,
+    preview: bool,
     /// Why nothing new is published, while syncs fail.
-    pub problem: Option<SyncProblem>,
+    problem: Option<SyncProblem>,
 }
 
 /// `GET /status`: for editors only.

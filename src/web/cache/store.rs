@@ -55,19 +55,19 @@ impl PageCache {
 
     /// The current generation. Take it before the read of what is to be
     /// kept under it: then a change that lands meanwhile makes it stale.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.inner.current.load(Ordering::Acquire)
     }
 
     /// The navigation menu, if it was read in the current generation. For
     /// pages that are rendered each time (searches when the cache is off,
     /// or full), this saves a read on each.
-    pub fn menu(&self) -> Option<Vec<MenuLink>> {
+    pub(crate) fn menu(&self) -> Option<Vec<MenuLink>> {
         self.inner.menu.read_in(self.generation())
     }
 
     /// Keeps the menu read in `generation` (taken before the read began).
-    pub fn keep_menu(&self, generation: u64, links: Vec<MenuLink>) {
+    pub(crate) fn keep_menu(&self, generation: u64, links: Vec<MenuLink>) {
         self.inner.menu.keep(generation, links);
     }
 
@@ -87,8 +87,10 @@ impl PageCache {
         self.inner.store.clear();
     }
 
-    /// Bytes held now (for the benchmark and the status page).
-    pub fn weight(&self) -> u64 {
+    /// Bytes held now: a test checks that a compressed form, once kept,
+    /// counts against the capacity.
+    #[cfg(test)]
+    pub(super) fn weight(&self) -> u64 {
         self.inner.store.weight()
     }
 }

@@ -82,7 +82,7 @@ pub(super) async fn gather(
             let id = row.id;
             let tags = tags.remove(&id).unwrap_or_default();
             let releases = releases.remove(&id).unwrap_or_default();
-            entry(&site, row, tags, releases, now)
+            entry(&site, &row, &tags, releases, now)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let description = if description.trim().is_empty() {
@@ -119,8 +119,8 @@ fn by_review<T>(rows: Vec<T>, review_id: impl Fn(&T) -> i64) -> HashMap<i64, Vec
 
 fn entry(
     site: &Site,
-    row: ReviewRow,
-    tags: Vec<TagRow>,
+    row: &ReviewRow,
+    tags: &[TagRow],
     releases: Vec<ReleaseRow>,
     now: OffsetDateTime,
 ) -> Result<Entry, AppError> {
