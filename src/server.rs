@@ -33,7 +33,9 @@ use crate::web::{self, AppState, Shared, WebOptions};
 /// A loaded site, ready to serve: the state for the router, and the
 /// publishing that keeps it current (stopped when this is dropped).
 pub struct Site {
+    /// What the router is built from (`marquee::router(state)`).
     pub state: AppState,
+    /// Syncs on demand, as the watcher does; tests call it directly.
     pub syncer: Arc<Syncer>,
     /// The content sync's first report, for start-up messages and tests.
     pub initial: SyncReport,
@@ -212,6 +214,9 @@ async fn recover(
     }
 }
 
+/// `marquee serve`: listens, loads the site (or serves the database
+/// read-only when the disk refuses writes), announces the address, and
+/// serves until Ctrl-C or SIGTERM, then closes the database cleanly.
 pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let started = std::time::Instant::now();
     crate::config::require_content_dir(&args.content)?;

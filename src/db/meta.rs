@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 /// What changes a page's Last-Modified besides its own rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// The set or text of published reviews: every listing and feed.
     Catalog,
     /// What every page shares (site settings, the menu of standalone pages).
@@ -29,7 +29,7 @@ impl Change {
 const EMBED_HOSTS_RENDERED: &str = "embed_hosts_rendered";
 
 /// When `change` last happened; the epoch if never.
-pub async fn changed_at(
+pub(crate) async fn changed_at(
     db: impl SqliteExecutor<'_>,
     change: Change,
 ) -> sqlx::Result<OffsetDateTime> {
@@ -37,7 +37,9 @@ pub async fn changed_at(
     Ok(OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
-pub async fn set_changed_at(
+/// Notes that `change` happened at `at` (stored in unix seconds), inside
+/// the sync's transaction that made it.
+pub(crate) async fn set_changed_at(
     conn: &mut SqliteConnection,
     change: Change,
     at: OffsetDateTime,
@@ -46,11 +48,13 @@ pub async fn set_changed_at(
 }
 
 /// The fingerprint of the embed hosts the stored bodies were rendered with.
-pub async fn embed_hosts_rendered(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+pub(crate) async fn embed_hosts_rendered(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
     Ok(get(db, EMBED_HOSTS_RENDERED).await?.unwrap_or(0))
 }
 
-pub async fn set_embed_hosts_rendered(
+/// Notes the fingerprint of the embed hosts the bodies were just rendered
+/// with, in the same transaction as the bodies.
+pub(crate) async fn set_embed_hosts_rendered(
     conn: &mut SqliteConnection,
     fingerprint: i64,
 ) -> sqlx::Result<()> {

@@ -3,7 +3,7 @@
 //!
 //! SQL lives here, one module per table group, always parameterised.
 
-pub mod meta;
+pub(crate) mod meta;
 pub mod pages;
 pub mod reviews;
 pub mod search;
@@ -19,25 +19,54 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-/// Why the database could not be opened.
+/// Why the database could not be opened, or read at start. Every variant
+/// names the file (`path`, as given on the command line), since the
+/// message is what an operator reads when `marquee serve` stops.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// SQLite could not open or create the file: permissions, a full or
+    /// read-only disk, or a file that is not a database.
     #[error("cannot open the database {path}: {source}")]
-    Open { path: String, source: sqlx::Error },
+    Open {
+        /// The database file.
+        path: String,
+        /// SQLite's own error, whose code tells the cases apart.
+        source: sqlx::Error,
+    },
+    /// The schema in `migrations/` could not be applied: a schema we do not
+    /// know, a half-applied migration, or no room to write it.
     #[error("cannot apply the schema migrations to {path}: {source}")]
     Migrate {
+        /// The database file.
         path: String,
+        /// sqlx's migration error.
         source: sqlx::migrate::MigrateError,
     },
+    /// `PRAGMA quick_check` found damaged pages.
     #[error("the database {path} is damaged: {detail}")]
-    Damaged { path: String, detail: String },
+    Damaged {
+        /// The database file.
+        path: String,
+        /// What the check reported, its lines joined by `; `.
+        detail: String,
+    },
+    /// An unusable database could not be renamed out of the way, so no
+    /// fresh one can be built in its place.
     #[error("cannot move the unusable database {path} aside: {source}")]
     MoveAside {
+        /// The database file.
         path: String,
+        /// Why the rename failed.
         source: std::io::Error,
     },
+    /// Opened read-only (the disk full), the file turned out to hold no
+    /// complete schema of this version, so there is nothing safe to serve.
     #[error("the database {path} is not complete or not of this version of Marquee")]
-    NotCurrent { path: String },
+    NotCurrent {
+        /// The database file.
+        path: String,
+    },
+    /// A query at start (the content errors to report) failed.
     #[error("cannot read the database: {0}")]
     Read(sqlx::Error),
 }
@@ -45,7 +74,7 @@ pub enum DbError {
 /// Copies what the last commit wrote to the WAL into the database file, in
 /// the background; readers and the next sync go on meanwhile (a PASSIVE
 /// checkpoint waits for nobody). Without it the WAL would only grow.
-pub fn checkpoint_soon(pool: &SqlitePool) {
+pub(crate) fn checkpoint_soon(pool: &SqlitePool) {
     let pool = pool.clone();
     tokio::spawn(async move {
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
@@ -100,7 +129,7 @@ impl DbError {
     /// Whether the database could not be opened for want of room or of a
     /// writable disk (full, read-only, failing), rather than for what the
     /// file holds: what it holds can then still be served, read-only.
-    pub fn is_storage_trouble(&self) -> bool {
+    pub(crate) fn is_storage_trouble(&self) -> bool {
         // SQLite's primary result codes: read-only, I/O error, full,
         // cannot open (the shared-memory file of WAL mode).
         const SQLITE_READONLY: i64 = 8;
@@ -139,7 +168,7 @@ impl DbError {
 /// damaged, or holds a schema we do not know is moved aside (to
 /// `<name>.corrupt-<time>`, with its `-wal` and `-shm`), and a fresh one is
 /// created for the sync to fill. Either way the log says what happened.
-pub async fn open_or_rebuild(path: &Path) -> Result<SqlitePool, DbError> {
+pub(crate) async fn open_or_rebuild(path: &Path) -> Result<SqlitePool, DbError> {
     // A `-wal` left beside a deleted database is not replayed into the new
     // one: SQLite discards the journal of an empty database file.
     if !path.exists() {
@@ -162,7 +191,7 @@ pub async fn open_or_rebuild(path: &Path) -> Result<SqlitePool, DbError> {
 
 /// Opens (creating if needed) the database at `path`, brings its schema up
 /// to date, and checks that its pages are sound.
-pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
+pub(crate) async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     let display = path.display().to_string();
     let untouched = left_clean(path);
     let options = SqliteConnectOptions::from_str("sqlite:")
@@ -234,7 +263,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
 /// beside the file; it assumes nothing writes the file meanwhile, which
 /// holds as no sync runs on this pool. Commits still in a `-wal` left by a
 /// crash are not seen: the pages are those of the last checkpoint.
-pub async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
+pub(crate) async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
     let display = path.display().to_string();
     let open_error = |source| DbError::Open {
         path: display.clone(),
@@ -271,7 +300,7 @@ pub async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
 /// The next `open` skips the page check if the file still matches the note
 /// and no WAL is waiting; it removes the note either way, so a crash after
 /// that start is checked at the next one.
-pub async fn close_cleanly(pool: &SqlitePool, path: &Path) {
+pub(crate) async fn close_cleanly(pool: &SqlitePool, path: &Path) {
     pool.close().await;
     if let Some(stamp) = file_stamp(path) {
         let _ = std::fs::write(clean_note(path), stamp);

@@ -5,24 +5,30 @@ use time::OffsetDateTime;
 
 use crate::content::page::Page;
 
+/// A standalone page, as its address and the sitemap show it.
 #[derive(Debug, Clone, FromRow)]
-pub struct PageRow {
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub body_html: String,
-    pub draft: bool,
+pub(crate) struct PageRow {
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) body_html: String,
+    pub(crate) draft: bool,
     /// When its file last changed.
-    pub modified: OffsetDateTime,
+    pub(crate) modified: OffsetDateTime,
 }
 
+/// A page's link in the site's navigation, which every page shows and the
+/// page cache keeps between syncs.
 #[derive(Debug, Clone, FromRow)]
 pub struct MenuLink {
+    /// The page's address is `/{slug}`.
     pub slug: String,
+    /// The link text: the page's title.
     pub title: String,
 }
 
-pub async fn by_slug(
+/// A page by slug; drafts only in preview mode (`include_drafts`).
+pub(crate) async fn by_slug(
     db: impl SqliteExecutor<'_>,
     slug: &str,
     include_drafts: bool,
@@ -38,7 +44,7 @@ pub async fn by_slug(
 }
 
 /// The pages that asked to be in the navigation, in their order.
-pub async fn menu(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MenuLink>> {
+pub(crate) async fn menu(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MenuLink>> {
     sqlx::query_as(
         "SELECT slug, title FROM pages WHERE menu = 1 AND draft = 0 ORDER BY weight, title",
     )
@@ -47,7 +53,7 @@ pub async fn menu(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<MenuLink>> {
 }
 
 /// Published pages, for the sitemap.
-pub async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>> {
+pub(crate) async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>> {
     sqlx::query_as(
         "SELECT slug, title, description, body_html, draft, modified_at AS modified FROM pages
          WHERE draft = 0 ORDER BY slug",
@@ -58,7 +64,7 @@ pub async fn published(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<PageRow>
 
 /// Which file holds a slug now, if any. Pages have no date, so their
 /// claims are ordered by path alone (see `content::slugs`).
-pub async fn slug_claim(
+pub(crate) async fn slug_claim(
     conn: &mut SqliteConnection,
     slug: &str,
 ) -> sqlx::Result<Option<(String, i64)>> {
@@ -68,7 +74,9 @@ pub async fn slug_claim(
         .await
 }
 
-pub async fn upsert(
+/// Inserts or replaces the page loaded from `source_path`; `modified_at`
+/// is its file's mtime in unix seconds. Runs inside a sync's transaction.
+pub(crate) async fn upsert(
     conn: &mut SqliteConnection,
     source_path: &str,
     page: &Page,
@@ -95,7 +103,8 @@ pub async fn upsert(
     Ok(())
 }
 
-pub async fn delete_by_source(
+/// Removes the page loaded from a file; returns whether there was one.
+pub(crate) async fn delete_by_source(
     conn: &mut SqliteConnection,
     source_path: &str,
 ) -> sqlx::Result<bool> {

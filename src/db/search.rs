@@ -5,7 +5,7 @@
 //! quoted phrases, each quoted as an FTS5 string. The result is always a
 //! valid FTS5 expression: a search can find nothing, but it cannot fail.
 
-pub mod snippet;
+pub(crate) mod snippet;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
@@ -18,8 +18,9 @@ use snippet::Term;
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
 /// rendering, so the snippet never carries markup through SQL.
-pub const HIT_START: char = '\u{E000}';
-pub const HIT_END: char = '\u{E001}';
+pub(crate) const HIT_START: char = '\u{E000}';
+/// Ends a matched term in a snippet (see `HIT_START`).
+pub(crate) const HIT_END: char = '\u{E001}';
 
 /// bm25 weights per column: title, film title, director, tags, body. Given
 /// to FTS5 as its `rank`, so that `ORDER BY rank` is done inside FTS5: then
@@ -29,16 +30,17 @@ pub const HIT_END: char = '\u{E001}';
 /// word found in every review.
 const RANK: &str = "bm25(8.0, 10.0, 6.0, 5.0, 1.0)";
 
+/// A review that matched, with what its result card shows.
 #[derive(Debug, Clone)]
-pub struct SearchHit {
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub rating: Option<Rating>,
-    pub published: OffsetDateTime,
+pub(crate) struct SearchHit {
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) film_title: String,
+    pub(crate) film_year: Option<i32>,
+    pub(crate) rating: Option<Rating>,
+    pub(crate) published: OffsetDateTime,
     /// Words of the body around the hits, marked with `HIT_START`/`HIT_END`.
-    pub snippet: String,
+    pub(crate) snippet: String,
 }
 
 /// A result row as read, the body whole: the snippet is made from it.
@@ -59,21 +61,23 @@ struct HitRow {
 
 /// A page of results.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     /// Every visible match, not only this page's.
-    pub total: i64,
-    pub hits: Vec<SearchHit>,
+    pub(crate) total: i64,
+    pub(crate) hits: Vec<SearchHit>,
     /// Some reviews are not indexed yet (see `incomplete`).
-    pub incomplete: bool,
+    pub(crate) incomplete: bool,
 }
 
 /// What a reader asked, parsed once: the FTS5 expression that finds the
-/// reviews, and the terms that the snippets highlight.
+/// reviews, and the terms that the snippets highlight. Only `fts_query`
+/// makes one, so its expression is always one FTS5 accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FtsQuery {
     /// A valid FTS5 expression: quoted terms, ANDed.
-    pub expression: String,
-    pub terms: Vec<Term>,
+    pub(crate) expression: String,
+    /// The same terms, folded as the index folds, for the snippets.
+    pub(crate) terms: Vec<Term>,
 }
 
 /// Turns what a reader typed into a safe FTS5 query: `"two words"` stays a
@@ -134,7 +138,7 @@ impl FtsQuery {
 /// snapshot, without the round trips of a transaction; the count is a
 /// constant subquery, evaluated once. Only a page past the last match has
 /// no row to carry the count, and asks for it again.
-pub async fn search(
+pub(crate) async fn search(
     db: &SqlitePool,
     query: &FtsQuery,
     now: OffsetDateTime,
@@ -215,7 +219,7 @@ fn push_count(sql: &mut QueryBuilder<Sqlite>, query: &FtsQuery, now: OffsetDateT
 /// Whether some visible or future reviews are not in the index yet: after a
 /// first start on a large archive, for the second it takes to index it
 /// (see `db::sync::Indexing::Deferred`).
-pub async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
+pub(crate) async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_queue)")
         .fetch_one(db)
         .await

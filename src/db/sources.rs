@@ -11,18 +11,18 @@ use crate::content::plan::Known;
 /// A row of `sources`: a file's fingerprint and its current error.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub(crate) struct StoredSource {
-    pub path: String,
-    pub hash: String,
-    pub mtime_ns: i64,
-    pub size: i64,
-    pub error_line: Option<i64>,
-    pub error_field: Option<String>,
-    pub error_reason: Option<String>,
+    pub(crate) path: String,
+    pub(crate) hash: String,
+    pub(crate) mtime_ns: i64,
+    pub(crate) size: i64,
+    pub(crate) error_line: Option<i64>,
+    pub(crate) error_field: Option<String>,
+    pub(crate) error_reason: Option<String>,
 }
 
 impl StoredSource {
     /// What to record for a file that was just read, with its error if any.
-    pub fn read(
+    pub(crate) fn read(
         path: &str,
         hash: &str,
         mtime_ns: i64,
@@ -42,7 +42,8 @@ impl StoredSource {
         }
     }
 
-    pub fn error(&self) -> Option<ContentError> {
+    /// The file's current error, if it has one (a reason is what makes one).
+    pub(crate) fn error(&self) -> Option<ContentError> {
         let reason = self.error_reason.as_ref()?;
         Some(ContentError {
             path: self.path.clone(),
@@ -55,7 +56,7 @@ impl StoredSource {
 
 /// What the store knows of every file it has seen, by path: what a sync
 /// plans against.
-pub async fn known(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, Known>> {
+pub(crate) async fn known(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, Known>> {
     let rows: Vec<StoredSource> = sqlx::query_as(
         "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason FROM sources",
     )
@@ -115,7 +116,8 @@ pub(crate) async fn record_all(
     Ok(())
 }
 
-pub async fn delete(conn: &mut SqliteConnection, path: &str) -> sqlx::Result<()> {
+/// Forgets a file that is gone, with its fingerprint and error.
+pub(crate) async fn delete(conn: &mut SqliteConnection, path: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sources WHERE path = ?")
         .bind(path)
         .execute(conn)

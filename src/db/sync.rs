@@ -37,36 +37,41 @@ pub enum Indexing {
     /// page says that its results are incomplete. The queue is a table, so
     /// a crash before `index_pending` loses nothing: the next sync indexes
     /// whatever is still queued.
-    Deferred { at_least: i64 },
+    Deferred {
+        /// How many reviews a sync must write to defer their indexing.
+        at_least: i64,
+    },
 }
 
 /// What a committed sync changed.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// Reviews or pages inserted, updated or removed.
-    pub documents_changed: usize,
+    pub(crate) documents_changed: usize,
     /// A standalone page changed, so every page's navigation may have.
-    pub layout_changed: bool,
+    pub(crate) layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
-    pub new_errors: Vec<ContentError>,
+    pub(crate) new_errors: Vec<ContentError>,
     /// Reviews were committed without being indexed for search (see
     /// `Indexing::Deferred`).
-    pub search_pending: bool,
+    pub(crate) search_pending: bool,
 }
 
 /// How a sync ends.
 #[derive(Debug, Clone, Copy)]
-pub struct Finish {
-    pub indexing: Indexing,
-    pub now: OffsetDateTime,
+pub(crate) struct Finish {
+    /// Whether what was written is indexed for search now or later.
+    pub(crate) indexing: Indexing,
+    /// The clock's present: what `meta` notes as the moment of the change.
+    pub(crate) now: OffsetDateTime,
     /// The site settings changed, which every page shows.
-    pub settings_changed: bool,
+    pub(crate) settings_changed: bool,
     /// The bodies were rendered again with embed hosts of this fingerprint.
-    pub embeds_rendered: Option<i64>,
+    pub(crate) embeds_rendered: Option<i64>,
 }
 
 /// One sync's transaction, and what it has done so far.
-pub struct SyncTransaction {
+pub(crate) struct SyncTransaction {
     tx: Transaction<'static, Sqlite>,
     /// Shared with the planner, which looks at it off the async threads.
     known: Arc<HashMap<String, Known>>,
@@ -93,7 +98,7 @@ struct Waiting {
 
 impl SyncTransaction {
     /// Begins the transaction and reads what the store knows of each file.
-    pub async fn begin(pool: &SqlitePool) -> sqlx::Result<Self> {
+    pub(crate) async fn begin(pool: &SqlitePool) -> sqlx::Result<Self> {
         let mut tx = pool.begin().await?;
         let known = Arc::new(sources::known(&mut tx).await?);
         Ok(Self {
@@ -107,18 +112,18 @@ impl SyncTransaction {
     }
 
     /// What the store knew of each file when the sync began.
-    pub fn known(&self) -> &Arc<HashMap<String, Known>> {
+    pub(crate) fn known(&self) -> &Arc<HashMap<String, Known>> {
         &self.known
     }
 
     /// The fingerprint of the embed hosts the stored bodies were rendered
     /// with.
-    pub async fn embed_hosts_rendered(&mut self) -> sqlx::Result<i64> {
+    pub(crate) async fn embed_hosts_rendered(&mut self) -> sqlx::Result<i64> {
         meta::embed_hosts_rendered(&mut *self.tx).await
     }
 
     /// Forgets a file that is gone, with what was published from it.
-    pub async fn remove(&mut self, path: &str) -> sqlx::Result<()> {
+    pub(crate) async fn remove(&mut self, path: &str) -> sqlx::Result<()> {
         let documents = remove(&mut self.tx, path).await?;
         self.applied.documents_changed += documents;
         self.applied.layout_changed |= documents > 0 && is_page(path);
@@ -127,7 +132,7 @@ impl SyncTransaction {
 
     /// A file with the same bytes as last time: only its mtime and size
     /// are refreshed.
-    pub fn unchanged(&mut self, file: &SourceFile) {
+    pub(crate) fn unchanged(&mut self, file: &SourceFile) {
         let hash = self
             .known
             .get(&file.path)
@@ -139,37 +144,37 @@ impl SyncTransaction {
 
     /// A file or folder that is there but cannot be read: what was
     /// published from it stays, and the error is shown (and logged once).
-    pub fn keep_unreadable(&mut self, error: ContentError) {
+    pub(crate) fn keep_unreadable(&mut self, error: &ContentError) {
         let known = self.known.get(&error.path).cloned();
-        self.note_error(&error, known.as_ref().and_then(|known| known.error.clone()));
+        self.note_error(error, known.as_ref().and_then(|known| known.error.as_ref()));
         let record = match known {
             Some(known) => StoredSource::read(
                 &error.path,
                 &known.hash,
                 known.mtime_ns,
                 known.size,
-                Some(&error),
+                Some(error),
             ),
-            None => StoredSource::read(&error.path, "", 0, 0, Some(&error)),
+            None => StoredSource::read(&error.path, "", 0, 0, Some(error)),
         };
         self.read.insert(error.path.clone(), record);
     }
 
     /// A file that was read but is not a valid document; its last good
     /// version stays.
-    pub fn failed(&mut self, file: &SourceFile, hash: &str, error: ContentError) {
+    pub(crate) fn failed(&mut self, file: &SourceFile, hash: &str, error: ContentError) {
         self.conclude(file, hash, Err(error));
     }
 
     /// A file that was read and stores nothing of its own (`site.toml`,
     /// which the publisher applies).
-    pub fn read_settings(&mut self, file: &SourceFile, hash: &str) {
+    pub(crate) fn read_settings(&mut self, file: &SourceFile, hash: &str) {
         self.conclude(file, hash, Ok(false));
     }
 
     /// Stores a review or page, or sets it waiting when a better claim
     /// holds its slug.
-    pub async fn store(
+    pub(crate) async fn store(
         &mut self,
         file: SourceFile,
         hash: String,
@@ -197,7 +202,7 @@ impl SyncTransaction {
 
     /// The files that lost their slug during this sync and are not waiting
     /// for it yet: the publisher reads each again and hands it back.
-    pub fn take_evicted(&mut self) -> Vec<String> {
+    pub(crate) fn take_evicted(&mut self) -> Vec<String> {
         std::mem::take(&mut self.evicted)
             .into_iter()
             .filter(|path| {
@@ -213,7 +218,7 @@ impl SyncTransaction {
     /// whether one was stored (and so may have freed a slug for another), or
     /// evicted a file to read again. Evictions only ever hand a slug to a
     /// strictly better claim, so repeating this while it returns true ends.
-    pub async fn retry_waiting(&mut self) -> sqlx::Result<bool> {
+    pub(crate) async fn retry_waiting(&mut self) -> sqlx::Result<bool> {
         let mut stored_one = false;
         for waiting in std::mem::take(&mut self.waiting) {
             let before = self.waiting.len();
@@ -226,7 +231,7 @@ impl SyncTransaction {
 
     /// Records what was read, indexes for search (or leaves it queued),
     /// notes what changed in `meta`, and commits.
-    pub async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
+    pub(crate) async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
         for waiting in std::mem::take(&mut self.waiting) {
             self.conclude(&waiting.file, &waiting.hash, Err(waiting.error));
         }
@@ -275,7 +280,7 @@ impl SyncTransaction {
                 None
             }
             Err(error) => {
-                self.note_error(&error, previous);
+                self.note_error(&error, previous.as_ref());
                 Some(error)
             }
         };
@@ -285,8 +290,8 @@ impl SyncTransaction {
 
     /// Reports an error the first time it is seen, so that it is logged
     /// once rather than on every sync.
-    fn note_error(&mut self, error: &ContentError, previous: Option<ContentError>) {
-        if previous.as_ref() != Some(error) {
+    fn note_error(&mut self, error: &ContentError, previous: Option<&ContentError>) {
+        if previous != Some(error) {
             tracing::warn!("content error: {error}");
             self.applied.new_errors.push(error.clone());
         }
@@ -295,7 +300,7 @@ impl SyncTransaction {
 
 /// Indexes for search, in one transaction, the reviews a deferred sync left
 /// queued; returns how many there were.
-pub async fn index_pending(pool: &SqlitePool, now: OffsetDateTime) -> sqlx::Result<i64> {
+pub(crate) async fn index_pending(pool: &SqlitePool, now: OffsetDateTime) -> sqlx::Result<i64> {
     let mut tx = pool.begin().await?;
     let queued = reviews::queued(&mut tx).await?;
     if queued > 0 {

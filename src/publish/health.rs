@@ -9,8 +9,10 @@ use time::OffsetDateTime;
 /// Why syncs fail, and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncProblem {
-    pub message: String,
-    pub since: OffsetDateTime,
+    /// The last failure's error, as the log gave it.
+    pub(crate) message: String,
+    /// When the first of the failures in a row happened.
+    pub(crate) since: OffsetDateTime,
 }
 
 /// Shared between the syncer, which records each outcome, and the status
@@ -29,7 +31,7 @@ impl SyncHealth {
 
     /// A sync failed: logged when the reason is new, kept with the moment
     /// the trouble began.
-    pub fn failed(&self, message: String, now: OffsetDateTime) {
+    pub(crate) fn failed(&self, message: String, now: OffsetDateTime) {
         let mut problem = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if problem
             .as_ref()
@@ -46,7 +48,7 @@ impl SyncHealth {
     }
 
     /// A sync succeeded: logged if it ends a problem.
-    pub fn succeeded(&self) {
+    pub(crate) fn succeeded(&self) {
         let mut problem = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(ended) = problem.take() {
             tracing::info!(

@@ -10,7 +10,7 @@
 pub mod health;
 pub mod schedule;
 pub mod syncer;
-pub mod watcher;
+pub(crate) mod watcher;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,30 +29,32 @@ use watcher::{WatchHandle, WatchOptions};
 
 /// How publishing follows the content folder.
 #[derive(Debug, Clone)]
-pub struct Options {
-    pub content_dir: PathBuf,
-    pub watch: WatchOptions,
+pub(crate) struct Options {
+    /// The folder to sync from and watch.
+    pub(crate) content_dir: PathBuf,
+    /// Which ways of noticing changes run.
+    pub(crate) watch: WatchOptions,
 }
 
 /// Publishing under way: the syncer, what its first sync did, and the
 /// background tasks that keep the site current (stopped when this is
 /// dropped).
-pub struct Publishing {
-    pub syncer: Arc<Syncer>,
+pub(crate) struct Publishing {
+    syncer: Arc<Syncer>,
     /// The first sync's report, for start-up messages and tests.
-    pub initial: SyncReport,
+    initial: SyncReport,
     background: Background,
 }
 
 impl Publishing {
     /// The background tasks, to keep alive as long as the site is served.
-    pub fn into_parts(self) -> (Arc<Syncer>, SyncReport, Background) {
+    pub(crate) fn into_parts(self) -> (Arc<Syncer>, SyncReport, Background) {
         (self.syncer, self.initial, self.background)
     }
 }
 
 /// The watcher and the scheduler; dropping this stops both.
-pub struct Background {
+pub(crate) struct Background {
     _watch: Option<WatchHandle>,
     scheduler: tokio::task::JoinHandle<()>,
 }
@@ -76,7 +78,7 @@ const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
 /// A first sync that cannot write (the disk full, say) does not stop the
 /// site: what the database holds is served, the syncer's health says why
 /// nothing new is, and the watcher retries until it catches up.
-pub async fn start(
+pub(crate) async fn start(
     db: SqlitePool,
     site: SiteCell,
     clock: Clock,
@@ -133,8 +135,14 @@ pub async fn start(
 /// Why publishing could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The first sync failed for a reason other than the database (the
+    /// content folder unreadable, a reading task that panicked); a database
+    /// that cannot write does not stop the start.
     #[error(transparent)]
     Sync(#[from] SyncError),
+    /// The content folder could not be watched (the operating system's
+    /// limit on watches reached, say); `--no-watch` starts without file
+    /// events.
     #[error("cannot watch the content directory: {0}")]
     Watch(#[from] notify::Error),
 }
@@ -187,7 +195,7 @@ async fn index_for_search(syncer: Arc<Syncer>, changed: impl Fn()) {
             .print();
         }
         Err(error) => {
-            tracing::error!(%error, "building the search index failed; the next sync retries")
+            tracing::error!(%error, "building the search index failed; the next sync retries");
         }
     }
 }

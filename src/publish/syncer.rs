@@ -23,15 +23,24 @@ use crate::content::site::{SITE_FILE, Site, SiteCell};
 use crate::db;
 use crate::db::sync::{Finish, Indexing, SyncTransaction};
 
+/// Why a sync could not run. Errors in content files are not among them:
+/// those are data for the editor (`SyncReport::new_errors`). A failed sync
+/// changes nothing that is served, and is retried.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// The content folder could not be listed (missing, or no permission).
     #[error("cannot read the content directory {path}: {source}")]
     Scan {
+        /// The content folder, as given on the command line.
         path: String,
+        /// Why listing it failed.
         source: std::io::Error,
     },
+    /// The database refused the sync's reads or writes (a full disk, say).
     #[error("database error during sync: {0}")]
     Db(#[from] sqlx::Error),
+    /// A task that reads files off the async threads panicked or was
+    /// cancelled; nothing of the sync is committed.
     #[error("the sync task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -39,12 +48,12 @@ pub enum SyncError {
 /// What one sync did.
 #[derive(Debug, Default)]
 pub struct SyncReport {
-    pub files_read: usize,
+    /// Files whose bytes were read (new, or changed by mtime or size).
+    pub(crate) files_read: usize,
     /// Reviews or pages inserted, updated or removed.
     pub documents_changed: usize,
+    /// The site settings in use changed: `site.toml` was edited or removed.
     pub site_changed: bool,
-    /// A standalone page changed, so every page's navigation may have.
-    pub layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub new_errors: Vec<ContentError>,
     /// Reviews were committed without being indexed for search (see
@@ -59,6 +68,9 @@ impl SyncReport {
     }
 }
 
+/// The one way the database is brought in line with `content/`: start-up,
+/// the watcher and the tests all sync through it, so syncs never overlap
+/// and a failure is recorded in one place (`health`).
 pub struct Syncer {
     content_dir: PathBuf,
     db: SqlitePool,
@@ -83,7 +95,7 @@ struct Embeds {
 }
 
 impl Syncer {
-    pub fn new(content_dir: PathBuf, db: SqlitePool, site: SiteCell, clock: Clock) -> Self {
+    pub(crate) fn new(content_dir: PathBuf, db: SqlitePool, site: SiteCell, clock: Clock) -> Self {
         Self {
             content_dir,
             db,
@@ -95,7 +107,8 @@ impl Syncer {
         }
     }
 
-    pub fn content_dir(&self) -> &Path {
+    /// The folder this syncer reads, for the watcher to watch.
+    pub(crate) fn content_dir(&self) -> &Path {
         &self.content_dir
     }
 
@@ -112,6 +125,8 @@ impl Syncer {
         self.running.lock().await
     }
 
+    /// Syncs `scope` and indexes what it wrote for search in the same
+    /// transaction, as every sync after the first does (see `sync_with`).
     pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
         self.sync_with(scope, Indexing::Inline).await
     }
@@ -186,7 +201,7 @@ impl Syncer {
             }
         }
         for error in found.unreadable {
-            tx.keep_unreadable(error);
+            tx.keep_unreadable(&error);
         }
         while let Some((file, outcome)) = outcomes.recv().await {
             if let Some(site) = hand_over(&mut tx, file, outcome).await? {
@@ -219,7 +234,6 @@ impl Syncer {
             files_read,
             documents_changed: applied.documents_changed,
             site_changed,
-            layout_changed: applied.layout_changed,
             new_errors: applied.new_errors,
             search_pending: applied.search_pending,
         })
@@ -260,7 +274,7 @@ impl Syncer {
                         .await?;
                 match reread {
                     Reread::Gone => tx.remove(&path).await?,
-                    Reread::Unreadable(error) => tx.keep_unreadable(error),
+                    Reread::Unreadable(error) => tx.keep_unreadable(&error),
                     Reread::Read(file, outcome) => {
                         hand_over(tx, file, outcome).await?;
                     }

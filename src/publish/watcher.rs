@@ -59,18 +59,18 @@ const ROOT_CHECK: Duration = Duration::from_secs(1);
 
 /// How the content folder is followed.
 #[derive(Debug, Clone, Copy)]
-pub struct WatchOptions {
+pub(crate) struct WatchOptions {
     /// Follow the operating system's file events (inotify on Linux): a save
     /// is live within a fraction of a second.
-    pub events: bool,
+    pub(crate) events: bool,
     /// Also compare every file's mtime and size with the database this
     /// often, to catch what events missed (a network drive, an overflowing
     /// event queue); `None` never does.
-    pub rescan: Option<Duration>,
+    pub(crate) rescan: Option<Duration>,
 }
 
 /// Keeps the watch alive; dropping it stops watching.
-pub struct WatchHandle {
+pub(crate) struct WatchHandle {
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -82,7 +82,7 @@ impl Drop for WatchHandle {
 
 /// Starts following the syncer's content directory. `on_sync` runs after
 /// every sync that ran, with what it did.
-pub fn watch(
+pub(crate) fn watch(
     syncer: Arc<Syncer>,
     options: WatchOptions,
     on_sync: impl Fn(&SyncReport) + Send + Sync + 'static,
@@ -180,7 +180,7 @@ impl Watching {
             let next_due = pending.next_due();
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(Ok(event)) => pending.note(&self.root, event),
+                    Some(Ok(event)) => pending.note(&self.root, &event),
                     Some(Err(error)) => {
                         tracing::warn!("file watcher error, rescanning content: {error}");
                         pending.everything_due = Some(Instant::now() + SETTLE);
@@ -267,7 +267,7 @@ impl Pending {
         self.due.values().copied().chain(self.everything_due).min()
     }
 
-    fn note(&mut self, root: &Path, event: notify::Event) {
+    fn note(&mut self, root: &Path, event: &notify::Event) {
         let now = Instant::now();
         if event.need_rescan() {
             self.everything_due = Some(now + SETTLE);
@@ -409,7 +409,7 @@ mod tests {
     use super::*;
 
     fn paths(list: &[&str]) -> Vec<String> {
-        list.iter().map(|path| path.to_string()).collect()
+        list.iter().map(ToString::to_string).collect()
     }
 
     #[test]

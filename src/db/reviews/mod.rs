@@ -17,51 +17,47 @@ use crate::content::review::Rating;
 pub(crate) use write::{delete_by_source, index_queued, queued, slug_claim, upsert};
 
 /// The columns of a listing card: enough for a list, none of the body.
-const CARD_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, r.director,
-     r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published, r.poster,
-     r.asset_base";
+const CARD_COLUMNS: &str = "r.slug, r.title, r.film_title, r.film_year, r.director,
+     r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published";
 
 /// A review in a listing.
 #[derive(Debug, Clone, FromRow)]
-pub struct CardRow {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub director: Option<String>,
-    pub rating: Option<Rating>,
-    pub spoilers: bool,
-    pub summary: String,
-    pub published: OffsetDateTime,
-    pub poster: Option<String>,
-    pub asset_base: Option<String>,
+pub(crate) struct CardRow {
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) film_title: String,
+    pub(crate) film_year: Option<i32>,
+    pub(crate) director: Option<String>,
+    pub(crate) rating: Option<Rating>,
+    pub(crate) spoilers: bool,
+    pub(crate) summary: String,
+    pub(crate) published: OffsetDateTime,
 }
 
 /// A whole review, as its page and the feeds show it.
 #[derive(Debug, Clone, FromRow)]
-pub struct ReviewRow {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub director: Option<String>,
-    pub director_slug: Option<String>,
-    pub runtime_minutes: Option<u32>,
-    pub poster: Option<String>,
-    pub rating: Option<Rating>,
-    pub spoilers: bool,
-    pub draft: bool,
-    pub published: OffsetDateTime,
-    pub updated: Option<OffsetDateTime>,
-    pub summary: String,
-    pub author: Option<String>,
-    pub asset_base: Option<String>,
-    pub body_markdown: String,
-    pub body_html: String,
+pub(crate) struct ReviewRow {
+    pub(crate) id: i64,
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) film_title: String,
+    pub(crate) film_year: Option<i32>,
+    pub(crate) director: Option<String>,
+    pub(crate) director_slug: Option<String>,
+    pub(crate) runtime_minutes: Option<u32>,
+    pub(crate) poster: Option<String>,
+    pub(crate) rating: Option<Rating>,
+    pub(crate) spoilers: bool,
+    pub(crate) draft: bool,
+    pub(crate) published: OffsetDateTime,
+    pub(crate) updated: Option<OffsetDateTime>,
+    pub(crate) summary: String,
+    pub(crate) author: Option<String>,
+    pub(crate) asset_base: Option<String>,
+    pub(crate) body_markdown: String,
+    pub(crate) body_html: String,
     /// When its file last changed.
-    pub modified: OffsetDateTime,
+    pub(crate) modified: OffsetDateTime,
 }
 
 const REVIEW_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, r.director,
@@ -69,24 +65,31 @@ const REVIEW_COLUMNS: &str = "r.id, r.slug, r.title, r.film_title, r.film_year, 
      r.published_at AS published, r.updated_at AS updated, r.summary, r.author, r.asset_base,
      r.body_markdown, r.body_html, r.modified_at AS modified";
 
+/// One tag of a review, for `tags_of`'s callers to group by `review_id`.
 #[derive(Debug, Clone, FromRow)]
-pub struct TagRow {
-    pub review_id: i64,
-    pub slug: String,
-    pub name: String,
+pub(crate) struct TagRow {
+    pub(crate) review_id: i64,
+    pub(crate) slug: String,
+    pub(crate) name: String,
 }
 
+/// One release date of a review, for the release box and the calendar;
+/// `releases_of`'s callers group them by `review_id`.
 #[derive(Debug, Clone, FromRow)]
 pub struct ReleaseRow {
+    /// The review it belongs to.
     pub review_id: i64,
+    /// The region as the editor wrote it (`UK`, `Côte d'Ivoire`).
     pub region: String,
+    /// The region's URL name, computed once by content (`cote-d-ivoire`).
     pub region_slug: String,
+    /// The release day in that region.
     pub date: Date,
 }
 
 /// Which reviews a listing shows.
 #[derive(Debug, Clone)]
-pub enum Listing {
+pub(crate) enum Listing {
     All,
     /// A tag's slug.
     Tag(String),
@@ -134,7 +137,8 @@ fn select_listed(columns: &str, now: OffsetDateTime, listing: &Listing) -> Query
 /// The newest visible reviews of a listing first.
 const NEWEST_FIRST: &str = " ORDER BY r.published_at DESC, r.id DESC";
 
-pub async fn list(
+/// One page of a listing's cards, newest first.
+pub(crate) async fn list(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     listing: &Listing,
@@ -151,7 +155,8 @@ pub async fn list(
     query.build_query_as().fetch_all(db).await
 }
 
-pub async fn count(
+/// How many visible reviews a listing has: its number of pages.
+pub(crate) async fn count(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     listing: &Listing,
@@ -164,7 +169,7 @@ pub async fn count(
 
 /// A review by slug; hidden ones (drafts, scheduled) only when asked for,
 /// which is the editor's preview mode.
-pub async fn by_slug(
+pub(crate) async fn by_slug(
     db: impl SqliteExecutor<'_>,
     slug: &str,
     now: OffsetDateTime,
@@ -182,7 +187,7 @@ pub async fn by_slug(
 }
 
 /// The newest visible reviews with their bodies: what feeds carry.
-pub async fn latest_full(
+pub(crate) async fn latest_full(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     tag: Option<&str>,
@@ -195,7 +200,10 @@ pub async fn latest_full(
 }
 
 /// Tags of several reviews in one query (no N+1), in the order written.
-pub async fn tags_of(db: impl SqliteExecutor<'_>, review_ids: &[i64]) -> sqlx::Result<Vec<TagRow>> {
+pub(crate) async fn tags_of(
+    db: impl SqliteExecutor<'_>,
+    review_ids: &[i64],
+) -> sqlx::Result<Vec<TagRow>> {
     sqlx::query_as(
         "SELECT review_id, slug, name FROM review_tags
          WHERE review_id IN (SELECT value FROM json_each(?)) ORDER BY review_id, position",
@@ -206,7 +214,7 @@ pub async fn tags_of(db: impl SqliteExecutor<'_>, review_ids: &[i64]) -> sqlx::R
 }
 
 /// Release dates of several reviews, each review's sorted by date.
-pub async fn releases_of(
+pub(crate) async fn releases_of(
     db: impl SqliteExecutor<'_>,
     review_ids: &[i64],
 ) -> sqlx::Result<Vec<ReleaseRow>> {
@@ -223,10 +231,15 @@ fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// A tag on the tags page, with how many visible reviews carry it.
 #[derive(Debug, Clone, FromRow)]
 pub struct TagCount {
+    /// The tag's URL name: its page is `/tags/{slug}`.
     pub slug: String,
+    /// How the tag is shown; of names that share a slug, the first in
+    /// byte order.
     pub name: String,
+    /// Visible reviews with this tag.
     pub reviews: i64,
 }
 
@@ -240,7 +253,8 @@ fn select_visible_tags(columns: &str, now: OffsetDateTime) -> QueryBuilder<Sqlit
     query
 }
 
-pub async fn tag_counts(
+/// Every tag of a visible review, the most used first.
+pub(crate) async fn tag_counts(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<TagCount>> {
@@ -250,7 +264,7 @@ pub async fn tag_counts(
 }
 
 /// The display name of a tag, if any visible review carries it.
-pub async fn tag_name(
+pub(crate) async fn tag_name(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     slug: &str,
@@ -261,7 +275,7 @@ pub async fn tag_name(
 }
 
 /// The display name of a director, if any visible review is of their film.
-pub async fn director_name(
+pub(crate) async fn director_name(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     slug: &str,
@@ -274,7 +288,7 @@ pub async fn director_name(
 }
 
 /// How many visible reviews have each rating, lowest first: the stats page.
-pub async fn rating_distribution(
+pub(crate) async fn rating_distribution(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<(Rating, i64)>> {
@@ -285,7 +299,7 @@ pub async fn rating_distribution(
 }
 
 /// Reviews published per calendar year (UTC), newest year first.
-pub async fn reviews_per_year(
+pub(crate) async fn reviews_per_year(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<(i32, i64)>> {
@@ -301,7 +315,7 @@ pub async fn reviews_per_year(
 /// The newest moment at which the visible set changed by the clock alone:
 /// the latest `published_at` that has passed. Listings' Last-Modified is the
 /// later of this and the last sync that changed reviews.
-pub async fn latest_published_at(
+pub(crate) async fn latest_published_at(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<OffsetDateTime>> {
@@ -312,7 +326,7 @@ pub async fn latest_published_at(
 }
 
 /// The next moment a scheduled review goes live, for the scheduler.
-pub async fn next_scheduled_after(
+pub(crate) async fn next_scheduled_after(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<OffsetDateTime>> {
@@ -324,16 +338,17 @@ pub async fn next_scheduled_after(
 
 /// A page of the sitemap and when it last changed.
 #[derive(Debug, Clone, FromRow)]
-pub struct SitemapRow {
-    pub slug: String,
-    pub modified: OffsetDateTime,
+pub(crate) struct SitemapRow {
+    pub(crate) slug: String,
+    pub(crate) modified: OffsetDateTime,
 }
 
 /// A visible review's own change: its file, its `updated` and its
 /// publication, whichever is latest.
 const CHANGED: &str = "MAX(r.modified_at, COALESCE(r.updated_at, 0), r.published_at)";
 
-pub async fn sitemap(
+/// Every visible review's address and latest change, newest first.
+pub(crate) async fn sitemap(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<SitemapRow>> {
@@ -345,7 +360,7 @@ pub async fn sitemap(
 
 /// Each tag with a visible review, and when the newest change among its
 /// reviews happened: the tag pages of the sitemap.
-pub async fn tag_sitemap(
+pub(crate) async fn tag_sitemap(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<SitemapRow>> {
@@ -358,10 +373,10 @@ pub async fn tag_sitemap(
 /// A draft or scheduled review, for the editor's status page.
 #[derive(Debug, Clone, FromRow)]
 pub struct HiddenRow {
-    pub slug: String,
-    pub title: String,
-    pub draft: bool,
-    pub published: OffsetDateTime,
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) draft: bool,
+    pub(crate) published: OffsetDateTime,
 }
 
 /// Drafts and scheduled reviews, for the editor's status page.
@@ -379,7 +394,7 @@ pub async fn hidden(
 }
 
 /// The file a review was loaded from, for serving a bundle's files.
-pub async fn source_path(
+pub(crate) async fn source_path(
     db: impl SqliteExecutor<'_>,
     review_id: i64,
 ) -> sqlx::Result<Option<String>> {

@@ -8,7 +8,7 @@ use crate::content::review::Review;
 
 /// Which file holds a slug now, if any, and when its review is published:
 /// its claim to the slug (see `content::slugs`).
-pub async fn slug_claim(
+pub(crate) async fn slug_claim(
     conn: &mut SqliteConnection,
     slug: &str,
 ) -> sqlx::Result<Option<(String, i64)>> {
@@ -28,7 +28,7 @@ pub async fn slug_claim(
 /// release dates travel as JSON arrays that SQLite unpacks with `json_each`.
 /// It runs inside a savepoint: if a statement fails (a slug taken), the
 /// ones after it do not run and the ones before it are undone.
-pub async fn upsert(
+pub(crate) async fn upsert(
     conn: &mut SqliteConnection,
     source_path: &str,
     review: &Review,
@@ -93,7 +93,7 @@ pub async fn upsert(
     .bind(review.spoilers)
     .bind(review.draft)
     .bind(review.published.unix_timestamp())
-    .bind(review.updated.map(|updated| updated.unix_timestamp()))
+    .bind(review.updated.map(time::OffsetDateTime::unix_timestamp))
     .bind(&review.summary)
     .bind(review.author.as_deref())
     .bind(review.asset_base.as_deref())
@@ -130,7 +130,7 @@ fn json(rows: &impl serde::Serialize) -> String {
 /// Indexes for search every review written since the last call, in one
 /// statement (see migration 0002 for why not one by one). The sync calls it
 /// before it commits.
-pub async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
+pub(crate) async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO review_search (rowid, title, film_title, director, tags_text, body_text)
          SELECT r.id, r.title, r.film_title, r.director, r.tags_text, r.body_text
@@ -145,14 +145,14 @@ pub async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
 }
 
 /// How many written reviews wait to be indexed for search.
-pub async fn queued(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
+pub(crate) async fn queued(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM search_queue")
         .fetch_one(conn)
         .await
 }
 
 /// Removes the review loaded from a file; returns whether there was one.
-pub async fn delete_by_source(
+pub(crate) async fn delete_by_source(
     conn: &mut SqliteConnection,
     source_path: &str,
 ) -> sqlx::Result<bool> {

@@ -19,13 +19,13 @@ const LEAD: usize = 6;
 /// consecutive words. With `prefix`, the last word matches any word that
 /// begins with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    pub words: Vec<String>,
-    pub prefix: bool,
+pub(crate) struct Term {
+    pub(crate) words: Vec<String>,
+    pub(crate) prefix: bool,
 }
 
 impl Term {
-    pub fn new(words: &[&str], prefix: bool) -> Self {
+    pub(crate) fn new(words: &[&str], prefix: bool) -> Self {
         Self {
             words: words
                 .iter()
@@ -40,7 +40,7 @@ impl Term {
 /// each hit between `HIT_START` and `HIT_END`, with "…" where the body is
 /// cut. When no term is in the body (the match is in the title, film,
 /// director or tags), the body's opening words.
-pub fn snippet(body: &str, terms: &[Term]) -> String {
+pub(crate) fn snippet(body: &str, terms: &[Term]) -> String {
     let may_hit = terms.iter().any(|term| {
         term.words
             .first()
