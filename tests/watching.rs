@@ -308,10 +308,7 @@ async fn a_reviews_folder_unreadable_for_a_while_keeps_its_reviews_published() {
     .await;
     assert_eq!(count().await, 20);
     eventually(FOLLOW, "the folder's error gone", || async {
-        status_errors()
-            .await
-            .filter(|errors| errors.is_empty())
-            .map(|_| ())
+        status_errors().await.filter(Vec::is_empty).map(|_| ())
     })
     .await;
 }

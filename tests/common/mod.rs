@@ -6,6 +6,10 @@
     dead_code,
     reason = "each test file uses a different part of this helper"
 )]
+#![allow(
+    unreachable_pub,
+    reason = "a module of each test crate, shared by them all: `pub` says which parts they may use"
+)]
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
