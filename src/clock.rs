@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
+/// The one source of "now" for publishing decisions: what is visible, what
+/// the scheduler waits for. Clones share one time, so a test that sets its
+/// manual clock moves the server's clock with it.
 #[derive(Clone, Debug)]
 pub struct Clock {
     /// Unix seconds for a manual clock; `None` reads the system time.
@@ -18,7 +21,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn system() -> Self {
+    pub(crate) fn system() -> Self {
         Self {
             manual: None,
             moved: Arc::new(Notify::new()),
@@ -41,6 +44,8 @@ impl Clock {
         }
     }
 
+    /// The current time, in UTC. A manual clock keeps whole seconds: it
+    /// stores the Unix time it was set to, not the offset or the fraction.
     pub fn now(&self) -> OffsetDateTime {
         match &self.manual {
             Some(manual) => OffsetDateTime::from_unix_timestamp(manual.load(Ordering::SeqCst))
@@ -49,14 +54,10 @@ impl Clock {
         }
     }
 
-    pub fn unix_now(&self) -> i64 {
-        self.now().unix_timestamp()
-    }
-
     /// Sleeps until the clock reads `until` or later. A manual clock wakes
     /// when it is set; the system clock by a timer (re-checked, so a clock
     /// change cannot wake it early for good).
-    pub async fn sleep_until(&self, until: OffsetDateTime) {
+    pub(crate) async fn sleep_until(&self, until: OffsetDateTime) {
         loop {
             let moved = self.moved.notified();
             let now = self.now();

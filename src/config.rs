@@ -12,6 +12,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
 
+/// Everything `marquee` was started with: a command, or none for serving.
 #[derive(Debug, Parser)]
 #[command(
     name = "marquee",
@@ -22,6 +23,7 @@ use crate::error::Error;
     override_usage = "marquee [OPTIONS]\n       marquee <COMMAND> [OPTIONS]"
 )]
 pub struct Cli {
+    /// `None` when no command was named: Marquee serves with `serve`'s flags.
     #[command(subcommand)]
     pub command: Option<Command>,
     /// How log lines on stderr are written: `text` for people, `json` (one
@@ -66,9 +68,18 @@ impl Cli {
     }
 }
 
+/// How `main` sets up logging on stderr; `--log-format`'s help says the
+/// same to the user.
+// clap would show each variant's doc comment as the help of a possible
+// value, which turns the whole of `--help` into its long layout:
+// `help = None` keeps the docs for readers of the code only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
+    /// Lines for a person, coloured only at a terminal.
+    #[value(help = None::<&str>)]
     Text,
+    /// One JSON object per line, for a log collector.
+    #[value(help = None::<&str>)]
     Json,
 }
 
@@ -84,6 +95,8 @@ pub fn require_content_dir(path: &Path) -> Result<(), Error> {
         })
 }
 
+/// The commands after `marquee`; clap shows each variant's doc comment as
+/// its help.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the site, publishing every change to content/ as it is saved
@@ -101,6 +114,9 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
+/// How to serve: the flags of `marquee` and `marquee serve`, each with its
+/// `MARQUEE_*` variable. The tests build one by hand to serve a temporary
+/// folder.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -148,6 +164,7 @@ pub struct ServeArgs {
     pub rescan_secs: u64,
 }
 
+/// The flags of `marquee check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// The content directory to check.
@@ -155,6 +172,7 @@ pub struct CheckArgs {
     pub content: PathBuf,
 }
 
+/// The arguments of `marquee new`.
 #[derive(Debug, Clone, Args)]
 pub struct NewArgs {
     /// The film's title; the file name is made from it.
@@ -165,6 +183,7 @@ pub struct NewArgs {
     pub content: PathBuf,
 }
 
+/// The flags of `marquee generate`.
 #[cfg(feature = "generate")]
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {

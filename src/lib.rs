@@ -16,7 +16,7 @@ pub mod corpus;
 pub mod db;
 pub mod error;
 pub mod publish;
-pub mod render;
+pub(crate) mod render;
 pub mod server;
 pub mod web;
 

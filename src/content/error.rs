@@ -21,7 +21,7 @@ pub struct ContentError {
 }
 
 impl ContentError {
-    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             line: None,
@@ -30,21 +30,12 @@ impl ContentError {
         }
     }
 
-    /// A second file claiming a slug: the file that holds it keeps it.
-    pub fn slug_taken(path: &str, slug: &str, holder: &str) -> Self {
-        Self::new(
-            path,
-            format!("the slug `{slug}` is already used by {holder}; give this file another `slug`"),
-        )
-        .in_field("slug")
-    }
-
-    pub fn at_line(mut self, line: Option<usize>) -> Self {
+    pub(crate) fn at_line(mut self, line: Option<usize>) -> Self {
         self.line = line;
         self
     }
 
-    pub fn in_field(mut self, field: impl Into<String>) -> Self {
+    pub(crate) fn in_field(mut self, field: impl Into<String>) -> Self {
         let field = field.into();
         self.field = (!field.is_empty()).then_some(field);
         self

@@ -15,7 +15,7 @@ use time::{
 /// RFC 3339 (Atom, JSON Feed, `<time datetime>`) has four-digit years only,
 /// so year 0 or -1 passed validation and then failed whole pages and feeds.
 /// A film review dated before 1000 is a typo, not history.
-pub const YEARS: RangeInclusive<i32> = 1000..=9999;
+pub(crate) const YEARS: RangeInclusive<i32> = 1000..=9999;
 
 const DATE_FORM: &str = "write it as YYYY-MM-DD, e.g. 2024-10-18";
 const MOMENT_FORM: &str =
@@ -43,7 +43,7 @@ fn is_unwanted(c: char) -> bool {
 /// it is loaded; feeds clean again what they gather, so that nothing stored
 /// before this rule can break a feed. Borrows when there is nothing to drop,
 /// as for nearly every file.
-pub fn strip_controls(text: &str) -> Cow<'_, str> {
+pub(crate) fn strip_controls(text: &str) -> Cow<'_, str> {
     if text.contains(is_unwanted) {
         Cow::Owned(text.chars().filter(|&c| !is_unwanted(c)).collect())
     } else {
@@ -56,7 +56,7 @@ pub fn strip_controls(text: &str) -> Cow<'_, str> {
 /// `toml::value::Datetime` (its string form is the same RFC 3339 text).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum DateText {
+pub(crate) enum DateText {
     Toml(toml::value::Datetime),
     Text(String),
     /// Anything else: nothing at all (`published:`), a number, a list. Taken
@@ -76,7 +76,7 @@ impl DateText {
 
     /// A calendar date, `2024-10-18`, in `YEARS`. Impossible dates such as
     /// `2024-02-30` are refused rather than rolled over.
-    pub fn to_date(&self) -> Result<Date, String> {
+    pub(crate) fn to_date(&self) -> Result<Date, String> {
         let text = self
             .text()
             .ok_or_else(|| format!("needs a date; {DATE_FORM}"))?;
@@ -87,7 +87,7 @@ impl DateText {
 
     /// A moment in `YEARS`: either a date (taken as midnight UTC) or an RFC
     /// 3339 date-time. A date-time without an offset is taken as UTC.
-    pub fn to_moment(&self) -> Result<OffsetDateTime, String> {
+    pub(crate) fn to_moment(&self) -> Result<OffsetDateTime, String> {
         let text = self
             .text()
             .ok_or_else(|| format!("needs a date; {MOMENT_FORM}"))?;
@@ -163,7 +163,7 @@ fn impossible_day(text: &str) -> Option<String> {
     (day < 1 || day > i32::from(length)).then(|| format!("{month} {year} has {length} days"))
 }
 
-pub fn parse_date(text: &str) -> Option<Date> {
+pub(crate) fn parse_date(text: &str) -> Option<Date> {
     Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
 }
 

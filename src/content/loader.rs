@@ -16,8 +16,8 @@ use super::site::{SITE_FILE, Site};
 /// binary, a runaway script), and parsing it would stall a sync.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
-pub const REVIEWS_DIR: &str = "reviews";
-pub const PAGES_DIR: &str = "pages";
+pub(crate) const REVIEWS_DIR: &str = "reviews";
+pub(crate) const PAGES_DIR: &str = "pages";
 const BUNDLE_INDEX: &str = "index.md";
 
 /// What a content file is, decided by where it sits.
@@ -25,11 +25,18 @@ const BUNDLE_INDEX: &str = "index.md";
 pub enum SourceKind {
     /// `reviews/<slug>.md`, or `reviews/<slug>/index.md` (a bundle).
     Review {
+        /// The slug when the front matter sets none: the file's stem, or
+        /// the bundle folder's name.
         default_slug: String,
+        /// `<slug>/index.md`: images and other files sit beside it and are
+        /// served under the review's address.
         is_bundle: bool,
     },
     /// `pages/<slug>.md`.
-    Page { stem: String },
+    Page {
+        /// The file name without `.md`: the page's slug unless it sets one.
+        stem: String,
+    },
     /// `site.toml`.
     Site,
 }
@@ -39,17 +46,27 @@ pub enum SourceKind {
 pub struct SourceFile {
     /// Relative to the content directory, with `/` separators.
     pub path: String,
+    /// Where to read it: the content directory joined with `path`.
     pub abs: PathBuf,
+    /// Decided by `classify` from `path`.
     pub kind: SourceKind,
+    /// Modification time in nanoseconds since the Unix epoch (0 when the
+    /// system cannot say); with `size`, how a sync tells a file changed
+    /// without reading it.
     pub mtime_ns: i64,
+    /// Length in bytes.
     pub size: i64,
 }
 
 /// A parsed content file.
 #[derive(Debug, Clone)]
 pub enum Document {
+    /// From `reviews/`; boxed, so that a `Document` of any kind is not the
+    /// size of a review.
     Review(Box<Review>),
+    /// From `pages/`.
     Page(Page),
+    /// `site.toml`.
     Site(Site),
 }
 
@@ -86,20 +103,20 @@ pub fn classify(relative: &str) -> Option<SourceKind> {
 
 /// What a scan of the content folder, or of one folder in it, found.
 #[derive(Debug, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     /// The content files, sorted by path.
-    pub files: Vec<SourceFile>,
+    pub(crate) files: Vec<SourceFile>,
     /// Folders (`reviews/`) and files that are there but could not be read.
     /// Whatever is stored from them must be kept as it is, never taken as
     /// deleted: a folder that cannot be listed for a moment (its permissions
     /// being changed, a network drive away) is not an empty folder.
-    pub unreadable: Vec<ContentError>,
+    pub(crate) unreadable: Vec<ContentError>,
 }
 
 impl Scan {
     /// Whether `path` sits in (or is) something this scan could not read,
     /// so that its absence from `files` says nothing.
-    pub fn cannot_tell(&self, path: &str) -> bool {
+    pub(crate) fn cannot_tell(&self, path: &str) -> bool {
         self.unreadable.iter().any(|entry| {
             entry.path == path || (entry.path.ends_with('/') && path.starts_with(&entry.path))
         })
@@ -119,7 +136,7 @@ impl Scan {
 /// An error means the content folder itself cannot be listed (it is
 /// missing, or not a folder, or not ours to read): then nothing can be
 /// told about any file.
-pub fn scan(content_dir: &Path) -> io::Result<Scan> {
+pub(crate) fn scan(content_dir: &Path) -> io::Result<Scan> {
     fs::read_dir(content_dir)?;
     let mut scan = Scan::default();
     scan.add(content_dir, SITE_FILE, false);
@@ -133,7 +150,7 @@ pub fn scan(content_dir: &Path) -> io::Result<Scan> {
 /// The content files in one of the content folder's folders (`reviews` or
 /// `pages`), as after that folder was renamed, replaced or given back its
 /// permissions: every file in it is looked at, not only the ones known.
-pub fn scan_folder(content_dir: &Path, folder: &str) -> Scan {
+pub(crate) fn scan_folder(content_dir: &Path, folder: &str) -> Scan {
     let mut scan = Scan::default();
     scan_into(&mut scan, content_dir, folder);
     scan.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -201,7 +218,7 @@ fn scan_into(scan: &mut Scan, content_dir: &Path, folder: &str) {
 /// about when it cannot tell a file from a folder) is absent, not an error;
 /// a path that exists but cannot be examined, or that leads out of the
 /// content folder through a link, is an error an editor can read.
-pub fn stat(content_dir: &Path, relative: &str) -> Result<Option<SourceFile>, String> {
+pub(crate) fn stat(content_dir: &Path, relative: &str) -> Result<Option<SourceFile>, String> {
     let through_link = passes_a_link(content_dir, relative);
     stat_checked(content_dir, relative, through_link)
 }
@@ -252,7 +269,7 @@ fn stat_checked(
 /// Why a linked file is not read. Links that stay inside the content
 /// folder are followed like the files they point to; one that leads out
 /// could publish any file the server can read (or quote it in an error).
-pub const LINK_OUTSIDE: &str = "this is a symbolic link to a file outside the content folder, \
+pub(crate) const LINK_OUTSIDE: &str = "this is a symbolic link to a file outside the content folder, \
      which Marquee does not follow; copy the file into the content folder instead";
 
 /// Whether a folder or file on the way to `relative` is a symbolic link.
@@ -275,7 +292,7 @@ fn stays_inside(content_dir: &Path, abs: &Path) -> bool {
 }
 
 /// Reads a content file, refusing files too large to be content.
-pub fn read(file: &SourceFile) -> Result<Vec<u8>, ContentError> {
+pub(crate) fn read(file: &SourceFile) -> Result<Vec<u8>, ContentError> {
     let too_large = || {
         ContentError::new(
             &file.path,
@@ -298,7 +315,7 @@ pub fn read(file: &SourceFile) -> Result<Vec<u8>, ContentError> {
 
 /// The settings in a `site.toml` file, or `None` when it cannot be read or
 /// is broken (whoever asks then keeps the settings it has).
-pub fn read_settings(file: &SourceFile) -> Option<Site> {
+pub(crate) fn read_settings(file: &SourceFile) -> Option<Site> {
     match read(file).and_then(|bytes| parse(file, &bytes, &[])) {
         Ok(Document::Site(site)) => Some(site),
         _ => None,
@@ -306,7 +323,7 @@ pub fn read_settings(file: &SourceFile) -> Option<Site> {
 }
 
 /// A short fingerprint of a file's bytes, to skip files that did not change.
-pub fn hash(bytes: &[u8]) -> String {
+pub(crate) fn hash(bytes: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 

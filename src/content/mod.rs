@@ -3,17 +3,17 @@
 //! field) out, and a plan of what changed; nothing here knows SQL or HTTP.
 
 pub mod error;
-pub mod fields;
-pub mod front_matter;
+pub(crate) mod fields;
+pub(crate) mod front_matter;
 pub mod loader;
 pub mod markdown;
 mod messages;
-pub mod page;
+pub(crate) mod page;
 pub mod plan;
 pub mod review;
 pub mod scaffold;
 pub mod site;
-pub mod slugs;
+pub(crate) mod slugs;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,13 +27,15 @@ use slugs::{Claim, SlugSpace};
 /// What `marquee check` found.
 #[derive(Debug)]
 pub struct CheckReport {
+    /// How many content files were found, with errors or without.
     pub files: usize,
+    /// Every problem, sorted by path; empty when the content is clean.
     pub errors: Vec<ContentError>,
 }
 
 /// The settings in `site.toml`, read on their own (for a site served
 /// without a sync); `None` when the file is missing or broken.
-pub fn site_settings(content_dir: &Path) -> Option<site::Site> {
+pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
     let file = loader::stat(content_dir, site::SITE_FILE).ok()??;
     loader::read_settings(&file)
 }

@@ -11,7 +11,7 @@ use super::messages;
 use super::review::{TOO_MUCH_HTML, default_slug, required_text, valid_slug};
 
 /// URL names that belong to Marquee's own routes; a page cannot take them.
-pub const RESERVED_SLUGS: &[&str] = &[
+pub(crate) const RESERVED_SLUGS: &[&str] = &[
     "reviews",
     "tags",
     "ratings",
@@ -33,38 +33,38 @@ pub const RESERVED_SLUGS: &[&str] = &[
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PageFrontMatter {
-    pub title: String,
+pub(crate) struct PageFrontMatter {
+    pub(crate) title: String,
     /// For the meta description; by default the first paragraph.
     #[serde(default)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Link the page from the site's navigation.
     #[serde(default)]
-    pub menu: bool,
+    pub(crate) menu: bool,
     /// Order in the navigation, lowest first.
     #[serde(default)]
-    pub weight: i64,
+    pub(crate) weight: i64,
     #[serde(default)]
-    pub slug: Option<String>,
+    pub(crate) slug: Option<String>,
     #[serde(default)]
-    pub draft: bool,
+    pub(crate) draft: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
-    pub slug: String,
+    pub(crate) slug: String,
     /// The line of the `slug:` field, when the front matter sets one.
-    pub slug_line: Option<usize>,
-    pub title: String,
-    pub description: String,
-    pub body_html: String,
-    pub menu: bool,
-    pub weight: i64,
-    pub draft: bool,
+    pub(crate) slug_line: Option<usize>,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) body_html: String,
+    pub(crate) menu: bool,
+    pub(crate) weight: i64,
+    pub(crate) draft: bool,
 }
 
 /// `embed_hosts` are the site's, which decide the iframes the body keeps.
-pub fn parse_page(
+pub(crate) fn parse_page(
     text: &str,
     path: &str,
     stem: &str,

@@ -29,30 +29,30 @@ pub enum Scope {
 /// What the store knows of a file it has seen: enough to tell whether the
 /// file changed without reading it, and whether it was in error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
+pub(crate) struct Known {
     /// xxh3-128 of the bytes last read.
-    pub hash: String,
-    pub mtime_ns: i64,
-    pub size: i64,
+    pub(crate) hash: String,
+    pub(crate) mtime_ns: i64,
+    pub(crate) size: i64,
     /// The error its last version had, if any.
-    pub error: Option<ContentError>,
+    pub(crate) error: Option<ContentError>,
 }
 
 /// What a sync found on disk.
 #[derive(Debug, Default)]
-pub struct Found {
-    pub files: Vec<SourceFile>,
+pub(crate) struct Found {
+    pub(crate) files: Vec<SourceFile>,
     /// Known paths whose files are gone.
-    pub removed: Vec<String>,
+    pub(crate) removed: Vec<String>,
     /// Files and folders that are there but could not be read.
-    pub unreadable: Vec<ContentError>,
+    pub(crate) unreadable: Vec<ContentError>,
 }
 
 /// Looks for the files `scope` concerns (blocking: run it off the async
 /// threads). A path the store knows is removed only when this looked for it
 /// and did not find it, never when it sits in something that could not be
 /// read. An error means the content folder itself cannot be listed.
-pub fn find(
+pub(crate) fn find(
     content_dir: &Path,
     scope: &Scope,
     known: &HashMap<String, Known>,
@@ -150,7 +150,7 @@ fn expand_paths(paths: &[String], known: &HashMap<String, Known>) -> (Vec<String
 
 /// A file is read again when it is new, its mtime or size moved, or it had
 /// an error last time.
-pub fn needs_reading(file: &SourceFile, known: Option<&Known>) -> bool {
+pub(crate) fn needs_reading(file: &SourceFile, known: Option<&Known>) -> bool {
     match known {
         None => true,
         Some(known) => {
@@ -161,7 +161,7 @@ pub fn needs_reading(file: &SourceFile, known: Option<&Known>) -> bool {
 
 /// What reading one file produced.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Same bytes as last time: only its mtime/size are refreshed.
     Unchanged,
     Parsed {
@@ -181,7 +181,7 @@ const READ_BATCH: usize = 128;
 /// order. A file whose hash is in `known_hashes` (it was fine, and only its
 /// mtime moved) comes back `Unchanged` without being parsed. The task ends
 /// early if the receiver goes away.
-pub fn read_all(
+pub(crate) fn read_all(
     mut files: Vec<SourceFile>,
     known_hashes: HashMap<String, String>,
     embed_hosts: Vec<String>,
@@ -216,7 +216,7 @@ pub fn read_all(
 }
 
 /// Reads, hashes and (unless its hash is known) parses one file.
-pub fn read_one(
+pub(crate) fn read_one(
     file: &SourceFile,
     known_hashes: &HashMap<String, String>,
     embed_hosts: &[String],
@@ -238,7 +238,7 @@ pub fn read_one(
 /// A file read again on its own (one that lost its slug during a sync):
 /// where it stands now.
 #[derive(Debug)]
-pub enum Reread {
+pub(crate) enum Reread {
     /// It is gone.
     Gone,
     /// It is there but cannot be examined.
@@ -247,7 +247,7 @@ pub enum Reread {
 }
 
 /// Reads one file again, from scratch (blocking).
-pub fn reread(content_dir: &Path, path: &str, embed_hosts: &[String]) -> Reread {
+pub(crate) fn reread(content_dir: &Path, path: &str, embed_hosts: &[String]) -> Reread {
     match loader::stat(content_dir, path) {
         Ok(None) => Reread::Gone,
         Err(reason) => Reread::Unreadable(ContentError::new(path, reason)),
@@ -260,7 +260,7 @@ pub fn reread(content_dir: &Path, path: &str, embed_hosts: &[String]) -> Reread 
 
 /// Identifies a set of embed hosts; 0, what a store that never recorded
 /// one reads as, is the empty set that bodies were always rendered with.
-pub fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
+pub(crate) fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
     if hosts.is_empty() {
         return 0;
     }

@@ -15,62 +15,62 @@ use super::messages;
 /// editor sees, not a setting silently ignored.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReviewFrontMatter {
+pub(crate) struct ReviewFrontMatter {
     /// The review's headline.
-    pub title: String,
+    pub(crate) title: String,
     /// What is being reviewed.
-    pub film: FilmFrontMatter,
+    pub(crate) film: FilmFrontMatter,
     /// 0.5 to 5 in steps of 0.5; none for an unrated piece.
     #[serde(default)]
-    pub rating: Option<f64>,
+    pub(crate) rating: Option<f64>,
     /// Shows the whole-review spoiler notice.
     #[serde(default)]
-    pub spoilers: bool,
+    pub(crate) spoilers: bool,
     /// A date or an RFC 3339 date-time; in the future, the review waits.
-    pub published: DateText,
+    pub(crate) published: DateText,
     /// When the review was last revised, shown on the page and in feeds.
     #[serde(default)]
-    pub updated: Option<DateText>,
+    pub(crate) updated: Option<DateText>,
     /// Unlisted and unreachable, except in preview mode.
     #[serde(default)]
-    pub draft: bool,
+    pub(crate) draft: bool,
     /// Release dates per region, for the release box.
     #[serde(default)]
-    pub release_dates: Vec<ReleaseFrontMatter>,
+    pub(crate) release_dates: Vec<ReleaseFrontMatter>,
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// The standfirst; by default the body's first paragraph.
     #[serde(default)]
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
     /// The URL name; by default the file (or bundle folder) name.
     #[serde(default)]
-    pub slug: Option<String>,
+    pub(crate) slug: Option<String>,
     /// By default the site's author.
     #[serde(default)]
-    pub author: Option<String>,
+    pub(crate) author: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FilmFrontMatter {
-    pub title: String,
+pub(crate) struct FilmFrontMatter {
+    pub(crate) title: String,
     #[serde(default)]
-    pub year: Option<i32>,
+    pub(crate) year: Option<i32>,
     #[serde(default)]
-    pub director: Option<String>,
+    pub(crate) director: Option<String>,
     /// Minutes.
     #[serde(default)]
-    pub runtime: Option<u32>,
+    pub(crate) runtime: Option<u32>,
     /// A path under `static/`, a file in the review's bundle, or a URL.
     #[serde(default)]
-    pub poster: Option<String>,
+    pub(crate) poster: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReleaseFrontMatter {
-    pub region: String,
-    pub date: DateText,
+pub(crate) struct ReleaseFrontMatter {
+    pub(crate) region: String,
+    pub(crate) date: DateText,
 }
 
 /// A star rating held as a count of half stars (1..=10), so that 3.5 is
@@ -79,11 +79,11 @@ pub struct ReleaseFrontMatter {
 pub struct Rating(u8);
 
 impl Rating {
-    pub fn from_halves(halves: i64) -> Option<Self> {
+    pub(crate) fn from_halves(halves: i64) -> Option<Self> {
         (1..=10).contains(&halves).then_some(Self(halves as u8))
     }
 
-    pub fn from_stars(stars: f64) -> Option<Self> {
+    pub(crate) fn from_stars(stars: f64) -> Option<Self> {
         let halves = stars * 2.0;
         if !halves.is_finite() || halves.fract() != 0.0 {
             return None;
@@ -91,12 +91,12 @@ impl Rating {
         Self::from_halves(halves as i64)
     }
 
-    pub fn halves(self) -> u8 {
+    pub(crate) fn halves(self) -> u8 {
         self.0
     }
 
     /// `4.5`, `5`: the form used in URLs and text alternatives.
-    pub fn stars_label(self) -> String {
+    pub(crate) fn stars_label(self) -> String {
         if self.0.is_multiple_of(2) {
             (self.0 / 2).to_string()
         } else {
@@ -105,7 +105,7 @@ impl Rating {
     }
 
     /// The glyphs readers of film reviews know: `★★★½`.
-    pub fn glyphs(self) -> String {
+    pub(crate) fn glyphs(self) -> String {
         let mut glyphs = "★".repeat(usize::from(self.0 / 2));
         if self.0 % 2 == 1 {
             glyphs.push('½');
@@ -119,75 +119,89 @@ impl Rating {
 /// and nothing downstream slugifies again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
-    pub name: String,
-    pub slug: String,
+    pub(crate) name: String,
+    pub(crate) slug: String,
 }
 
 impl Named {
     /// `None` when the name has no letters or digits to make a slug from.
-    pub fn new(name: String) -> Option<Self> {
+    pub(crate) fn new(name: String) -> Option<Self> {
         let slug = slug::slugify(&name);
         (!slug.is_empty()).then_some(Self { name, slug })
     }
 }
 
+/// The film a review is about, validated: the facts box, and the director
+/// page it links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Film {
-    pub title: String,
-    pub year: Option<i32>,
-    pub director: Option<Named>,
-    pub runtime_minutes: Option<u32>,
-    pub poster: Option<String>,
+    pub(crate) title: String,
+    /// From 1870 to 2200.
+    pub(crate) year: Option<i32>,
+    pub(crate) director: Option<Named>,
+    /// From 1 to 6000.
+    pub(crate) runtime_minutes: Option<u32>,
+    /// As written: a path under `static/`, a file in the bundle, or a URL;
+    /// the web layer decides which.
+    pub(crate) poster: Option<String>,
 }
 
+/// One line of the release box: when the film opens in a region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
-    pub region: Named,
-    pub date: Date,
+    pub(crate) region: Named,
+    pub(crate) date: Date,
 }
 
 /// A review that passed validation, with its body rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
-    pub slug: String,
+    pub(crate) slug: String,
     /// The line of the `slug:` field, when the front matter sets one (for
     /// the error when another file holds the slug).
-    pub slug_line: Option<usize>,
+    pub(crate) slug_line: Option<usize>,
+    /// The headline, trimmed and never empty.
     pub title: String,
+    /// The film reviewed.
     pub film: Film,
+    /// `None` for an unrated piece.
     pub rating: Option<Rating>,
-    pub spoilers: bool,
-    pub draft: bool,
-    pub published: OffsetDateTime,
-    pub updated: Option<OffsetDateTime>,
+    pub(crate) spoilers: bool,
+    pub(crate) draft: bool,
+    pub(crate) published: OffsetDateTime,
+    pub(crate) updated: Option<OffsetDateTime>,
     /// Sorted by date, then region.
     pub releases: Vec<Release>,
     /// In the order written, without two of one slug.
     pub tags: Vec<Named>,
+    /// The standfirst: `summary` when written, or else the body's first
+    /// paragraph as plain text (which may be empty).
     pub summary: String,
-    pub author: Option<String>,
+    pub(crate) author: Option<String>,
     /// The markdown body as written; kept so feeds can render their variant.
-    pub body_markdown: String,
+    pub(crate) body_markdown: String,
     /// For a page bundle, the URL folder of its assets (`/reviews/anora/`).
-    pub asset_base: Option<String>,
+    pub(crate) asset_base: Option<String>,
+    /// The body as safe HTML for the review page (relative URLs resolved
+    /// for a bundle, spoilers as closed disclosures).
     pub body_html: String,
-    pub body_text: String,
+    pub(crate) body_text: String,
 }
 
 /// Where a review file sits decides its default slug and whether it is a
 /// bundle with assets beside it.
 #[derive(Debug, Clone, Copy)]
-pub struct Location<'a> {
+pub(crate) struct Location<'a> {
     /// Relative path for error messages (`reviews/anora.md`).
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// The file stem, or the bundle folder's name for `<slug>/index.md`.
-    pub default_slug: &'a str,
-    pub is_bundle: bool,
+    pub(crate) default_slug: &'a str,
+    pub(crate) is_bundle: bool,
     /// The site's `embed_hosts`, which decide the iframes the body keeps.
-    pub embed_hosts: &'a [String],
+    pub(crate) embed_hosts: &'a [String],
 }
 
-pub fn parse_review(text: &str, location: Location<'_>) -> Result<Review, ContentError> {
+pub(crate) fn parse_review(text: &str, location: Location<'_>) -> Result<Review, ContentError> {
     let path = location.path;
     let text = strip_controls(text);
     let split = front_matter::split(&text).map_err(|error| {
@@ -408,24 +422,24 @@ fn tags(
 }
 
 /// Why a body whose raw HTML cannot be sanitized is refused.
-pub const TOO_MUCH_HTML: &str = "the body mixes raw HTML with too many tags (over 20,000) to be made safe; write it in markdown, or split it";
+pub(crate) const TOO_MUCH_HTML: &str = "the body mixes raw HTML with too many tags (over 20,000) to be made safe; write it in markdown, or split it";
 
 /// Cleans a front-matter string of control characters (a YAML `"\e"` is
 /// an ESC) and trims it; returns it when anything is left.
-pub fn required_text(text: &str) -> Option<String> {
+pub(crate) fn required_text(text: &str) -> Option<String> {
     let text = strip_controls(text);
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
 }
 
 /// An explicit slug must already be a clean URL segment.
-pub fn valid_slug(slug: &str) -> Option<String> {
+pub(crate) fn valid_slug(slug: &str) -> Option<String> {
     (!slug.is_empty() && slug::slugify(slug) == slug).then(|| slug.to_string())
 }
 
 /// A file name becomes a slug the way an editor would expect:
 /// `The Brutalist.md` → `the-brutalist`.
-pub fn default_slug(stem: &str) -> Option<String> {
+pub(crate) fn default_slug(stem: &str) -> Option<String> {
     let slug = slug::slugify(stem);
     (!slug.is_empty()).then_some(slug)
 }

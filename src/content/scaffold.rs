@@ -10,15 +10,21 @@ use time::Date;
 
 use super::loader::REVIEWS_DIR;
 
+/// Why `marquee new` wrote nothing. Each message says what to do instead.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
+    /// The film's title (as given) has no letter or digit to name a file after.
     #[error("the title `{0}` gives no usable file name; use some letters or digits")]
     NoSlug(String),
+    /// The review file (its path) is already there: it is never overwritten.
     #[error("{0} already exists; nothing was written")]
     Exists(String),
+    /// `reviews/` could not be made, or the file not written.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The folder or file that failed.
         path: String,
+        /// The operating system's reason.
         source: std::io::Error,
     },
 }

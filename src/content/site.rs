@@ -11,32 +11,35 @@ use super::fields::strip_controls;
 use super::front_matter;
 
 /// The settings file, relative to the content directory.
-pub const SITE_FILE: &str = "site.toml";
+pub(crate) const SITE_FILE: &str = "site.toml";
 
+/// The settings in `content/site.toml`, every one optional: a missing file
+/// or field takes the default below. Unknown fields are errors, as in front
+/// matter, so a misspelt setting is reported rather than ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Site {
     /// The site's name, in the header, titles and feeds.
-    pub title: String,
+    pub(crate) title: String,
     /// A line under the title and the feeds' description.
-    pub tagline: String,
+    pub(crate) tagline: String,
     /// The default author of reviews.
     pub author: String,
     /// The public address, used for canonical links, feeds and the sitemap.
     /// `--base-url` overrides it; empty (not set) means the address the
     /// server listens on, which `SiteCell` fills in.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// A BCP 47 language tag for `<html lang>` and feeds.
-    pub language: String,
+    pub(crate) language: String,
     /// How many reviews the feeds carry.
-    pub feed_items: u32,
+    pub(crate) feed_items: u32,
     /// How many reviews a listing page shows.
     pub per_page: u32,
     /// Hosts whose players a review or page may embed with a raw-HTML
     /// `<iframe src="https://host/...">` (`player.vimeo.com`). Empty: every
     /// iframe is removed. Each host also goes into the Content-Security-
     /// Policy's `frame-src`, so that browsers load frames from nowhere else.
-    pub embed_hosts: Vec<String>,
+    pub(crate) embed_hosts: Vec<String>,
 }
 
 impl Default for Site {
@@ -58,7 +61,7 @@ impl Site {
     /// Reads `site.toml`. Every error names the field and its line, as for
     /// front matter; text settings are cleaned of control characters as
     /// reviews are, since they appear on every page.
-    pub fn parse(text: &str) -> Result<Self, ContentError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, ContentError> {
         let mut site: Site = front_matter::from_toml(text).map_err(|error| {
             ContentError::new(SITE_FILE, error.reason)
                 .at_line(error.line)
@@ -111,7 +114,7 @@ impl Site {
     }
 
     /// The absolute URL of a site path (`/reviews/anora`).
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 }
@@ -238,25 +241,28 @@ impl SiteCell {
         cell
     }
 
+    /// The settings in force, with the base URL already decided (the
+    /// override, the file's, or the served address). An `Arc`, so a caller
+    /// keeps one whole version however `site.toml` changes meanwhile.
     pub fn get(&self) -> std::sync::Arc<Site> {
         self.current
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
     /// Whether `set(site)` would change what is served.
-    pub fn would_change(&self, site: &Site) -> bool {
+    pub(crate) fn would_change(&self, site: &Site) -> bool {
         *self.get() != self.effective(site.clone())
     }
 
     /// Replaces the settings; returns whether anything changed.
-    pub fn set(&self, site: Site) -> bool {
+    pub(crate) fn set(&self, site: Site) -> bool {
         let site = self.effective(site);
         let mut current = self
             .current
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if **current == site {
             return false;
         }
@@ -267,7 +273,7 @@ impl SiteCell {
     /// Whether links (canonical, feeds, sitemap) point at the machine
     /// Marquee runs on, where nobody else can follow them: worth a warning
     /// at start, as it is right only while trying a site out.
-    pub fn links_to_loopback(&self) -> bool {
+    pub(crate) fn links_to_loopback(&self) -> bool {
         let site = self.get();
         let Ok(url) = url::Url::parse(&site.base_url) else {
             return false;

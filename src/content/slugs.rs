@@ -13,23 +13,26 @@ use super::loader::Document;
 /// One file's claim to a slug. Claims order as the rule says: the smaller
 /// one wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Claim<'a> {
+pub(crate) struct Claim<'a> {
     /// When the review is published (unix seconds); 0 for pages.
-    pub published: i64,
+    pub(crate) published: i64,
     /// The file, relative to the content folder.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
 }
 
 /// The URL spaces slugs are unique in: a page and a review may share one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SlugSpace {
+pub(crate) enum SlugSpace {
     Reviews,
     Pages,
 }
 
 impl Document {
     /// The slug this document asks for, where it has one, with its claim.
-    pub fn slug_claim<'a>(&'a self, path: &'a str) -> Option<(SlugSpace, &'a str, Claim<'a>)> {
+    pub(crate) fn slug_claim<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> Option<(SlugSpace, &'a str, Claim<'a>)> {
         match self {
             Document::Review(review) => Some((
                 SlugSpace::Reviews,
@@ -49,7 +52,7 @@ impl Document {
     }
 
     /// The line of the `slug:` field, where the front matter sets one.
-    pub fn slug_line(&self) -> Option<usize> {
+    pub(crate) fn slug_line(&self) -> Option<usize> {
         match self {
             Document::Review(review) => review.slug_line,
             Document::Page(page) => page.slug_line,
@@ -59,7 +62,7 @@ impl Document {
 }
 
 /// The error for the file that lost a slug to `winner`.
-pub fn taken(
+pub(crate) fn taken(
     loser: &str,
     line: Option<usize>,
     slug: &str,

@@ -1,6 +1,10 @@
 //! Askama filters: how dates, durations and ratings read on the page.
 //! Askama looks filters up in a module named `filters` in scope of each
 //! template struct, so page modules `use crate::render::filters;`.
+#![expect(
+    unreachable_pub,
+    reason = "askama's #[filter_fn] gives each filter a `pub fn execute`, whatever the filter's visibility"
+)]
 
 use std::fmt::Display;
 
@@ -9,7 +13,7 @@ use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::{Date, Month, OffsetDateTime};
 
 /// Anything with a calendar date: a `Date`, or a moment (taken in UTC).
-pub trait CalendarDate {
+pub(crate) trait CalendarDate {
     fn calendar_date(&self) -> Date;
 }
 
@@ -32,7 +36,7 @@ impl<T: CalendarDate + ?Sized> CalendarDate for &T {
 }
 
 /// A moment in time, however many references deep askama passes it.
-pub trait Moment {
+pub(crate) trait Moment {
     fn moment(&self) -> OffsetDateTime;
 }
 
@@ -50,11 +54,11 @@ impl<T: Moment + ?Sized> Moment for &T {
 
 /// "1 November 2024": the British form, unambiguous everywhere.
 #[askama::filter_fn]
-pub fn long_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn long_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
     Ok(format_long_date(value.calendar_date()))
 }
 
-pub fn format_long_date(date: Date) -> String {
+pub(crate) fn format_long_date(date: Date) -> String {
     format!(
         "{} {} {}",
         date.day(),
@@ -83,11 +87,11 @@ fn month_name(month: Month) -> &'static str {
 /// "1 March 2025, 09:00 UTC": a moment to the minute, for a scheduled
 /// review, whose time of day matters as much as its date.
 #[askama::filter_fn]
-pub fn long_date_time(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn long_date_time(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
     Ok(format_long_date_time(value.moment()))
 }
 
-pub fn format_long_date_time(moment: OffsetDateTime) -> String {
+pub(crate) fn format_long_date_time(moment: OffsetDateTime) -> String {
     let utc = moment.to_offset(time::UtcOffset::UTC);
     format!(
         "{}, {:02}:{:02} UTC",
@@ -100,9 +104,9 @@ pub fn format_long_date_time(moment: OffsetDateTime) -> String {
 /// A piece of a content error's reason: plain text, or a `code` span (a
 /// field's name, a value as the editor wrote it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReasonPart {
-    pub text: String,
-    pub code: bool,
+pub(crate) struct ReasonPart {
+    pub(crate) text: String,
+    pub(crate) code: bool,
 }
 
 /// Splits a reason at its backticks, so that the status page can show
@@ -110,12 +114,12 @@ pub struct ReasonPart {
 /// terminal keeps. The template writes the elements and escapes every
 /// part, code or not; this only decides where spans begin and end.
 #[askama::filter_fn]
-pub fn code_spans(reason: impl Display, _: &dyn Values) -> askama::Result<Vec<ReasonPart>> {
+pub(crate) fn code_spans(reason: impl Display, _: &dyn Values) -> askama::Result<Vec<ReasonPart>> {
     Ok(split_code_spans(&reason.to_string()))
 }
 
 /// A backtick without a partner after it stays in the text.
-pub fn split_code_spans(reason: &str) -> Vec<ReasonPart> {
+pub(crate) fn split_code_spans(reason: &str) -> Vec<ReasonPart> {
     let mut parts = Vec::new();
     let mut push = |text: &str, code: bool| {
         if !text.is_empty() {
@@ -140,7 +144,7 @@ pub fn split_code_spans(reason: &str) -> Vec<ReasonPart> {
 
 /// `2024-11-01`, for `<time datetime>` and sitemaps.
 #[askama::filter_fn]
-pub fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<String> {
     Ok(value.calendar_date().to_string())
 }
 
@@ -148,11 +152,11 @@ pub fn iso_date(value: impl CalendarDate, _: &dyn Values) -> askama::Result<Stri
 /// HTML allows at most three digits of a fraction of a second, and the
 /// clock has nine: the fraction is dropped.
 #[askama::filter_fn]
-pub fn rfc3339(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn rfc3339(value: impl Moment, _: &dyn Values) -> askama::Result<String> {
     format_rfc3339(value.moment()).map_err(|error| askama::Error::Custom(Box::new(error)))
 }
 
-pub fn format_rfc3339(moment: OffsetDateTime) -> Result<String, time::error::Format> {
+pub(crate) fn format_rfc3339(moment: OffsetDateTime) -> Result<String, time::error::Format> {
     moment
         .replace_nanosecond(0)
         .unwrap_or(moment)
@@ -160,18 +164,18 @@ pub fn format_rfc3339(moment: OffsetDateTime) -> Result<String, time::error::For
 }
 
 /// A moment in RFC 2822, as RSS wants it.
-pub fn rfc2822(value: &OffsetDateTime) -> String {
+pub(crate) fn rfc2822(value: &OffsetDateTime) -> String {
     value.format(&Rfc2822).unwrap_or_default()
 }
 
 /// Minutes as a film runtime reads: "2h 18m", "1h", "45m".
 #[askama::filter_fn]
-pub fn runtime(minutes: impl Display, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn runtime(minutes: impl Display, _: &dyn Values) -> askama::Result<String> {
     let minutes: u32 = minutes.to_string().parse().unwrap_or(0);
     Ok(format_runtime(minutes))
 }
 
-pub fn format_runtime(minutes: u32) -> String {
+pub(crate) fn format_runtime(minutes: u32) -> String {
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m}m"),
         (h, 0) => format!("{h}h"),
@@ -181,11 +185,11 @@ pub fn format_runtime(minutes: u32) -> String {
 
 /// "1 review", "3 reviews".
 #[askama::filter_fn]
-pub fn reviews_count(count: impl Display, _: &dyn Values) -> askama::Result<String> {
+pub(crate) fn reviews_count(count: impl Display, _: &dyn Values) -> askama::Result<String> {
     Ok(format_review_count(count.to_string().parse().unwrap_or(0)))
 }
 
-pub fn format_review_count(count: i64) -> String {
+pub(crate) fn format_review_count(count: i64) -> String {
     if count == 1 {
         "1 review".to_string()
     } else {

@@ -1,5 +1,5 @@
 //! Rendering helpers shared by the templates: askama filters, and the small
 //! view types (a star rating, a release date) that partials display.
 
-pub mod filters;
-pub mod views;
+pub(crate) mod filters;
+pub(crate) mod views;

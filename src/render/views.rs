@@ -8,13 +8,13 @@ use crate::db::reviews::{CardRow, ReleaseRow, TagRow};
 /// A star rating as the rating partial shows it: glyphs for the eye, a
 /// sentence for screen readers, a value for links.
 #[derive(Debug, Clone)]
-pub struct Stars {
+pub(crate) struct Stars {
     /// `★★★½`
-    pub glyphs: String,
+    pub(crate) glyphs: String,
     /// "3.5 out of 5 stars"
-    pub label: String,
+    pub(crate) label: String,
     /// `3.5`: the `/ratings/{stars}` segment.
-    pub value: String,
+    pub(crate) value: String,
 }
 
 impl From<Rating> for Stars {
@@ -30,15 +30,15 @@ impl From<Rating> for Stars {
 
 /// One region's release, marked out relative to today.
 #[derive(Debug, Clone)]
-pub struct ReleaseView {
-    pub region: String,
-    pub region_slug: String,
-    pub date: Date,
-    pub released: bool,
+pub(crate) struct ReleaseView {
+    pub(crate) region: String,
+    pub(crate) region_slug: String,
+    pub(crate) date: Date,
+    pub(crate) released: bool,
 }
 
 impl ReleaseView {
-    pub fn from_row(row: ReleaseRow, today: Date) -> Self {
+    pub(crate) fn from_row(row: ReleaseRow, today: Date) -> Self {
         Self {
             released: row.date <= today,
             region: row.region,
@@ -49,9 +49,9 @@ impl ReleaseView {
 }
 
 #[derive(Debug, Clone)]
-pub struct TagView {
-    pub slug: String,
-    pub name: String,
+pub(crate) struct TagView {
+    pub(crate) slug: String,
+    pub(crate) name: String,
 }
 
 impl From<TagRow> for TagView {
@@ -65,16 +65,16 @@ impl From<TagRow> for TagView {
 
 /// A review in a listing.
 #[derive(Debug, Clone)]
-pub struct Card {
-    pub slug: String,
-    pub title: String,
-    pub film_title: String,
-    pub film_year: Option<i32>,
-    pub director: Option<String>,
-    pub stars: Option<Stars>,
-    pub spoilers: bool,
-    pub summary: String,
-    pub published: OffsetDateTime,
+pub(crate) struct Card {
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) film_title: String,
+    pub(crate) film_year: Option<i32>,
+    pub(crate) director: Option<String>,
+    pub(crate) stars: Option<Stars>,
+    pub(crate) spoilers: bool,
+    pub(crate) summary: String,
+    pub(crate) published: OffsetDateTime,
 }
 
 impl From<CardRow> for Card {

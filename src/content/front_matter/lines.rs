@@ -20,7 +20,7 @@ pub(super) fn line_at_offset(text: &str, offset: usize) -> usize {
 /// finds the second item's `region:` line, `release_dates[1]` its `- `
 /// line). A field written inside `{ }` or `[ ]`, or missing, is found as
 /// the nearest enclosing field that has a line of its own.
-pub fn line_of_field(split: &Split<'_>, field: &str) -> Option<usize> {
+pub(crate) fn line_of_field(split: &Split<'_>, field: &str) -> Option<usize> {
     let paths = paths(split);
     let mut field = field;
     loop {

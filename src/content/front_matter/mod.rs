@@ -14,31 +14,31 @@ use serde::de::DeserializeOwned;
 
 use super::messages;
 use lines::field_at_line;
-pub use lines::line_of_field;
+pub(crate) use lines::line_of_field;
 use toml::deserialize_toml;
 use yaml::deserialize_yaml;
 
 /// Which language the front matter is written in, chosen by its fence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Yaml,
     Toml,
 }
 
 /// A content file cut in two.
 #[derive(Debug)]
-pub struct Split<'a> {
-    pub format: Format,
-    pub front_matter: &'a str,
+pub(crate) struct Split<'a> {
+    pub(crate) format: Format,
+    pub(crate) front_matter: &'a str,
     /// 1-based line number of the first line of front matter, so that errors
     /// reported relative to the front matter can be turned into file lines.
-    pub first_line: usize,
-    pub body: &'a str,
+    pub(crate) first_line: usize,
+    pub(crate) body: &'a str,
 }
 
 /// Why a file could not be split. The loader adds the file name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SplitError {
+pub(crate) enum SplitError {
     #[error("the file is empty")]
     Empty,
     #[error(
@@ -51,14 +51,14 @@ pub enum SplitError {
 
 /// A front-matter field that failed to deserialize.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     /// Dotted path of the field (`film.year`), empty for the document itself.
-    pub field: String,
-    pub line: Option<usize>,
-    pub reason: String,
+    pub(crate) field: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) reason: String,
 }
 
-pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+pub(crate) fn split(text: &str) -> Result<Split<'_>, SplitError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(SplitError::Empty);
@@ -113,7 +113,7 @@ impl<'a> LineCursor<'a> {
 
 /// Deserializes the front matter into `T`, reporting the failing field's
 /// dotted path and its line in the file.
-pub fn deserialize<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldError> {
+pub(crate) fn deserialize<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, FieldError> {
     match split.format {
         Format::Yaml => deserialize_yaml(split),
         Format::Toml => deserialize_toml(split),

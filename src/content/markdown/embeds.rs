@@ -9,7 +9,7 @@
 //! streaming rewriter over ammonia's output, and only for a body that kept
 //! an iframe.
 
-use lol_html::html_content::{ContentType, Element};
+use lol_html::html_content::{Attribute, ContentType, Element};
 use lol_html::{HandlerResult, RewriteStrSettings, element, rewrite_str};
 
 /// What a kept iframe may carry from the editor's HTML.
@@ -109,11 +109,7 @@ fn finish_iframe(iframe: &mut Element<'_, '_>, feed: bool) -> HandlerResult {
 /// into `href` as it is, and the title is already HTML text that cannot
 /// open a tag.
 fn into_link(iframe: &mut Element<'_, '_>, src: &str, title: &str) -> HandlerResult {
-    let names: Vec<String> = iframe
-        .attributes()
-        .iter()
-        .map(|attribute| attribute.name())
-        .collect();
+    let names: Vec<String> = iframe.attributes().iter().map(Attribute::name).collect();
     for name in names {
         iframe.remove_attribute(&name);
     }

@@ -46,9 +46,9 @@ pub struct Target<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct FeedTarget<'a> {
     /// The site's base URL without a trailing slash (`https://example.com`).
-    pub base_url: &'a str,
+    pub(crate) base_url: &'a str,
     /// The absolute URL of the review page the content belongs to.
-    pub page_url: &'a str,
+    pub(crate) page_url: &'a str,
 }
 
 /// The outputs of one render.
@@ -57,13 +57,13 @@ pub struct Rendered {
     /// The body as safe HTML.
     pub html: String,
     /// Plain text of the whole body, for the search index.
-    pub text: String,
+    pub(crate) text: String,
     /// Plain text of the first paragraph: the default standfirst.
-    pub first_paragraph: String,
+    pub(crate) first_paragraph: String,
     /// The body mixes raw HTML with more tags than can be sanitized in
     /// reasonable time (see `sanitize`). The HTML then shows the raw HTML as
     /// text, which is safe; loaders report the file as an error.
-    pub too_much_html: bool,
+    pub(crate) too_much_html: bool,
 }
 
 /// Renders a body for `target`: one pass over the markdown, and a second

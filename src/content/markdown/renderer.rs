@@ -85,7 +85,7 @@ impl<'t> Renderer<'t> {
                     level, id, classes, ..
                 }) => {
                     let inner = collect_until_heading_end(&mut parser, level);
-                    self.push_heading(&mut events, level, id, classes, inner);
+                    self.push_heading(&mut events, level, id.as_deref(), classes, inner);
                 }
                 Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref info)))
                     if depth < spoilers::MAX_DEPTH =>
@@ -133,13 +133,13 @@ impl<'t> Renderer<'t> {
         &mut self,
         events: &mut Vec<Event<'e>>,
         level: HeadingLevel,
-        id: Option<CowStr<'e>>,
+        id: Option<&str>,
         classes: Vec<CowStr<'e>>,
         inner: Vec<Event<'e>>,
     ) {
         let title = plain_text(&inner);
         self.text.push_heading(&title);
-        let id = self.heading_ids.unique(id.as_deref(), &title);
+        let id = self.heading_ids.unique(id, &title);
         events.push(Event::Start(Tag::Heading {
             level,
             id: Some(id.into()),

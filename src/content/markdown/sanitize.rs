@@ -4,7 +4,7 @@
 //! policy; this module only wires it into the sanitizer.
 
 use std::borrow::Cow;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::{Target, embeds};
 
@@ -89,7 +89,7 @@ fn embed_sanitizer(hosts: &[String]) -> ammonia::Builder<'static> {
 fn embed_sanitizer_for(hosts: &[String]) -> Arc<ammonia::Builder<'static>> {
     type Built = Option<(Vec<String>, Arc<ammonia::Builder<'static>>)>;
     static LAST: Mutex<Built> = Mutex::new(None);
-    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
     match &*last {
         Some((built_for, builder)) if built_for.as_slice() == hosts => builder.clone(),
         _ => {
