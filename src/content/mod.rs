@@ -10,6 +10,7 @@ pub mod markdown;
 mod messages;
 pub(crate) mod page;
 pub mod plan;
+pub mod rating;
 pub mod review;
 pub mod scaffold;
 pub mod site;
