@@ -95,6 +95,10 @@ impl ErrorView {
                 "Range not satisfiable",
                 "The part of the file asked for is not in it.",
             ),
+            429 => (
+                "Too many searches",
+                "The site is busy answering other searches. Please try again in a moment.",
+            ),
             s if s >= 500 => (
                 "Something went wrong",
                 "The page could not be shown just now. Please try again in a moment.",

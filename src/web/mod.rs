@@ -129,7 +129,13 @@ pub fn router(state: AppState) -> Router {
         .route("/directors/{slug}", get(browse::director))
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
-        .route("/search", get(search::search))
+        .route(
+            "/search",
+            get(search::search).layer(middleware::from_fn_with_state(
+                security::SearchPermits::new(&state.options.limits),
+                security::take_turn,
+            )),
+        )
         .route("/feed.xml", get(feeds::site_rss))
         .route("/atom.xml", get(feeds::site_atom))
         .route("/feed.json", get(feeds::site_json))

@@ -20,6 +20,7 @@ use axum::http::header::{self, HeaderName};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -56,6 +57,12 @@ pub struct Limits {
     /// How long a shutdown waits for requests in flight before it stops
     /// anyway.
     pub shutdown_grace: Duration,
+    /// Searches run at once (see `SearchPermits`); by default half the
+    /// cores, at least one.
+    pub max_searches: usize,
+    /// How long a search may wait for its turn before it is told to come
+    /// back (429) instead.
+    pub search_wait: Duration,
 }
 
 impl Default for Limits {
@@ -68,8 +75,54 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(20),
+            max_searches: std::thread::available_parallelism()
+                .map_or(1, |cores| (cores.get() / 2).max(1)),
+            search_wait: Duration::from_secs(2),
         }
     }
+}
+
+/// Searches take turns at a few permits, so that however many clients
+/// search, and however costly their queries, page renders keep the other
+/// cores and database connections: thirty-two clients searching for the
+/// most common word once left every uncached page waiting on the database
+/// until it answered 503. A search that gets no permit within
+/// `Limits::search_wait` is answered 429 with `Retry-After`, rather than
+/// queued until the request timeout. Cached search pages never get here:
+/// the page cache answers them first.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchPermits {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl SearchPermits {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(limits.max_searches.max(1))),
+            wait: limits.search_wait,
+        }
+    }
+}
+
+/// Middleware for the search route: runs the search once it has a permit.
+pub(crate) async fn take_turn(
+    State(permits): State<SearchPermits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let turn = tokio::time::timeout(permits.wait, permits.permits.acquire_owned()).await;
+    let Ok(Ok(_permit)) = turn else {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let mut response = (
+            status,
+            [(header::RETRY_AFTER, HeaderValue::from_static("1"))],
+        )
+            .into_response();
+        response.extensions_mut().insert(ErrorPage { status });
+        return response;
+    };
+    next.run(request).await
 }
 
 /// No inline script, no plugins, no framing; styles and images from here
@@ -250,4 +303,79 @@ async fn refuse_long_uris(
         return (StatusCode::URI_TOO_LONG, "URI too long\n").into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use axum::middleware;
+    use axum::routing::get;
+    use tokio::sync::Notify;
+    use tower::ServiceExt;
+
+    use super::{Limits, SearchPermits, take_turn};
+
+    /// A search route that holds its permit until told to finish.
+    fn search_route(permits: SearchPermits, finish: Arc<Notify>) -> Router {
+        let search = get(move || {
+            let finish = finish.clone();
+            async move {
+                finish.notified().await;
+                "results"
+            }
+        });
+        Router::new()
+            .route(
+                "/search",
+                search.layer(middleware::from_fn_with_state(permits, take_turn)),
+            )
+            .route("/reviews/anora", get(|| async { "a review" }))
+    }
+
+    fn get_request(path: &str) -> Request<Body> {
+        Request::get(path).body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn searches_take_turns_and_the_rest_of_the_site_does_not_wait() {
+        let limits = Limits {
+            max_searches: 1,
+            search_wait: Duration::from_millis(100),
+            ..Limits::default()
+        };
+        let finish = Arc::new(Notify::new());
+        let app = search_route(SearchPermits::new(&limits), finish.clone());
+        // The first search holds the only permit.
+        let first = tokio::spawn(app.clone().oneshot(get_request("/search")));
+        tokio::task::yield_now().await;
+        // A second one waits its turn, then is told to come back.
+        let second = app.clone().oneshot(get_request("/search")).await.unwrap();
+        assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            second
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        // Pages are not searches: they answer at once meanwhile.
+        let page = app
+            .clone()
+            .oneshot(get_request("/reviews/anora"))
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        // Once the first search ends, the next one runs.
+        finish.notify_one();
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+        let third = tokio::spawn(app.clone().oneshot(get_request("/search")));
+        tokio::task::yield_now().await;
+        finish.notify_one();
+        assert_eq!(third.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
 }
