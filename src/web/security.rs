@@ -360,7 +360,7 @@ mod tests {
             second
                 .headers()
                 .get(header::RETRY_AFTER)
-                .map(|v| v.as_bytes()),
+                .map(axum::http::HeaderValue::as_bytes),
             Some(&b"1"[..])
         );
         // Pages are not searches: they answer at once meanwhile.
