@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::error::ContentError;
 use super::loader::{self, Document, Scan, SourceFile};
+use super::markdown;
 
 /// Which files a sync looks at.
 #[derive(Debug, Clone)]
@@ -258,14 +259,39 @@ pub(crate) fn reread(content_dir: &Path, path: &str, embed_hosts: &[String]) -> 
     }
 }
 
-/// Identifies a set of embed hosts; 0, what a store that never recorded
-/// one reads as, is the empty set that bodies were always rendered with.
-pub(crate) fn embed_hosts_fingerprint(hosts: &[String]) -> i64 {
-    if hosts.is_empty() {
-        return 0;
-    }
-    let mut sorted = hosts.to_vec();
-    sorted.sort();
-    let hash = xxhash_rust::xxh3::xxh3_64(sorted.join("\n").as_bytes());
+/// Identifies everything besides a file's own bytes that decides its
+/// rendered body: the renderer's version and the site's embed hosts (in
+/// any order). The store keeps it beside the bodies; a sync that computes
+/// another renders every body again, so a renderer change or a new host
+/// reaches every stored body once, even when made while the server was down.
+pub(crate) fn rendering_fingerprint(embed_hosts: &[String]) -> i64 {
+    let mut hosts: Vec<&str> = embed_hosts.iter().map(String::as_str).collect();
+    hosts.sort_unstable();
+    let version = markdown::RENDERER_VERSION.to_string();
+    let input = std::iter::once(version.as_str())
+        .chain(hosts)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let hash = xxhash_rust::xxh3::xxh3_64(input.as_bytes());
     i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rendering_fingerprint;
+
+    fn hosts(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_string()).collect()
+    }
+
+    #[test]
+    fn the_rendering_fingerprint_depends_on_the_set_of_hosts_alone() {
+        let two = rendering_fingerprint(&hosts(&["b.example", "a.example"]));
+        assert_eq!(
+            two,
+            rendering_fingerprint(&hosts(&["a.example", "b.example"]))
+        );
+        assert_ne!(two, rendering_fingerprint(&hosts(&["a.example"])));
+        assert_ne!(two, rendering_fingerprint(&hosts(&["a.exampleb.example"])));
+    }
 }

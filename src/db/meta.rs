@@ -1,6 +1,6 @@
 //! Facts about the content as a whole, kept as named integers: when the
 //! catalog and the layout last changed (the Last-Modified of pages that
-//! show them), and which embed hosts the stored bodies were rendered with.
+//! show them), and how the stored bodies were rendered.
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
@@ -23,10 +23,18 @@ impl Change {
     }
 }
 
-/// A fingerprint of the `embed_hosts` that the stored review and page
-/// bodies were rendered with (absent or 0: none), so that a change of them
-/// renders every body again, even one made while the server was down.
-const EMBED_HOSTS_RENDERED: &str = "embed_hosts_rendered";
+/// The rendering fingerprint (`content::plan::rendering_fingerprint`: the
+/// renderer's version and the embed hosts) the stored review and page bodies
+/// were rendered with, so that a change of either renders every body again,
+/// even one made while the server was down.
+const BODIES_RENDERED_WITH: &str = "bodies_rendered_with";
+
+/// Where stores before renderer version 2 kept a fingerprint of the embed
+/// hosts alone. Its value need not be read: bodies rendered then are of an
+/// older version whatever their hosts, and a store without
+/// `BODIES_RENDERED_WITH` renders every body again. The row is removed when
+/// the new one is written, so nothing stale stays behind.
+const FORMER_EMBED_HOSTS_RENDERED: &str = "embed_hosts_rendered";
 
 /// When `change` last happened; the epoch if never.
 pub(crate) async fn changed_at(
@@ -47,18 +55,24 @@ pub(crate) async fn set_changed_at(
     set(conn, change.key(), at.unix_timestamp()).await
 }
 
-/// The fingerprint of the embed hosts the stored bodies were rendered with.
-pub(crate) async fn embed_hosts_rendered(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
-    Ok(get(db, EMBED_HOSTS_RENDERED).await?.unwrap_or(0))
+/// The rendering fingerprint the stored bodies were rendered with; `None`
+/// for a new store, or one whose bodies an older renderer wrote.
+pub(crate) async fn bodies_rendered_with(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<i64>> {
+    get(db, BODIES_RENDERED_WITH).await
 }
 
-/// Notes the fingerprint of the embed hosts the bodies were just rendered
-/// with, in the same transaction as the bodies.
-pub(crate) async fn set_embed_hosts_rendered(
+/// Notes the rendering fingerprint every body was just rendered with, in
+/// the same transaction as the bodies.
+pub(crate) async fn set_bodies_rendered_with(
     conn: &mut SqliteConnection,
     fingerprint: i64,
 ) -> sqlx::Result<()> {
-    set(conn, EMBED_HOSTS_RENDERED, fingerprint).await
+    set(&mut *conn, BODIES_RENDERED_WITH, fingerprint).await?;
+    sqlx::query("DELETE FROM meta WHERE key = ?")
+        .bind(FORMER_EMBED_HOSTS_RENDERED)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn get(db: impl SqliteExecutor<'_>, key: &str) -> sqlx::Result<Option<i64>> {

@@ -66,8 +66,8 @@ pub(crate) struct Finish {
     pub(crate) now: OffsetDateTime,
     /// The site settings changed, which every page shows.
     pub(crate) settings_changed: bool,
-    /// The bodies were rendered again with embed hosts of this fingerprint.
-    pub(crate) embeds_rendered: Option<i64>,
+    /// Every body was rendered again, with this rendering fingerprint.
+    pub(crate) bodies_rendered: Option<i64>,
 }
 
 /// One sync's transaction, and what it has done so far.
@@ -116,10 +116,10 @@ impl SyncTransaction {
         &self.known
     }
 
-    /// The fingerprint of the embed hosts the stored bodies were rendered
-    /// with.
-    pub(crate) async fn embed_hosts_rendered(&mut self) -> sqlx::Result<i64> {
-        meta::embed_hosts_rendered(&mut *self.tx).await
+    /// The rendering fingerprint the stored bodies were rendered with, if
+    /// the store knows it.
+    pub(crate) async fn bodies_rendered_with(&mut self) -> sqlx::Result<Option<i64>> {
+        meta::bodies_rendered_with(&mut *self.tx).await
     }
 
     /// Forgets a file that is gone, with what was published from it.
@@ -256,8 +256,8 @@ impl SyncTransaction {
         if applied.layout_changed || finish.settings_changed {
             meta::set_changed_at(&mut tx, Change::Layout, finish.now).await?;
         }
-        if let Some(fingerprint) = finish.embeds_rendered {
-            meta::set_embed_hosts_rendered(&mut tx, fingerprint).await?;
+        if let Some(fingerprint) = finish.bodies_rendered {
+            meta::set_bodies_rendered_with(&mut tx, fingerprint).await?;
         }
         tx.commit().await?;
         Ok(applied)

@@ -86,11 +86,13 @@ pub struct Syncer {
     health: SyncHealth,
 }
 
-/// The embed hosts a sync renders bodies with (see `Syncer::embeds_for`).
-struct Embeds {
-    hosts: Vec<String>,
+/// How a sync renders bodies (see `Syncer::rendering_for`).
+struct Rendering {
+    embed_hosts: Vec<String>,
+    /// The rendering fingerprint of this renderer with these hosts.
     fingerprint: i64,
-    /// The stored bodies were rendered with other hosts.
+    /// The stored bodies were rendered otherwise (another renderer version,
+    /// other hosts, or unknown): every body is rendered again.
     rerender: bool,
 }
 
@@ -163,8 +165,8 @@ impl Syncer {
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
         let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
         let found = self.find(&scope, tx.known()).await?;
-        let embeds = self.embeds_for(&mut tx, &found).await?;
-        let found = if embeds.rerender && !loads_everything {
+        let rendering = self.rendering_for(&mut tx, &found).await?;
+        let found = if rendering.rerender && !loads_everything {
             self.find(&Scope::Everything, tx.known()).await?
         } else {
             found
@@ -174,14 +176,14 @@ impl Syncer {
             .files
             .into_iter()
             .filter(|file| {
-                embeds.rerender
+                rendering.rerender
                     || plan::needs_reading(file, known.get(&file.path))
                     || must_parse(file)
             })
             .collect();
         let known_hashes: HashMap<String, String> = to_read
             .iter()
-            .filter(|file| !must_parse(file) && !embeds.rerender)
+            .filter(|file| !must_parse(file) && !rendering.rerender)
             .filter_map(|file| {
                 let known = known.get(&file.path)?;
                 known
@@ -191,7 +193,8 @@ impl Syncer {
             })
             .collect();
         let files_read = to_read.len();
-        let (mut outcomes, reading) = plan::read_all(to_read, known_hashes, embeds.hosts.clone());
+        let (mut outcomes, reading) =
+            plan::read_all(to_read, known_hashes, rendering.embed_hosts.clone());
 
         let mut new_site = None;
         for path in &found.removed {
@@ -210,7 +213,7 @@ impl Syncer {
         }
         // A reader that stopped early (it panicked) must not commit half a sync.
         reading.await?;
-        self.settle_slugs(&mut tx, &embeds.hosts).await?;
+        self.settle_slugs(&mut tx, &rendering.embed_hosts).await?;
         let settings_changed = new_site
             .as_ref()
             .is_some_and(|site| self.site.would_change(site));
@@ -219,7 +222,7 @@ impl Syncer {
                 indexing,
                 now: self.clock.now(),
                 settings_changed,
-                embeds_rendered: embeds.rerender.then_some(embeds.fingerprint),
+                bodies_rendered: rendering.rerender.then_some(rendering.fingerprint),
             })
             .await?;
         db::checkpoint_soon(&self.db);
@@ -286,19 +289,20 @@ impl Syncer {
         }
     }
 
-    /// The embed hosts this sync renders bodies with: those of the
-    /// `site.toml` it is about to read (or the defaults if the file is
-    /// gone), else the current ones. Stored bodies keep only the iframes
-    /// their hosts allowed, so when the hosts differ from the ones they were
-    /// rendered with (a fingerprint the store keeps), every body is
-    /// rendered again.
-    async fn embeds_for(
+    /// How this sync renders bodies: with this renderer, and the embed
+    /// hosts of the `site.toml` it is about to read (or the defaults if the
+    /// file is gone), else the current ones. Stored bodies are what the
+    /// renderer made of them with the hosts of their day (which iframes
+    /// they kept), so when the rendering fingerprint differs from the one
+    /// the store keeps, or the store keeps none, every body is rendered
+    /// again.
+    async fn rendering_for(
         &self,
         tx: &mut SyncTransaction,
         found: &Found,
-    ) -> Result<Embeds, SyncError> {
+    ) -> Result<Rendering, SyncError> {
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
-        let hosts = if found.removed.iter().any(|path| path == SITE_FILE) {
+        let embed_hosts = if found.removed.iter().any(|path| path == SITE_FILE) {
             Vec::new()
         } else {
             let known = tx.known();
@@ -315,11 +319,11 @@ impl Syncer {
                 .and_then(|file| loader::read_settings(file).map(|site| site.embed_hosts))
                 .unwrap_or_else(|| self.site.get().embed_hosts.clone())
         };
-        let fingerprint = plan::embed_hosts_fingerprint(&hosts);
-        let rendered_with = tx.embed_hosts_rendered().await?;
-        Ok(Embeds {
-            rerender: rendered_with != fingerprint,
-            hosts,
+        let fingerprint = plan::rendering_fingerprint(&embed_hosts);
+        let rendered_with = tx.bodies_rendered_with().await?;
+        Ok(Rendering {
+            rerender: rendered_with != Some(fingerprint),
+            embed_hosts,
             fingerprint,
         })
     }

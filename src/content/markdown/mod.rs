@@ -8,7 +8,8 @@
 //! - `headings` gives every heading a stable, unique id;
 //! - `urls` checks and resolves link and image URLs;
 //! - `spoilers` turns fenced `spoiler` blocks into closed `<details>`;
-//! - `text` collects the plain text for search and the standfirst;
+//! - `text` collects the plain text for search and the standfirst, one
+//!   line per block, without spoiler blocks;
 //! - `sanitize` cleans raw HTML with ammonia, which only runs when an editor
 //!   wrote raw HTML: markdown without it cannot produce unsafe markup once
 //!   URLs are checked;
@@ -24,6 +25,15 @@ mod text;
 mod urls;
 
 pub use embeds::is_embeddable;
+
+/// The version of what `render` makes of a body (its HTML, plain text and
+/// standfirst). The store keeps rendered bodies, so whenever the same
+/// markdown would render differently, this goes up by one: a store whose
+/// bodies were rendered by another version renders every body again at the
+/// next sync (see `plan::rendering_fingerprint`).
+///
+/// 2: plain text keeps block boundaries and leaves spoiler blocks out.
+pub(crate) const RENDERER_VERSION: u32 = 2;
 
 use renderer::{RawHtml, Renderer};
 
@@ -56,9 +66,11 @@ pub struct FeedTarget<'a> {
 pub struct Rendered {
     /// The body as safe HTML.
     pub html: String,
-    /// Plain text of the whole body, for the search index.
+    /// Plain text of the body for the search index and its snippets: one
+    /// line per block, spoiler blocks left out (see `text`).
     pub(crate) text: String,
-    /// Plain text of the first paragraph: the default standfirst.
+    /// Plain text of the first paragraph outside spoiler blocks: the default
+    /// standfirst.
     pub(crate) first_paragraph: String,
     /// The body mixes raw HTML with more tags than can be sanitized in
     /// reasonable time (see `sanitize`). The HTML then shows the raw HTML as

@@ -7,7 +7,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 
 use super::headings::HeadingIds;
 use super::spoilers;
-use super::text::{PlainText, plain_text};
+use super::text::{self, PlainText, plain_text};
 use super::{Rendered, Target, urls};
 
 /// The extensions Marquee's markdown supports, chosen explicitly so that an
@@ -31,7 +31,7 @@ pub(super) enum RawHtml {
 
 /// One body's render: the state that must be shared by the body and the
 /// spoiler blocks inside it (heading ids and spoiler numbers are unique in
-/// the whole review, and the plain text covers all of it).
+/// the whole review, and the plain text knows when it is inside a spoiler).
 pub(super) struct Renderer<'t> {
     target: Target<'t>,
     raw_html: RawHtml,
@@ -80,6 +80,9 @@ impl<'t> Renderer<'t> {
         let mut events: Vec<Event<'_>> = Vec::new();
         let mut parser = Parser::new_ext(markdown, options());
         while let Some(event) = parser.next() {
+            if text::is_block_boundary(&event) {
+                self.text.block_boundary();
+            }
             match event {
                 Event::Start(Tag::Heading {
                     level, id, classes, ..
@@ -99,9 +102,7 @@ impl<'t> Renderer<'t> {
                     }
                 }
                 Event::Start(Tag::Paragraph) => {
-                    if depth == 0 {
-                        self.text.top_level_paragraph();
-                    }
+                    self.text.start_paragraph();
                     events.push(event);
                 }
                 Event::End(TagEnd::Paragraph) => {
@@ -180,7 +181,9 @@ impl<'t> Renderer<'t> {
         if let Some(feed) = self.target.feed {
             return spoilers::feed_placeholder(feed.page_url, &anchor);
         }
+        self.text.enter_spoiler();
         let inner = self.render_fragment(inner_markdown, depth + 1);
+        self.text.leave_spoiler();
         spoilers::disclosure(&anchor, label, &inner)
     }
 }

@@ -244,9 +244,14 @@ fn highlights(
 }
 
 /// Appends text, leaving out any hit marker it happens to hold, so that
-/// only the marks put here split the snippet.
+/// only the marks put here split the snippet. A line break, which ends a
+/// block in a body's text, reads as a space: a snippet is one run of text.
 fn push_text(out: &mut String, text: &str) {
-    out.extend(text.chars().filter(|&c| c != HIT_START && c != HIT_END));
+    out.extend(
+        text.chars()
+            .filter(|&c| c != HIT_START && c != HIT_END)
+            .map(|c| if c == '\n' { ' ' } else { c }),
+    );
 }
 
 /// A character as the index compares it: lower case, and a Latin letter
@@ -423,6 +428,15 @@ mod tests {
             let body: String = body.chars().filter(|&c| c != HIT_START && c != HIT_END).collect();
             proptest::prop_assert!(body.contains(inner), "{shown:?} from {body:?}");
         }
+    }
+
+    #[test]
+    fn blocks_of_the_body_are_joined_by_spaces() {
+        let body = "The first half\nAdrien Brody plays.\nEnsemble\nFamily";
+        assert_eq!(
+            shown(body, &[word("adrien")]),
+            "The first half [Adrien] Brody plays. Ensemble Family"
+        );
     }
 
     #[test]
