@@ -21,8 +21,14 @@ async fn anora_page_shows_rating_notice_and_release_dates() {
         attr_of(&html, ".review-rating [role=img]", "aria-label").as_deref(),
         Some("5 out of 5 stars")
     );
+    // Five outlined stars with solid ones laid over them, cut to the
+    // rating by the class: all five here.
     assert_eq!(
-        text_of(&html, ".review-rating [aria-hidden=true]").as_deref(),
+        attr_of(&html, ".review-rating [role=img]", "class").as_deref(),
+        Some("rating rating-h10")
+    );
+    assert_eq!(
+        text_of(&html, ".review-rating .stars-full").as_deref(),
         Some("★★★★★")
     );
     let notice = text_of(&html, ".spoiler-notice").expect("spoiler notice");
@@ -77,12 +83,13 @@ async fn anora_body_is_the_users_text_word_for_word() {
 }
 
 #[tokio::test]
-async fn half_stars_show_as_a_half_glyph() {
+async fn half_stars_fill_half_a_star() {
     let site = TestSite::sample().await;
     let html = site.get("/reviews/the-brutalist").await.html();
     assert_eq!(
-        text_of(&html, ".review-rating [aria-hidden=true]").as_deref(),
-        Some("★★★½")
+        attr_of(&html, ".review-rating [role=img]", "class").as_deref(),
+        Some("rating rating-h7"),
+        "seven half stars of ten"
     );
     assert_eq!(
         attr_of(&html, ".review-rating [role=img]", "aria-label").as_deref(),
@@ -124,10 +131,11 @@ async fn home_lists_reviews_newest_first() {
     );
     let first_date = attr_of(&html, ".card time", "datetime");
     assert_eq!(first_date.as_deref(), Some("2026-11-20"));
-    assert_eq!(
-        texts_of(&html, ".card .rating [aria-hidden=true]")[1],
-        "★★★½"
-    );
+    let classes: Vec<String> = html
+        .select(&scraper::Selector::parse(".card .rating").unwrap())
+        .filter_map(|rating| rating.value().attr("class").map(str::to_string))
+        .collect();
+    assert_eq!(classes[1], "rating rating-h7");
 }
 
 #[tokio::test]
@@ -424,4 +432,105 @@ async fn a_capitalised_slug_is_sent_to_the_page_s_one_address() {
         let path = address.split('?').next().unwrap();
         assert_eq!(site.get(path).await.status, StatusCode::OK, "{address}");
     }
+}
+
+#[tokio::test]
+async fn the_stats_page_has_one_row_per_rating_and_links_each_film_year() {
+    let site = TestSite::sample().await;
+    let html = site.get("/stats").await.html();
+    let rows = scraper::Selector::parse(".ratings-table tbody tr").unwrap();
+    let rows: Vec<_> = html.select(&rows).collect();
+    assert_eq!(
+        rows.len(),
+        10,
+        "every rating from five stars to half a star"
+    );
+    let link = scraper::Selector::parse("th a").unwrap();
+    let meter = scraper::Selector::parse("meter").unwrap();
+    let mut counted = 0;
+    for (row, halves) in rows.iter().zip((1..=10).rev()) {
+        let stars = if halves % 2 == 0 {
+            (halves / 2).to_string()
+        } else {
+            format!("{}.5", halves / 2)
+        };
+        let href = row
+            .select(&link)
+            .next()
+            .and_then(|a| a.value().attr("href"));
+        assert_eq!(href, Some(format!("/ratings/{stars}").as_str()));
+        // What a screen reader hears: the words, the drawn stars hidden.
+        let anchor = row.select(&link).next().unwrap();
+        let hidden: String = anchor
+            .select(&scraper::Selector::parse("[aria-hidden=true]").unwrap())
+            .next()
+            .map(|element| element.text().collect())
+            .unwrap_or_default();
+        let words: String = anchor.text().collect();
+        let heard = words.replacen(&hidden, "", 1);
+        let expected = if stars == "1" {
+            "1 star".to_string()
+        } else {
+            format!("{stars} stars")
+        };
+        assert_eq!(heard.trim(), expected);
+        let value = row
+            .select(&meter)
+            .next()
+            .and_then(|m| m.value().attr("value"));
+        counted += value.unwrap().parse::<i64>().unwrap();
+    }
+    // The sample rates four visible reviews (one is scheduled): 5, 4.5,
+    // 3.5 and 4 stars, or whichever are public at the test's clock.
+    let rated: i64 = text_of(&html, ".ratings-table caption")
+        .unwrap()
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .unwrap();
+    assert_eq!(counted, rated, "the rows add up to the rated reviews");
+    // No second chart repeating the table.
+    assert!(
+        html.select(&scraper::Selector::parse("svg").unwrap())
+            .next()
+            .is_none()
+    );
+    // Film years link to their listing, and each listing has that many.
+    let years = scraper::Selector::parse("#years-heading ~ table tbody tr").unwrap();
+    for row in html.select(&years) {
+        let href = row
+            .select(&link)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap();
+        let cell = scraper::Selector::parse("td").unwrap();
+        let count: usize = row
+            .select(&cell)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>()
+            .trim()
+            .parse()
+            .unwrap();
+        let listing = site.get(href).await;
+        assert_eq!(listing.status, StatusCode::OK, "{href}");
+        assert_eq!(texts_of(&listing.html(), ".card").len(), count, "{href}");
+    }
+}
+
+#[tokio::test]
+async fn cards_say_the_director_directed_the_film() {
+    let site = TestSite::sample().await;
+    let html = site.get("/").await.html();
+    let directors = texts_of(&html, ".card .card-director");
+    assert!(
+        directors.contains(&"dir. Sean Baker".to_string()),
+        "{directors:?}"
+    );
+    assert_eq!(
+        attr_of(&html, ".card .card-director abbr", "title").as_deref(),
+        Some("directed by")
+    );
 }

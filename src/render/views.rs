@@ -5,11 +5,14 @@ use time::{Date, OffsetDateTime};
 use crate::content::review::Rating;
 use crate::db::reviews::{CardRow, ReleaseRow, TagRow};
 
-/// A star rating as the rating partial shows it: glyphs for the eye, a
-/// sentence for screen readers, a value for links.
+/// A star rating as the pages and feeds show it: five stars filled to the
+/// rating for the eye (drawn by the partial from `halves`), the glyphs for
+/// feeds and titles, a sentence for screen readers, a value for links.
 #[derive(Debug, Clone)]
 pub(crate) struct Stars {
-    /// `★★★½`
+    /// 1 to 10: how much of the five stars the partial fills.
+    pub(crate) halves: u8,
+    /// `★★★½`, for feed readers and titles, where no stylesheet draws.
     pub(crate) glyphs: String,
     /// "3.5 out of 5 stars"
     pub(crate) label: String,
@@ -21,6 +24,7 @@ impl From<Rating> for Stars {
     fn from(rating: Rating) -> Self {
         let value = rating.stars_label();
         Self {
+            halves: rating.halves(),
             glyphs: rating.glyphs(),
             label: format!("{value} out of 5 stars"),
             value,

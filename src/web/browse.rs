@@ -314,13 +314,23 @@ pub(crate) async fn tags(State(state): State<AppState>) -> Result<Response, AppE
         .into_response())
 }
 
-/// One bar of the rating chart, laid out in SVG user units.
+/// One rating's row of the stats table: the rating drawn as on every
+/// page, how many reviews have it, and a bar (a `<meter>`) against the most
+/// common rating, which the same row's number explains.
 #[derive(Debug, Clone)]
-struct Bar {
+struct RatingRow {
+    stars: Stars,
+    /// "4.5 stars", "1 star".
     label: String,
     count: i64,
-    y: i64,
-    width: i64,
+    href: String,
+}
+
+/// The reviews of films from one year, linked to that year's listing.
+#[derive(Debug, Clone)]
+struct YearRow {
+    year: i32,
+    count: i64,
     href: String,
 }
 
@@ -330,15 +340,12 @@ struct StatsPage {
     chrome: Chrome,
     total: i64,
     rated: i64,
-    bars: Vec<Bar>,
-    chart_height: i64,
-    per_year: Vec<(i32, i64)>,
+    ratings: Vec<RatingRow>,
+    /// The largest count, the `max` of every rating's meter.
+    most: i64,
+    years: Vec<YearRow>,
     average: Option<String>,
 }
-
-/// Width of the longest bar, in SVG units.
-const BAR_MAX_WIDTH: i64 = 240;
-const BAR_PITCH: i64 = 28;
 
 /// `GET /stats`
 pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -346,31 +353,36 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
     let now = state.clock.now();
     let total = db::reviews::count(&mut *tx, now, &Listing::All).await?;
     let distribution = db::reviews::rating_distribution(&mut *tx, now).await?;
-    let per_year = db::reviews::reviews_per_year(&mut *tx, now).await?;
+    let years = db::reviews::films_per_year(&mut *tx, now)
+        .await?
+        .into_iter()
+        .map(|(year, count)| YearRow {
+            year,
+            count,
+            href: urls::film_year(&year.to_string()),
+        })
+        .collect();
     let rated: i64 = distribution.iter().map(|(_, count)| count).sum();
     let most = distribution
         .iter()
         .map(|(_, count)| *count)
         .max()
-        .unwrap_or(0)
-        .max(1);
-    let bars: Vec<Bar> = (1..=10)
+        .unwrap_or(0);
+    let ratings = (1..=10)
         .rev()
-        .enumerate()
-        .filter_map(|(index, halves)| {
-            let rating = Rating::from_halves(halves)?;
+        .filter_map(Rating::from_halves)
+        .map(|rating| {
             let stars = Stars::from(rating);
             let count = distribution
                 .iter()
                 .find(|(r, _)| *r == rating)
                 .map_or(0, |(_, count)| *count);
-            Some(Bar {
+            RatingRow {
                 href: urls::rating(&stars.value),
-                label: stars.value,
+                label: stars_label(&stars.value),
+                stars,
                 count,
-                y: index as i64 * BAR_PITCH,
-                width: count * BAR_MAX_WIDTH / most,
-            })
+            }
         })
         .collect();
     let average = (rated > 0).then(|| {
@@ -378,7 +390,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
             .iter()
             .map(|(rating, count)| i64::from(rating.halves()) * count)
             .sum();
-        format!("{:.1}", halves as f64 / 2.0 / rated as f64)
+        average_stars(halves, rated)
     });
     let mut chrome = Chrome::new(
         &state,
@@ -393,11 +405,50 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
         chrome,
         total,
         rated,
-        chart_height: bars.len() as i64 * BAR_PITCH,
-        bars,
-        per_year,
+        ratings,
+        most: most.max(1),
+        years,
         average,
     };
     let modified = modified::catalog(&mut tx, now).await?;
     Ok(Page::new(page).modified(modified).into_response())
+}
+
+/// "1 star", "4.5 stars": a rating as a count of stars in words.
+fn stars_label(value: &str) -> String {
+    if value == "1" {
+        "1 star".to_string()
+    } else {
+        format!("{value} stars")
+    }
+}
+
+/// The mean of `rated` ratings whose half stars add up to `halves`, in
+/// stars to one decimal, rounded half up from the exact fraction (4.25
+/// shows as 4.3; a float's nearest value below 4.25 would show 4.2).
+fn average_stars(halves: i64, rated: i64) -> String {
+    let tenths = (halves * 10 + rated) / (2 * rated);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn averages_round_half_up_from_the_exact_fraction() {
+        // 4 and 4.5 stars: 17 half stars over 2 reviews, 4.25 stars.
+        assert_eq!(average_stars(17, 2), "4.3");
+        assert_eq!(average_stars(10, 1), "5.0");
+        assert_eq!(average_stars(1, 1), "0.5");
+        // 3.5, 4 and 4: 23 half stars over 3, 3.833...
+        assert_eq!(average_stars(23, 3), "3.8");
+    }
+
+    #[test]
+    fn one_star_is_singular() {
+        assert_eq!(stars_label("1"), "1 star");
+        assert_eq!(stars_label("0.5"), "0.5 stars");
+        assert_eq!(stars_label("4.5"), "4.5 stars");
+    }
 }

@@ -298,17 +298,14 @@ pub(crate) async fn rating_distribution(
     query.build_query_as().fetch_all(db).await
 }
 
-/// Reviews published per calendar year (UTC), newest year first.
-pub(crate) async fn reviews_per_year(
+/// How many visible reviews there are of films from each year, newest
+/// year first: the stats page, which links each year to its listing.
+pub(crate) async fn films_per_year(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<(i32, i64)>> {
-    let mut query = select_listed(
-        "CAST(strftime('%Y', r.published_at, 'unixepoch') AS INTEGER) AS year, COUNT(*)",
-        now,
-        &Listing::All,
-    );
-    query.push(" GROUP BY year ORDER BY year DESC");
+    let mut query = select_listed("r.film_year, COUNT(*)", now, &Listing::All);
+    query.push(" AND r.film_year IS NOT NULL GROUP BY r.film_year ORDER BY r.film_year DESC");
     query.build_query_as().fetch_all(db).await
 }
 
