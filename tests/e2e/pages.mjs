@@ -18,7 +18,7 @@ export const PAGES = [
   { name: 'ratings, page 2', path: '/ratings/4/page/2', status: 200 },
   { name: 'films by year', path: '/films/2024', status: 200 },
   { name: 'director', path: '/directors/sean-baker', status: 200 },
-  { name: 'stats (SVG chart)', path: '/stats', status: 200, contains: 'Number of reviews at each rating' },
+  { name: 'stats (ratings table)', path: '/stats', status: 200, contains: 'from five stars down to half a star' },
   { name: 'search with results', path: '/search?q=new+york', status: 200, contains: '1 review matches “new york”.' },
   { name: 'search with no results', path: '/search?q=zyzzyva', status: 200, contains: 'No reviews match “zyzzyva”.' },
   { name: 'search, a lone quote', path: '/search?q=%22', status: 200 },
