@@ -182,6 +182,13 @@ pub struct SearchIndex {
     fields: Fields,
     writer: Mutex<Option<IndexWriter>>,
     analyzer: TextAnalyzer,
+    /// False for the stand-in of an index that could not be opened (a site
+    /// served read-only): its results are incomplete.
+    available: bool,
+    /// Held by the publisher from a sync's commit until the index has its
+    /// changes (`hold`); searches wait for it (`settled`), so that a review
+    /// whose page is live is found.
+    feeding: tokio::sync::RwLock<()>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -206,7 +213,7 @@ impl SearchIndex {
     /// Opens the index in `dir` if it is this database's (`identity`, as
     /// the last commit noted it), or makes an empty one there in its place.
     pub fn open(dir: &Path, identity: &str) -> Result<(Self, Opened), SearchError> {
-        match Self::open_existing(dir, identity) {
+        match Self::open_as_it_is(dir, identity) {
             Ok(Some(index)) => return Ok((index, Opened::Kept)),
             Ok(None) => {}
             Err(error) => {
@@ -230,8 +237,23 @@ impl SearchIndex {
         Self::with_index(Index::create_in_ram(schema)).expect("an index in memory opens")
     }
 
-    /// The index in `dir` when it is this database's and of this schema.
-    fn open_existing(dir: &Path, identity: &str) -> Result<Option<Self>, SearchError> {
+    /// A stand-in for an index that could not be opened: empty, and
+    /// saying that its results are incomplete.
+    pub fn unavailable() -> Self {
+        Self {
+            available: false,
+            ..Self::in_memory()
+        }
+    }
+
+    /// Whether the results may lack reviews for want of an index.
+    pub fn is_available(&self) -> bool {
+        self.available
+    }
+
+    /// The index in `dir` when it is this database's and of this schema,
+    /// opened without writing anything.
+    pub fn open_as_it_is(dir: &Path, identity: &str) -> Result<Option<Self>, SearchError> {
         if !dir.join("meta.json").exists() {
             return Ok(None);
         }
@@ -261,7 +283,21 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(None),
             analyzer: schema::analyzer(),
+            available: true,
+            feeding: tokio::sync::RwLock::new(()),
         })
+    }
+
+    /// Marks the index as about to take a sync's changes, until the guard
+    /// is dropped: taken before the database commits, dropped once the
+    /// index has committed too.
+    pub async fn hold(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.feeding.write().await
+    }
+
+    /// Waits until no sync's changes are on their way to the index.
+    pub async fn settled(&self) {
+        drop(self.feeding.read().await);
     }
 
     /// How many reviews the index holds (scheduled ones included).
@@ -269,71 +305,65 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Applies changes; readers see them after `commit`. A failure drops
-    /// the writer, and whatever it held uncommitted: the changes stay
-    /// queued in the database and are applied again.
-    pub fn write(&self, changes: Vec<Change>) -> Result<(), SearchError> {
-        let mut writer = self
+    /// Runs `work` with the writer, made on first use. A failure drops the
+    /// writer and whatever it held uncommitted: the changes stay queued in
+    /// the database and are given again.
+    fn with_writer<T>(
+        &self,
+        work: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut guard = self
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let result = self.write_with(&mut writer, changes);
-        if result.is_err() {
-            *writer = None;
-        }
-        result
-    }
-
-    fn write_with(
-        &self,
-        writer: &mut Option<IndexWriter>,
-        changes: Vec<Change>,
-    ) -> Result<(), SearchError> {
-        let writer = match writer {
+        let writer = match guard.as_mut() {
             Some(writer) => writer,
-            None => writer.insert(
+            None => guard.insert(
                 self.index
                     .writer_with_num_threads(WRITER_THREADS, WRITER_BYTES)?,
             ),
         };
-        for change in changes {
-            let id = match &change {
-                Change::Put(review) => review.id,
-                Change::Remove(id) => *id,
-            };
-            writer.delete_term(Term::from_field_u64(self.fields.id, id as u64));
-            if let Change::Put(review) = change {
-                writer.add_document(self.document(&review))?;
-            }
+        let result = work(writer);
+        if result.is_err() {
+            *guard = None;
         }
-        Ok(())
+        result
+    }
+
+    /// Applies changes; searches see them after `commit`.
+    pub fn write(&self, changes: Vec<Change>) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            for change in changes {
+                let id = match &change {
+                    Change::Put(review) => review.id,
+                    Change::Remove(id) => *id,
+                };
+                writer.delete_term(Term::from_field_u64(self.fields.id, id as u64));
+                if let Change::Put(review) = change {
+                    writer.add_document(self.document(&review))?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Makes what was written visible to searches, noting `identity` (the
     /// database's) in the commit.
     pub fn commit(&self, identity: &str) -> Result<(), SearchError> {
-        let mut guard = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let result = (|| {
-            let writer = match guard.as_mut() {
-                Some(writer) => writer,
-                None => guard.insert(
-                    self.index
-                        .writer_with_num_threads(WRITER_THREADS, WRITER_BYTES)?,
-                ),
-            };
+        self.with_writer(|writer| {
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(identity);
             commit.commit()?;
-            self.reader.reload()?;
             Ok(())
-        })();
-        if result.is_err() {
-            *guard = None;
-        }
-        result
+        })?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes every review, for an index to be fed anew.
+    pub fn clear(&self, identity: &str) -> Result<(), SearchError> {
+        self.with_writer(|writer| Ok(writer.delete_all_documents()?))?;
+        self.commit(identity)
     }
 
     fn document(&self, review: &IndexedReview) -> TantivyDocument {

@@ -1,7 +1,7 @@
 //! `GET /search?q=...`: full-text search over the reviews, ranked, with a
-//! highlighted snippet. Any input gets a page: the query is rebuilt into a
-//! safe FTS5 expression (see `db::search`), and a database error is logged
-//! and shown as an empty result rather than a 500.
+//! highlighted snippet. Any input gets a page: the engine reads any text as
+//! words and phrases (`crate::search`), and an engine error is logged and
+//! shown as an empty result rather than a 500.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -12,12 +12,17 @@ use super::error::AppError;
 use super::layout::{Chrome, Section};
 use super::respond::Page;
 use crate::db;
-use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
+use crate::db::search::snippet::Term;
+use crate::db::search::{HIT_END, HIT_START, SearchHit};
 use crate::render::filters;
 use crate::render::views::Stars;
+use crate::search::{Outcome, Request};
 
 /// Results per page.
-const PER_PAGE: i64 = 20;
+const PER_PAGE: usize = 20;
+/// How long a search waits for the index to take a sync's changes (a few
+/// milliseconds for an edit) before answering without them, saying so.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Longer queries are cut: nobody types more, and FTS work grows with it.
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -67,9 +72,9 @@ struct SearchPage {
     query: String,
     /// The index is still being built: results may be missing.
     incomplete: bool,
-    total: i64,
+    total: usize,
     results: Vec<ResultView>,
-    page: i64,
+    page: usize,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -83,34 +88,28 @@ pub(crate) async fn search(
     let page = params
         .page
         .as_deref()
-        .and_then(|page| page.parse::<i64>().ok())
+        .and_then(|page| page.parse::<usize>().ok())
         .filter(|page| (1..=500).contains(page))
         .unwrap_or(1);
     let now = state.clock.now();
-    let found = match db::search::fts_query(&query) {
-        None => None,
-        Some(fts) => {
-            match db::search::search(&state.db, &fts, now, PER_PAGE, (page - 1) * PER_PAGE).await {
-                Ok(found) => Some(found),
-                Err(error) => {
-                    tracing::warn!(%error, query = %query, "search failed; showing no results");
-                    None
-                }
-            }
-        }
+    let request = Request {
+        text: query.clone(),
+        page,
+        per_page: PER_PAGE,
+        ..Request::default()
     };
-    let Found {
-        total,
-        hits,
-        incomplete,
-    } = match found {
-        Some(found) => found,
-        None => Found {
-            total: 0,
-            hits: Vec::new(),
-            incomplete: db::search::incomplete(&state.db).await?,
-        },
-    };
+    let outcome = find(&state, request, now).await;
+    let terms: Vec<Term> = outcome
+        .terms
+        .iter()
+        .map(|term| {
+            let words: Vec<&str> = term.words.iter().map(String::as_str).collect();
+            Term::new(&words, term.prefix)
+        })
+        .collect();
+    let hits = db::search::hits(&state.db, &outcome.ids, &terms, now).await?;
+    let incomplete = !state.search.is_available() || db::search::incomplete(&state.db).await?;
+    let total = outcome.total;
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
@@ -120,7 +119,7 @@ pub(crate) async fn search(
         Chrome::with_kept_menu(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
     chrome.section = Section::Search;
-    let link = |page: i64| {
+    let link = |page: usize| {
         let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
         format!("/search?q={q}&page={page}")
     };
@@ -135,6 +134,33 @@ pub(crate) async fn search(
         page,
     };
     Ok(Page::new(view).into_response())
+}
+
+/// Asks the engine, off the async threads (a search is CPU work); an empty
+/// query asks nothing, and an engine error is logged and shown as no
+/// results.
+async fn find(state: &AppState, request: Request, now: time::OffsetDateTime) -> Outcome {
+    if request.text.is_empty() {
+        return Outcome::default();
+    }
+    // A sync that has committed may still be feeding the index: its
+    // reviews' pages are live, so wait (briefly) for search to have them.
+    let _ = tokio::time::timeout(SETTLE, state.search.settled()).await;
+    let index = state.search.clone();
+    let text = request.text.clone();
+    let asked =
+        tokio::task::spawn_blocking(move || index.search(&request, now.unix_timestamp())).await;
+    match asked {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, query = %text, "search failed; showing no results");
+            Outcome::default()
+        }
+        Err(error) => {
+            tracing::error!(%error, query = %text, "search task failed; showing no results");
+            Outcome::default()
+        }
+    }
 }
 
 fn result_view(hit: SearchHit) -> ResultView {
