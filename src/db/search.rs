@@ -88,6 +88,24 @@ pub(crate) async fn hits(
         .collect())
 }
 
+/// The name of each tag slug, as a review names it.
+pub(crate) async fn tag_names(
+    db: &SqlitePool,
+    slugs: &[&str],
+) -> sqlx::Result<HashMap<String, String>> {
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT slug, MIN(name) FROM review_tags
+         WHERE slug IN (SELECT value FROM json_each(?)) GROUP BY slug",
+    )
+    .bind(json(slugs))
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Whether the index lacks some written review: after a first start on a
 /// large archive, for the second or two it takes to build, and for the
 /// milliseconds between a sync's commit and the index's.

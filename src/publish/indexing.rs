@@ -50,7 +50,7 @@ pub(crate) struct Feeder {
 
 /// Where the index of the database at `db` lives: beside it, named after
 /// it (`marquee.db` → `marquee.db-search/`).
-pub(crate) fn index_dir(db: &Path) -> PathBuf {
+pub fn index_dir(db: &Path) -> PathBuf {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push("-search");
     db.with_file_name(name)
