@@ -49,9 +49,11 @@ pub(crate) struct Feeder {
 }
 
 /// Where the index of the database at `db` lives: beside it, named after
-/// it (`marquee.db` → `marquee.db-search/`).
+/// it (`marquee.db` → `marquee-search/`). Not `marquee.db-search`: scripts
+/// and people clear a database away with `marquee.db*`, which would then
+/// match a folder.
 pub fn index_dir(db: &Path) -> PathBuf {
-    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    let mut name = db.file_stem().unwrap_or_default().to_os_string();
     name.push("-search");
     db.with_file_name(name)
 }
@@ -192,11 +194,8 @@ mod tests {
     fn the_index_is_named_after_the_database() {
         assert_eq!(
             index_dir(Path::new("/srv/site/marquee.db")),
-            Path::new("/srv/site/marquee.db-search")
+            Path::new("/srv/site/marquee-search")
         );
-        assert_eq!(
-            index_dir(Path::new("films.db")),
-            Path::new("films.db-search")
-        );
+        assert_eq!(index_dir(Path::new("films")), Path::new("films-search"));
     }
 }
