@@ -49,31 +49,64 @@ struct HitRow {
     rating: Option<Rating>,
     published: OffsetDateTime,
     body_text: String,
+    /// See `Results::incomplete`: asked in the same statement, as a
+    /// constant subquery SQLite evaluates once.
+    incomplete: bool,
+    /// See `Results::tag_names`, as a JSON object; also constant.
+    tag_names: String,
+}
+
+/// What a results page reads from the store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Results {
+    /// The shown reviews, in the engine's order.
+    pub(crate) hits: Vec<SearchHit>,
+    /// Some written review is not in the index yet (see `incomplete`).
+    pub(crate) incomplete: bool,
+    /// The name of each tag slug asked for, as a review names it.
+    pub(crate) tag_names: HashMap<String, String>,
 }
 
 /// The reviews `ids` names that a reader may see at `now`, in the order of
-/// `ids`, each with its snippet. A review the index still knows but the
-/// store no longer shows (deleted or unpublished a moment ago, before the
-/// index caught up) is left out.
-pub(crate) async fn hits(
+/// `ids`, each with its snippet; whether the index lacks some review; the
+/// names of the tags `slugs`. One statement, so one round trip and one
+/// snapshot: each round trip to SQLite's threads costs about as much as
+/// reading the twenty rows (BENCHMARKS.md). A review the index still knows
+/// but the store no longer shows is left out.
+pub(crate) async fn results(
     db: &SqlitePool,
     ids: &[i64],
     terms: &[Term],
+    slugs: &[&str],
     now: OffsetDateTime,
-) -> sqlx::Result<Vec<SearchHit>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> sqlx::Result<Results> {
     let mut sql = QueryBuilder::new(
         "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
-                r.published_at AS published, r.body_text
-         FROM reviews r WHERE r.id IN (SELECT value FROM json_each(",
+                r.published_at AS published, r.body_text,
+                EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
     );
-    sql.push_bind(json(ids)).push(")) AND ");
+    push_tag_names(&mut sql, slugs);
+    sql.push(") AS tag_names FROM reviews r WHERE r.id IN (SELECT value FROM json_each(")
+        .push_bind(json(ids))
+        .push(")) AND ");
     visible::push(&mut sql, "r", now);
     let rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
+    let Some(first) = rows.first() else {
+        // Nothing to show: the two facts are asked for on their own.
+        let mut sql = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM search_queue), (");
+        push_tag_names(&mut sql, slugs);
+        sql.push(")");
+        let (incomplete, names): (bool, String) = sql.build_query_as().fetch_one(db).await?;
+        return Ok(Results {
+            hits: Vec::new(),
+            incomplete,
+            tag_names: names_from(&names),
+        });
+    };
+    let incomplete = first.incomplete;
+    let tag_names = names_from(&first.tag_names);
     let mut by_id: HashMap<i64, HitRow> = rows.into_iter().map(|row| (row.id, row)).collect();
-    Ok(ids
+    let hits = ids
         .iter()
         .filter_map(|id| by_id.remove(id))
         .map(|row| SearchHit {
@@ -85,34 +118,27 @@ pub(crate) async fn hits(
             rating: row.rating,
             published: row.published,
         })
-        .collect())
+        .collect();
+    Ok(Results {
+        hits,
+        incomplete,
+        tag_names,
+    })
 }
 
-/// The name of each tag slug, as a review names it.
-pub(crate) async fn tag_names(
-    db: &SqlitePool,
-    slugs: &[&str],
-) -> sqlx::Result<HashMap<String, String>> {
-    if slugs.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT slug, MIN(name) FROM review_tags
-         WHERE slug IN (SELECT value FROM json_each(?)) GROUP BY slug",
+/// A subquery giving `{slug: name}` for the tags `slugs`.
+fn push_tag_names(sql: &mut QueryBuilder<sqlx::Sqlite>, slugs: &[&str]) {
+    sql.push(
+        "SELECT json_group_object(slug, name) FROM (
+             SELECT slug, MIN(name) AS name FROM review_tags
+             WHERE slug IN (SELECT value FROM json_each(",
     )
-    .bind(json(slugs))
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().collect())
+    .push_bind(json(slugs))
+    .push(")) GROUP BY slug)");
 }
 
-/// Whether the index lacks some written review: after a first start on a
-/// large archive, for the second or two it takes to build, and for the
-/// milliseconds between a sync's commit and the index's.
-pub(crate) async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_queue)")
-        .fetch_one(db)
-        .await
+fn names_from(json: &str) -> HashMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// How many written reviews wait for the index.
@@ -315,10 +341,10 @@ mod tests {
         let a = insert(&pool, "a", "About anora.", false).await;
         let draft = insert(&pool, "draft", "Not yet.", true).await;
         assert_eq!(queue(&pool).await, [(a, true), (draft, false)]);
-        assert!(incomplete(&pool).await.unwrap());
+        assert_eq!(queued_count(&pool).await.unwrap(), 2);
 
         dequeue(&pool, &[a, draft]).await.unwrap();
-        assert!(!incomplete(&pool).await.unwrap());
+        assert_eq!(queued_count(&pool).await.unwrap(), 0);
         sqlx::query("UPDATE reviews SET body_text = 'About mikey.' WHERE id = ?")
             .bind(a)
             .execute(&pool)
@@ -342,22 +368,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hits_keep_the_engines_order_and_only_what_is_visible() {
+    async fn results_keep_the_engines_order_and_only_what_is_visible() {
         let (_dir, pool) = open().await;
         let first = insert(&pool, "first", "One.", false).await;
         let second = insert(&pool, "second", "Two.", false).await;
         let draft = insert(&pool, "draft", "Three.", true).await;
-        let found = hits(&pool, &[second, draft, first, 999], &[], at(10))
+        sqlx::query(
+            "INSERT INTO review_tags (review_id, position, slug, name) VALUES (?, 0, 'noir', 'Noir')",
+        )
+        .bind(first)
+        .execute(&pool)
+        .await
+        .unwrap();
+        let found = results(
+            &pool,
+            &[second, draft, first, 999],
+            &[],
+            &["noir", "none"],
+            at(10),
+        )
+        .await
+        .unwrap();
+        let slugs: Vec<&str> = found.hits.iter().map(|hit| hit.slug.as_str()).collect();
+        assert_eq!(slugs, ["second", "first"]);
+        assert!(found.incomplete, "the reviews are still queued");
+        let noir = HashMap::from([("noir".to_string(), "Noir".to_string())]);
+        assert_eq!(found.tag_names, noir);
+        let nothing = results(&pool, &[first], &[], &["noir"], at(-10))
             .await
             .unwrap();
-        let slugs: Vec<&str> = found.iter().map(|hit| hit.slug.as_str()).collect();
-        assert_eq!(slugs, ["second", "first"]);
-        assert!(
-            hits(&pool, &[first], &[], at(-10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(nothing.hits.is_empty());
+        assert!(nothing.incomplete);
+        assert_eq!(nothing.tag_names, noir, "asked for even without hits");
     }
 
     #[tokio::test]

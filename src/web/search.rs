@@ -16,7 +16,7 @@ use super::respond::Page;
 use crate::content::rating::Rating;
 use crate::db;
 use crate::db::search::snippet::Term;
-use crate::db::search::{HIT_END, HIT_START, SearchHit};
+use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
 use crate::render::views::Stars;
 use crate::search::{Facets, Filters, MAX_TERMS, Outcome, Request};
@@ -238,8 +238,6 @@ pub(crate) async fn search(
             Term::new(&words, term.prefix)
         })
         .collect();
-    let hits = db::search::hits(&state.db, &outcome.ids, &terms, now).await?;
-    let incomplete = !state.search.is_available() || db::search::incomplete(&state.db).await?;
     let mut slugs: Vec<&str> = outcome
         .facets
         .tags
@@ -247,7 +245,12 @@ pub(crate) async fn search(
         .map(|(slug, _)| slug.as_str())
         .collect();
     slugs.extend(params.filters.tag.as_deref());
-    let tag_names = db::search::tag_names(&state.db, &slugs).await?;
+    let Results {
+        hits,
+        incomplete,
+        tag_names,
+    } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, now).await?;
+    let incomplete = incomplete || !state.search.is_available();
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
