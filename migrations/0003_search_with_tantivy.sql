@@ -39,3 +39,8 @@ INSERT INTO meta (key, value) VALUES ('search_index_identity', abs(random()));
 -- The first start after this migration builds the index from every review.
 INSERT INTO search_queue (review_id)
 SELECT id FROM reviews WHERE id NOT IN (SELECT review_id FROM search_queue);
+
+-- The search page names the tags of its facet counts as /tags does (the
+-- first name in byte order among visible reviews): with this index, one
+-- seek per tag rather than a visit to every review that carries it.
+CREATE INDEX review_tags_by_slug_name ON review_tags (slug, name);

@@ -85,7 +85,7 @@ pub(crate) async fn results(
                 r.published_at AS published, r.body_text,
                 EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
     );
-    push_tag_names(&mut sql, slugs);
+    push_tag_names(&mut sql, slugs, now);
     sql.push(") AS tag_names FROM reviews r WHERE r.id IN (SELECT value FROM json_each(")
         .push_bind(json(ids))
         .push(")) AND ");
@@ -94,7 +94,7 @@ pub(crate) async fn results(
     let Some(first) = rows.first() else {
         // Nothing to show: the two facts are asked for on their own.
         let mut sql = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM search_queue), (");
-        push_tag_names(&mut sql, slugs);
+        push_tag_names(&mut sql, slugs, now);
         sql.push(")");
         let (incomplete, names): (bool, String) = sql.build_query_as().fetch_one(db).await?;
         return Ok(Results {
@@ -126,15 +126,20 @@ pub(crate) async fn results(
     })
 }
 
-/// A subquery giving `{slug: name}` for the tags `slugs`.
-fn push_tag_names(sql: &mut QueryBuilder<sqlx::Sqlite>, slugs: &[&str]) {
+/// A subquery giving `{slug: name}` for the tags `slugs`, named as `/tags`
+/// names them: the first name in byte order among visible reviews.
+fn push_tag_names(sql: &mut QueryBuilder<sqlx::Sqlite>, slugs: &[&str], now: OffsetDateTime) {
     sql.push(
         "SELECT json_group_object(slug, name) FROM (
-             SELECT slug, MIN(name) AS name FROM review_tags
-             WHERE slug IN (SELECT value FROM json_each(",
-    )
-    .push_bind(json(slugs))
-    .push(")) GROUP BY slug)");
+             SELECT s.value AS slug, (
+                 SELECT t.name FROM review_tags t INDEXED BY review_tags_by_slug_name
+                 JOIN reviews r ON r.id = t.review_id
+                 WHERE t.slug = s.value AND ",
+    );
+    visible::push(sql, "r", now);
+    sql.push(" ORDER BY t.name LIMIT 1) AS name FROM json_each(")
+        .push_bind(json(slugs))
+        .push(") s) WHERE name IS NOT NULL");
 }
 
 fn names_from(json: &str) -> HashMap<String, String> {
@@ -394,12 +399,18 @@ mod tests {
         assert!(found.incomplete, "the reviews are still queued");
         let noir = HashMap::from([("noir".to_string(), "Noir".to_string())]);
         assert_eq!(found.tag_names, noir);
-        let nothing = results(&pool, &[first], &[], &["noir"], at(-10))
-            .await
-            .unwrap();
+        let nothing = results(&pool, &[], &[], &["noir"], at(10)).await.unwrap();
         assert!(nothing.hits.is_empty());
         assert!(nothing.incomplete);
         assert_eq!(nothing.tag_names, noir, "asked for even without hits");
+        let before = results(&pool, &[first], &[], &["noir"], at(-10))
+            .await
+            .unwrap();
+        assert!(before.hits.is_empty());
+        assert!(
+            before.tag_names.is_empty(),
+            "a name only from a review a reader may see"
+        );
     }
 
     #[tokio::test]
