@@ -233,7 +233,8 @@ fn expected_facets(
             let label = if stars == 5 {
                 "5 stars".to_string()
             } else {
-                format!("{stars} stars and up")
+                let noun = if stars == 1 { "star" } else { "stars" };
+                format!("{stars} {noun} and up")
             };
             facets
                 .entry("Rating".into())

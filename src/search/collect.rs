@@ -91,9 +91,52 @@ pub(crate) struct SegmentGather {
     examined: usize,
     /// Counts by tag number in this segment's column.
     tag_counts: Vec<usize>,
-    ratings: BTreeMap<u64, usize>,
-    years: BTreeMap<u64, usize>,
-    decades: BTreeMap<u64, usize>,
+    ratings: Tally,
+    years: Tally,
+    decades: Tally,
+}
+
+/// Counts by value over the range a column holds, in a flat array: a map
+/// entry for every match was a fifth of the cost of a search for a word in
+/// every review.
+struct Tally {
+    /// The first value counted.
+    base: u64,
+    /// Values are counted by `value / per`: 10 counts decades.
+    per: u64,
+    counts: Vec<usize>,
+}
+
+impl Tally {
+    /// Room for every value `column` holds in this segment.
+    fn over(column: &Column<u64>, per: u64) -> Self {
+        let base = column.min_value() / per;
+        let last = column.max_value() / per;
+        // Years and ratings span little; a bound in case of nonsense.
+        let len = last.saturating_sub(base).saturating_add(1).min(100_000);
+        Self {
+            base,
+            per,
+            counts: vec![0; len as usize],
+        }
+    }
+
+    fn add(&mut self, value: u64) {
+        let slot = (value / self.per).checked_sub(self.base);
+        if let Some(count) = slot.and_then(|slot| self.counts.get_mut(slot as usize)) {
+            *count += 1;
+        }
+    }
+
+    /// The counts that are not zero, by value (a decade as its first year).
+    fn into_map(self) -> BTreeMap<u64, usize> {
+        self.counts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, count)| *count > 0)
+            .map(|(slot, count)| ((self.base + slot as u64) * self.per, count))
+            .collect()
+    }
 }
 
 impl Collector for Gather<'_> {
@@ -112,10 +155,15 @@ impl Collector for Gather<'_> {
             _ => None,
         };
         let tag_terms = tags.as_ref().map_or(0, |column| column.num_terms());
+        let rating = fast.u64("rating")?;
+        let year = fast.u64("year")?;
         Ok(SegmentGather {
             id: fast.u64("id")?,
-            rating: fast.u64("rating")?,
-            year: fast.u64("year")?,
+            ratings: Tally::over(&rating, 1),
+            years: Tally::over(&year, 1),
+            decades: Tally::over(&year, 10),
+            rating,
+            year,
             published: fast.i64("published")?,
             tags,
             chosen_tag,
@@ -126,9 +174,6 @@ impl Collector for Gather<'_> {
             total: 0,
             examined: 0,
             tag_counts: vec![0; tag_terms],
-            ratings: BTreeMap::new(),
-            years: BTreeMap::new(),
-            decades: BTreeMap::new(),
         })
     }
 
@@ -225,17 +270,17 @@ impl SegmentCollector for SegmentGather {
             && passes.year
             && passes.decade
         {
-            *self.ratings.entry(rating).or_default() += 1;
+            self.ratings.add(rating);
         }
         if let Some(year) = year
             && passes.tag
             && passes.rating
         {
             if passes.decade {
-                *self.years.entry(year).or_default() += 1;
+                self.years.add(year);
             }
             if passes.year {
-                *self.decades.entry(year / 10 * 10).or_default() += 1;
+                self.decades.add(year);
             }
         }
         if !passes.all() {
@@ -273,9 +318,9 @@ impl SegmentCollector for SegmentGather {
             total: self.total,
             examined: self.examined,
             tags,
-            ratings: self.ratings,
-            years: self.years,
-            decades: self.decades,
+            ratings: self.ratings.into_map(),
+            years: self.years.into_map(),
+            decades: self.decades.into_map(),
         }
     }
 }

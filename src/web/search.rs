@@ -379,7 +379,7 @@ fn facet_groups(
                 label: if stars == 5 {
                     "5 stars".to_string()
                 } else {
-                    format!("{stars} stars and up")
+                    at_least(&stars.to_string())
                 },
                 count: *count,
                 href: params.with(|search| {
@@ -422,6 +422,12 @@ fn facet_groups(
     .collect()
 }
 
+/// "3.5 stars and up", "1 star and up".
+fn at_least(stars: &str) -> String {
+    let noun = if stars == "1" { "star" } else { "stars" };
+    format!("{stars} {noun} and up")
+}
+
 /// The filters in force, each with the search without it.
 fn chosen_filters(params: &SearchQuery, tag_names: &HashMap<String, String>) -> Vec<ChosenFilter> {
     let mut chosen = Vec::new();
@@ -436,7 +442,7 @@ fn chosen_filters(params: &SearchQuery, tag_names: &HashMap<String, String>) -> 
     }
     if let Some(rating) = &params.rating {
         chosen.push(ChosenFilter {
-            label: format!("Rating: {rating} stars and up"),
+            label: format!("Rating: {}", at_least(rating)),
             remove: params.with(|search| {
                 search.filters.rating = None;
                 search.rating = None;
