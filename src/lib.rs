@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod publish;
 pub(crate) mod render;
+pub mod search;
 pub mod server;
 pub mod web;
 

@@ -21,9 +21,11 @@ use crate::content::site::SiteCell;
 use crate::db;
 use crate::error::Error;
 use crate::publish::health::SyncHealth;
+use crate::publish::indexing::Feeder;
 use crate::publish::syncer::{SyncReport, Syncer};
 use crate::publish::watcher::WatchOptions;
 use crate::publish::{self, Background, Backoff};
+use crate::search::SearchIndex;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
 use crate::web::heads::{CheckedHeads, Refusals};
@@ -61,14 +63,24 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     };
     let publishing = publish::start(
         pool.clone(),
+        &args.db,
         site.clone(),
         clock.clone(),
         options,
         invalidate,
     )
     .await?;
+    let search = publishing.search();
     let (syncer, initial, background) = publishing.into_parts();
-    let state = app_state(args, pool, site, cache, clock, syncer.health().clone());
+    let state = app_state(
+        args,
+        pool,
+        search,
+        site,
+        cache,
+        clock,
+        syncer.health().clone(),
+    );
     Ok(Site {
         state,
         syncer,
@@ -81,6 +93,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
 fn app_state(
     args: &ServeArgs,
     pool: SqlitePool,
+    search: Arc<SearchIndex>,
     site: SiteCell,
     cache: PageCache,
     clock: Clock,
@@ -88,6 +101,7 @@ fn app_state(
 ) -> AppState {
     AppState::new(Shared {
         db: pool,
+        search,
         site,
         cache,
         clock,
@@ -116,7 +130,8 @@ async fn load_read_only(args: &ServeArgs, clock: Clock, why: &db::DbError) -> Op
     let health = SyncHealth::default();
     health.failed(why.to_string(), clock.now());
     let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
-    Some(app_state(args, pool, site, cache, clock, health))
+    let search = Feeder::open_read_only(&pool, &args.db).await;
+    Some(app_state(args, pool, search, site, cache, clock, health))
 }
 
 /// What `serve` serves: the live site, or (after a start on a disk that

@@ -862,17 +862,22 @@ fn search_answers_any_query_with_a_page() {
 }
 
 #[test]
-fn any_search_text_becomes_a_query_sqlite_accepts() {
+fn any_search_text_becomes_a_query_the_engine_answers() {
     let rt = runtime();
     let site = rt.block_on(TestSite::sample());
-    let db = site.site.state.db.clone();
+    let index = site.site.state.search.clone();
+    let now = site.clock.now().unix_timestamp();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
     runner
         .run(&any::<String>(), |text| {
-            if let Some(fts) = marquee::db::search::fts_query(&text) {
-                let counted = rt.block_on(marquee::db::search::count(&db, &fts, site.clock.now()));
-                prop_assert!(counted.is_ok(), "{text:?} -> {fts:?}: {counted:?}");
-            }
+            let request = marquee::search::Request {
+                text: text.clone(),
+                page: 1,
+                per_page: 20,
+                ..Default::default()
+            };
+            let found = index.search(&request, now);
+            prop_assert!(found.is_ok(), "{text:?}: {found:?}");
             Ok(())
         })
         .unwrap();

@@ -1,13 +1,16 @@
-//! Full-text search with SQLite FTS5, ranked by bm25.
+//! What search needs from the store: the queue of reviews the search index
+//! (`crate::search`) has not taken yet, the rows that feed it, and the
+//! rows a results page shows.
 //!
-//! Readers type anything: quotes, stars, `NEAR`, a lone `-`. None of that may
-//! reach FTS5 as syntax, so `fts_query` rebuilds the query from words and
-//! quoted phrases, each quoted as an FTS5 string. The result is always a
-//! valid FTS5 expression: a search can find nothing, but it cannot fail.
+//! The queue is written by triggers on `reviews` (migration 0003) in the
+//! sync's own transaction, so it is a crash-safe record of what the index
+//! lacks: the publisher empties it only once the index has committed.
 
 pub(crate) mod snippet;
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor, SqlitePool};
+use std::collections::HashMap;
+
+use sqlx::{FromRow, QueryBuilder, SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
 
 use super::visible;
@@ -21,14 +24,6 @@ use snippet::Term;
 pub(crate) const HIT_START: char = '\u{E000}';
 /// Ends a matched term in a snippet (see `HIT_START`).
 pub(crate) const HIT_END: char = '\u{E001}';
-
-/// bm25 weights per column: title, film title, director, tags, body. Given
-/// to FTS5 as its `rank`, so that `ORDER BY rank` is done inside FTS5: then
-/// SQLite needs no sort of its own and stops at the LIMIT. Ordering by a
-/// `bm25(...)` expression instead made SQLite read every match (and, when
-/// snippets were FTS5's, build one for each) before sorting: 40 req/s for a
-/// word found in every review.
-const RANK: &str = "bm25(8.0, 10.0, 6.0, 5.0, 1.0)";
 
 /// A review that matched, with what its result card shows.
 #[derive(Debug, Clone)]
@@ -46,6 +41,7 @@ pub(crate) struct SearchHit {
 /// A result row as read, the body whole: the snippet is made from it.
 #[derive(FromRow)]
 struct HitRow {
+    id: i64,
     slug: String,
     title: String,
     film_title: String,
@@ -53,127 +49,68 @@ struct HitRow {
     rating: Option<Rating>,
     published: OffsetDateTime,
     body_text: String,
-    /// Every visible match, not only this page's.
-    total: i64,
-    /// See `incomplete`: asked in the same statement to save a round trip.
+    /// See `Results::incomplete`: asked in the same statement, as a
+    /// constant subquery SQLite evaluates once.
     incomplete: bool,
+    /// See `Results::tag_names`, as a JSON object; also constant.
+    tag_names: String,
 }
 
-/// A page of results.
-#[derive(Debug, Clone)]
-pub(crate) struct Found {
-    /// Every visible match, not only this page's.
-    pub(crate) total: i64,
+/// What a results page reads from the store.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Results {
+    /// The shown reviews, in the engine's order.
     pub(crate) hits: Vec<SearchHit>,
-    /// Some reviews are not indexed yet (see `incomplete`).
+    /// Some written review is not in the index yet (see `incomplete`).
     pub(crate) incomplete: bool,
+    /// The name of each tag slug asked for, as a review names it.
+    pub(crate) tag_names: HashMap<String, String>,
 }
 
-/// What a reader asked, parsed once: the FTS5 expression that finds the
-/// reviews, and the terms that the snippets highlight. Only `fts_query`
-/// makes one, so its expression is always one FTS5 accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FtsQuery {
-    /// A valid FTS5 expression: quoted terms, ANDed.
-    pub(crate) expression: String,
-    /// The same terms, folded as the index folds, for the snippets.
-    pub(crate) terms: Vec<Term>,
-}
-
-/// Turns what a reader typed into a safe FTS5 query: `"two words"` stays a
-/// phrase, a trailing `*` stays a prefix search, everything else is a term.
-/// Terms are ANDed. Returns `None` when nothing searchable is left.
-pub fn fts_query(input: &str) -> Option<FtsQuery> {
-    let mut query = FtsQuery {
-        expression: String::new(),
-        terms: Vec::new(),
-    };
-    let mut rest = input.trim();
-    while !rest.is_empty() {
-        if let Some(after_quote) = rest.strip_prefix('"') {
-            let (phrase, remainder) = match after_quote.find('"') {
-                Some(end) => (&after_quote[..end], &after_quote[end + 1..]),
-                None => (after_quote, ""),
-            };
-            query.push_term(phrase, false);
-            rest = remainder.trim_start();
-            continue;
-        }
-        let end = rest
-            .find(|c: char| c.is_whitespace() || c == '"')
-            .unwrap_or(rest.len());
-        let word = &rest[..end];
-        let prefix = word.ends_with('*') && word.trim_end_matches('*').chars().count() >= 2;
-        query.push_term(word, prefix);
-        rest = rest[end..].trim_start();
-    }
-    (!query.terms.is_empty()).then_some(query)
-}
-
-impl FtsQuery {
-    /// Adds a term if it has anything the tokenizer would index.
-    fn push_term(&mut self, text: &str, prefix: bool) {
-        let words: Vec<&str> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .collect();
-        if words.is_empty() || self.terms.len() >= 16 {
-            return;
-        }
-        if !self.terms.is_empty() {
-            self.expression.push_str(" AND ");
-        }
-        self.expression.push('"');
-        self.expression.push_str(&words.join(" "));
-        self.expression.push('"');
-        if prefix {
-            self.expression.push('*');
-        }
-        self.terms.push(Term::new(&words, prefix));
-    }
-}
-
-/// One page of visible matches, best first, each with its snippet, and how
-/// many there are in all. Both come from one statement, so from one
-/// snapshot, without the round trips of a transaction; the count is a
-/// constant subquery, evaluated once. Only a page past the last match has
-/// no row to carry the count, and asks for it again.
-pub(crate) async fn search(
+/// The reviews `ids` names that a reader may see at `now`, in the order of
+/// `ids`, each with its snippet; whether the index lacks some review; the
+/// names of the tags `slugs`. One statement, so one round trip and one
+/// snapshot: each round trip to SQLite's threads costs about as much as
+/// reading the twenty rows (BENCHMARKS.md). A review the index still knows
+/// but the store no longer shows is left out.
+pub(crate) async fn results(
     db: &SqlitePool,
-    query: &FtsQuery,
+    ids: &[i64],
+    terms: &[Term],
+    slugs: &[&str],
     now: OffsetDateTime,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Found> {
+) -> sqlx::Result<Results> {
     let mut sql = QueryBuilder::new(
-        "SELECT r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
-                r.published_at AS published, r.body_text, (",
+        "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
+                r.published_at AS published, r.body_text,
+                EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
     );
-    push_count(&mut sql, query, now);
-    sql.push(
-        ") AS total, EXISTS (SELECT 1 FROM search_queue) AS incomplete
-         FROM review_search JOIN reviews r ON r.id = review_search.rowid
-         WHERE review_search MATCH ",
-    )
-    .push_bind(query.expression.clone())
-    .push(" AND review_search.rank MATCH ")
-    .push_bind(RANK)
-    .push(" AND ");
+    push_tag_names(&mut sql, slugs, now);
+    sql.push(") AS tag_names FROM reviews r WHERE r.id IN (SELECT value FROM json_each(")
+        .push_bind(json(ids))
+        .push(")) AND ");
     visible::push(&mut sql, "r", now);
-    sql.push(" ORDER BY review_search.rank LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
     let rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
-    let (total, incomplete) = match rows.first() {
-        Some(row) => (row.total, row.incomplete),
-        None if offset == 0 => (0, self::incomplete(db).await?),
-        None => (count(db, query, now).await?, self::incomplete(db).await?),
+    let Some(first) = rows.first() else {
+        // Nothing to show: the two facts are asked for on their own.
+        let mut sql = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM search_queue), (");
+        push_tag_names(&mut sql, slugs, now);
+        sql.push(")");
+        let (incomplete, names): (bool, String) = sql.build_query_as().fetch_one(db).await?;
+        return Ok(Results {
+            hits: Vec::new(),
+            incomplete,
+            tag_names: names_from(&names),
+        });
     };
-    let hits = rows
-        .into_iter()
+    let incomplete = first.incomplete;
+    let tag_names = names_from(&first.tag_names);
+    let mut by_id: HashMap<i64, HitRow> = rows.into_iter().map(|row| (row.id, row)).collect();
+    let hits = ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
         .map(|row| SearchHit {
-            snippet: snippet::snippet(&row.body_text, &query.terms),
+            snippet: snippet::snippet(&row.body_text, terms),
             slug: row.slug,
             title: row.title,
             film_title: row.film_title,
@@ -182,47 +119,182 @@ pub(crate) async fn search(
             published: row.published,
         })
         .collect();
-    Ok(Found {
-        total,
+    Ok(Results {
         hits,
         incomplete,
+        tag_names,
     })
 }
 
-/// How many visible reviews match. The visibility test reads the small
-/// `reviews_visibility` index rather than the reviews' rows, which are
-/// large (three copies of the text): for a word in every review that is
-/// 10,000 index lookups instead of 10,000 scattered table pages.
-pub async fn count(
-    db: impl SqliteExecutor<'_>,
-    query: &FtsQuery,
-    now: OffsetDateTime,
-) -> sqlx::Result<i64> {
-    let mut sql = QueryBuilder::new("");
-    push_count(&mut sql, query, now);
-    sql.build_query_scalar().fetch_one(db).await
-}
-
-/// The statement that counts the visible matches (see `count`), also a
-/// constant subquery of `search`.
-fn push_count(sql: &mut QueryBuilder<Sqlite>, query: &FtsQuery, now: OffsetDateTime) {
+/// A subquery giving `{slug: name}` for the tags `slugs`, named as `/tags`
+/// names them: the first name in byte order among visible reviews.
+fn push_tag_names(sql: &mut QueryBuilder<sqlx::Sqlite>, slugs: &[&str], now: OffsetDateTime) {
     sql.push(
-        "SELECT COUNT(*) FROM review_search AS every
-         JOIN reviews v INDEXED BY reviews_visibility ON v.id = every.rowid
-         WHERE every.review_search MATCH ",
-    )
-    .push_bind(query.expression.clone())
-    .push(" AND ");
-    visible::push(sql, "v", now);
+        "SELECT json_group_object(slug, name) FROM (
+             SELECT s.value AS slug, (
+                 SELECT t.name FROM review_tags t INDEXED BY review_tags_by_slug_name
+                 JOIN reviews r ON r.id = t.review_id
+                 WHERE t.slug = s.value AND ",
+    );
+    visible::push(sql, "r", now);
+    sql.push(" ORDER BY t.name LIMIT 1) AS name FROM json_each(")
+        .push_bind(json(slugs))
+        .push(") s) WHERE name IS NOT NULL");
 }
 
-/// Whether some visible or future reviews are not in the index yet: after a
-/// first start on a large archive, for the second it takes to index it
-/// (see `db::sync::Indexing::Deferred`).
-pub(crate) async fn incomplete(db: impl SqliteExecutor<'_>) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_queue)")
+fn names_from(json: &str) -> HashMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// How many written reviews wait for the index.
+pub(crate) async fn queued_count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM search_queue")
         .fetch_one(db)
         .await
+}
+
+/// How many reviews the index should hold once the queue is empty: every
+/// one but drafts (scheduled reviews are indexed, and filtered by time).
+pub(crate) async fn indexable_count(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE draft = 0")
+        .fetch_one(db)
+        .await
+}
+
+/// Queues every review, for an index built anew.
+pub(crate) async fn queue_all(db: impl SqliteExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO search_queue (review_id)
+         SELECT id FROM reviews WHERE id NOT IN (SELECT review_id FROM search_queue)",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes reviews off the queue once the index has committed them.
+pub(crate) async fn dequeue(db: impl SqliteExecutor<'_>, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM search_queue WHERE review_id IN (SELECT value FROM json_each(?))")
+        .bind(json(ids))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The identity an index notes in its commits, so that it is never taken
+/// for another database's (migration 0003 draws it at random).
+pub(crate) async fn identity(db: impl SqliteExecutor<'_>) -> sqlx::Result<String> {
+    let value: i64 =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_index_identity'")
+            .fetch_one(db)
+            .await?;
+    Ok(value.to_string())
+}
+
+/// A queued review: what the index takes, or `None` when it must drop it
+/// (deleted, or a draft).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) id: i64,
+    pub(crate) row: Option<IndexRow>,
+}
+
+/// What the index holds of a review.
+#[derive(Debug)]
+pub(crate) struct IndexRow {
+    pub(crate) title: String,
+    pub(crate) film_title: String,
+    pub(crate) director: Option<String>,
+    pub(crate) body_text: String,
+    pub(crate) rating: Option<Rating>,
+    pub(crate) film_year: Option<i32>,
+    /// Unix seconds.
+    pub(crate) published_at: i64,
+    /// (slug, name), in the editor's order.
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+#[derive(FromRow)]
+struct QueuedRow {
+    queued: i64,
+    indexable: bool,
+    #[sqlx(flatten)]
+    row: IndexRowColumns,
+}
+
+/// `IndexRow`'s columns, null when the review is gone.
+#[derive(FromRow)]
+struct IndexRowColumns {
+    title: Option<String>,
+    film_title: Option<String>,
+    director: Option<String>,
+    body_text: Option<String>,
+    rating: Option<Rating>,
+    film_year: Option<i32>,
+    published_at: Option<i64>,
+    tags: Option<String>,
+}
+
+/// Up to `limit` queued reviews with ids above `after`, in id order.
+pub(crate) async fn queued(
+    db: impl SqliteExecutor<'_>,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Queued>> {
+    let rows: Vec<QueuedRow> = sqlx::query_as(
+        "SELECT q.review_id AS queued, COALESCE(r.draft = 0, 0) AS indexable,
+                r.title, r.film_title, r.director, r.body_text, r.rating_halves AS rating,
+                r.film_year, r.published_at,
+                (SELECT json_group_array(json_array(t.slug, t.name))
+                 FROM (SELECT slug, name FROM review_tags WHERE review_id = r.id ORDER BY position) t
+                ) AS tags
+         FROM search_queue q LEFT JOIN reviews r ON r.id = q.review_id
+         WHERE q.review_id > ? ORDER BY q.review_id LIMIT ?",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(QueuedRow::into_queued).collect())
+}
+
+impl QueuedRow {
+    fn into_queued(self) -> Queued {
+        let columns = self.row;
+        let row = match (
+            self.indexable,
+            columns.title,
+            columns.film_title,
+            columns.body_text,
+            columns.published_at,
+        ) {
+            (true, Some(title), Some(film_title), Some(body_text), Some(published_at)) => {
+                Some(IndexRow {
+                    title,
+                    film_title,
+                    director: columns.director,
+                    body_text,
+                    rating: columns.rating,
+                    film_year: columns.film_year,
+                    published_at,
+                    tags: columns
+                        .tags
+                        .and_then(|tags| serde_json::from_str(&tags).ok())
+                        .unwrap_or_default(),
+                })
+            }
+            _ => None,
+        };
+        Queued {
+            id: self.queued,
+            row,
+        }
+    }
+}
+
+/// Values for `json_each`: one bound parameter, whatever their number.
+fn json<T: serde::Serialize + ?Sized>(values: &T) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
 }
 
 #[cfg(test)]
@@ -233,181 +305,123 @@ mod tests {
     fn at(seconds: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(seconds).unwrap()
     }
-    use sqlx::SqlitePool;
 
     /// A review row with only what search reads.
-    async fn insert(pool: &SqlitePool, slug: &str, title: &str, body: &str, draft: bool) {
-        sqlx::query(
+    async fn insert(pool: &SqlitePool, slug: &str, body: &str, draft: bool) -> i64 {
+        sqlx::query_scalar(
             "INSERT INTO reviews (source_path, slug, title, film_title, spoilers, draft,
                  published_at, summary, body_markdown, body_html, body_text, tags_text, modified_at)
-             VALUES (?1, ?2, ?3, 'Film', 0, ?4, 0, '', ?5, ?5, ?5, '', 0)",
+             VALUES (?1, ?2, 'Title', 'Film', 0, ?3, 0, '', ?4, ?4, ?4, '', 0) RETURNING id",
         )
         .bind(format!("reviews/{slug}.md"))
         .bind(slug)
-        .bind(title)
         .bind(draft)
         .bind(body)
-        .execute(pool)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    async fn open() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("search.db"))
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    /// (id, whether the index is to hold it) for each queued review.
+    async fn queue(pool: &SqlitePool) -> Vec<(i64, bool)> {
+        queued(pool, 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|queued| (queued.id, queued.row.is_some()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_write_queues_the_review_until_the_index_takes_it() {
+        let (_dir, pool) = open().await;
+        let a = insert(&pool, "a", "About anora.", false).await;
+        let draft = insert(&pool, "draft", "Not yet.", true).await;
+        assert_eq!(queue(&pool).await, [(a, true), (draft, false)]);
+        assert_eq!(queued_count(&pool).await.unwrap(), 2);
+
+        dequeue(&pool, &[a, draft]).await.unwrap();
+        assert_eq!(queued_count(&pool).await.unwrap(), 0);
+        sqlx::query("UPDATE reviews SET body_text = 'About mikey.' WHERE id = ?")
+            .bind(a)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let row = queued(&pool, 0, 10).await.unwrap().remove(0).row.unwrap();
+        assert_eq!(row.body_text, "About mikey.");
+        dequeue(&pool, &[a]).await.unwrap();
+
+        sqlx::query("DELETE FROM reviews WHERE id = ?")
+            .bind(a)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(queue(&pool).await, [(a, false)], "a deletion is queued too");
+        assert_eq!(
+            queued(&pool, a, 10).await.unwrap().len(),
+            0,
+            "after `after`"
+        );
+    }
+
+    #[tokio::test]
+    async fn results_keep_the_engines_order_and_only_what_is_visible() {
+        let (_dir, pool) = open().await;
+        let first = insert(&pool, "first", "One.", false).await;
+        let second = insert(&pool, "second", "Two.", false).await;
+        let draft = insert(&pool, "draft", "Three.", true).await;
+        sqlx::query(
+            "INSERT INTO review_tags (review_id, position, slug, name) VALUES (?, 0, 'noir', 'Noir')",
+        )
+        .bind(first)
+        .execute(&pool)
         .await
         .unwrap();
-        crate::db::reviews::index_queued(&mut pool.acquire().await.unwrap())
-            .await
-            .unwrap();
-    }
-
-    async fn assert_index_matches_reviews(pool: &SqlitePool) {
-        sqlx::query("INSERT INTO review_search (review_search) VALUES ('integrity-check')")
-            .execute(pool)
-            .await
-            .expect("the search index agrees with the reviews");
-    }
-
-    #[tokio::test]
-    async fn edited_and_removed_reviews_leave_the_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("search.db"))
-            .await
-            .unwrap();
-        insert(&pool, "a", "First", "About anora.", false).await;
-        insert(&pool, "b", "Second", "About anora too.", false).await;
-        let anora = fts_query("anora").unwrap();
-        assert_eq!(count(&pool, &anora, at(10)).await.unwrap(), 2);
-
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::query("UPDATE reviews SET body_text = 'About mikey.' WHERE slug = 'a'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        // Written and removed in one transaction, before being indexed.
-        sqlx::query("UPDATE reviews SET body_text = 'Gone.' WHERE slug = 'b'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM reviews WHERE slug = 'b'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        crate::db::reviews::index_queued(&mut tx).await.unwrap();
-        tx.commit().await.unwrap();
-
-        assert_eq!(count(&pool, &anora, at(10)).await.unwrap(), 0);
-        let mikey = fts_query("mikey").unwrap();
-        assert_eq!(count(&pool, &mikey, at(10)).await.unwrap(), 1);
-        assert_index_matches_reviews(&pool).await;
-    }
-
-    #[tokio::test]
-    async fn ranks_by_weighted_bm25_and_counts_only_visible_reviews() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("search.db"))
-            .await
-            .unwrap();
-        insert(
+        let found = results(
             &pool,
-            "in-body",
-            "A quiet film",
-            "Anora is mentioned once.",
-            false,
+            &[second, draft, first, 999],
+            &[],
+            &["noir", "none"],
+            at(10),
         )
-        .await;
-        insert(
-            &pool,
-            "in-title",
-            "Anora, at last",
-            "A film about a wedding.",
-            false,
-        )
-        .await;
-        insert(&pool, "draft", "Anora again", "Anora, Anora.", true).await;
-        insert(
-            &pool,
-            "elsewhere",
-            "Something else",
-            "No match here.",
-            false,
-        )
-        .await;
-        let query = fts_query("anora").unwrap();
-
-        assert_eq!(count(&pool, &query, at(10)).await.unwrap(), 2);
-        let Found { total, hits, .. } = search(&pool, &query, at(10), 20, 0).await.unwrap();
-        assert_eq!(total, 2);
-        let slugs: Vec<&str> = hits.iter().map(|hit| hit.slug.as_str()).collect();
-        assert_eq!(
-            slugs,
-            ["in-title", "in-body"],
-            "a title match outranks the body"
-        );
+        .await
+        .unwrap();
+        let slugs: Vec<&str> = found.hits.iter().map(|hit| hit.slug.as_str()).collect();
+        assert_eq!(slugs, ["second", "first"]);
+        assert!(found.incomplete, "the reviews are still queued");
+        let noir = HashMap::from([("noir".to_string(), "Noir".to_string())]);
+        assert_eq!(found.tag_names, noir);
+        let nothing = results(&pool, &[], &[], &["noir"], at(10)).await.unwrap();
+        assert!(nothing.hits.is_empty());
+        assert!(nothing.incomplete);
+        assert_eq!(nothing.tag_names, noir, "asked for even without hits");
+        let before = results(&pool, &[first], &[], &["noir"], at(-10))
+            .await
+            .unwrap();
+        assert!(before.hits.is_empty());
         assert!(
-            hits[1]
-                .snippet
-                .contains(&format!("{HIT_START}Anora{HIT_END}"))
-        );
-        let Found {
-            total,
-            hits: second_page,
-            ..
-        } = search(&pool, &query, at(10), 1, 1).await.unwrap();
-        assert_eq!((total, second_page[0].slug.as_str()), (2, "in-body"));
-        let Found {
-            total,
-            hits: past_the_end,
-            ..
-        } = search(&pool, &query, at(10), 20, 40).await.unwrap();
-        assert_eq!((total, past_the_end.len()), (2, 0));
-        let nothing = fts_query("absent").unwrap();
-        assert_eq!(
-            search(&pool, &nothing, at(10), 20, 0).await.unwrap().total,
-            0
-        );
-        assert_index_matches_reviews(&pool).await;
-    }
-
-    fn expression(input: &str) -> Option<String> {
-        fts_query(input).map(|query| query.expression)
-    }
-
-    #[test]
-    fn the_snippets_get_the_same_terms_folded() {
-        let query = fts_query("\"Big Apple\" Almodóvar anor*").unwrap();
-        assert_eq!(
-            query.terms,
-            [
-                Term::new(&["big", "apple"], false),
-                Term::new(&["almodovar"], false),
-                Term::new(&["anor"], true),
-            ]
+            before.tag_names.is_empty(),
+            "a name only from a review a reader may see"
         );
     }
 
-    #[test]
-    fn words_become_quoted_terms() {
-        assert_eq!(
-            expression("sean baker").as_deref(),
-            Some("\"sean\" AND \"baker\"")
-        );
-    }
-
-    #[test]
-    fn phrases_and_prefixes_survive() {
-        assert_eq!(
-            expression("\"Big Apple\" anor*").as_deref(),
-            Some("\"Big Apple\" AND \"anor\"*")
-        );
-    }
-
-    #[test]
-    fn syntax_characters_are_neutralised() {
-        assert_eq!(
-            expression("NEAR(a b) -x col:y").as_deref(),
-            Some("\"NEAR a\" AND \"b\" AND \"x\" AND \"col y\"")
-        );
-        assert_eq!(
-            expression("\"unbalanced").as_deref(),
-            Some("\"unbalanced\"")
-        );
-        assert_eq!(expression("*").as_deref(), None);
-        assert_eq!(expression("  \"\" ** -- ").as_deref(), None);
-        assert_eq!(expression("a*").as_deref(), Some("\"a\""));
+    #[tokio::test]
+    async fn queue_all_queues_each_review_once() {
+        let (_dir, pool) = open().await;
+        let a = insert(&pool, "a", "A.", false).await;
+        dequeue(&pool, &[a]).await.unwrap();
+        let b = insert(&pool, "b", "B.", false).await;
+        queue_all(&pool).await.unwrap();
+        assert_eq!(queue(&pool).await, [(a, true), (b, true)]);
+        assert_eq!(indexable_count(&pool).await.unwrap(), 2);
+        assert!(!identity(&pool).await.unwrap().is_empty());
     }
 }

@@ -17,26 +17,27 @@ use time::OffsetDateTime;
 
 use super::meta::{self, Change};
 use super::sources::{self, StoredSource};
-use super::{pages, reviews};
+use super::{pages, reviews, search};
 use crate::content::error::ContentError;
 use crate::content::loader::{self, Document, SourceFile};
 use crate::content::plan::Known;
 use crate::content::slugs::{self, Claim, SlugSpace};
 
-/// When a sync indexes what it wrote for search.
+/// When the search index takes what a sync wrote. Every write queues the
+/// review (`search_queue`, in the sync's transaction); the publisher feeds
+/// the index from the queue once the sync has committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Indexing {
-    /// In the sync's own transaction: search agrees with the pages at every
-    /// commit. What the watcher uses: an edit is indexed in milliseconds.
+    /// Right after the commit, before the sync returns (and so before the
+    /// page cache empties). What the watcher uses: an edit is indexed in
+    /// milliseconds.
     Inline,
-    /// Inline, unless the sync wrote at least this many reviews: then they
-    /// are committed unindexed, and `index_pending` indexes them in a
-    /// transaction of its own. Indexing 10,000 reviews is ~0.8 s of the
-    /// single SQLite writer's time (BENCHMARKS.md), so a first start on a
-    /// large archive serves its pages that much sooner, while the search
-    /// page says that its results are incomplete. The queue is a table, so
-    /// a crash before `index_pending` loses nothing: the next sync indexes
-    /// whatever is still queued.
+    /// Inline, unless the queue holds at least this many reviews: then the
+    /// publisher feeds the index in the background (`Syncer::index_pending`)
+    /// while the pages are served, and the search page says that its results
+    /// are incomplete. Indexing 10,000 reviews takes about a second
+    /// (BENCHMARKS.md). The queue is a table, so a crash before then loses
+    /// nothing: the next sync indexes whatever is still queued.
     Deferred {
         /// How many reviews a sync must write to defer their indexing.
         at_least: i64,
@@ -52,7 +53,7 @@ pub(crate) struct Applied {
     pub(crate) layout_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub(crate) new_errors: Vec<ContentError>,
-    /// Reviews were committed without being indexed for search (see
+    /// The search index is to be fed in the background (see
     /// `Indexing::Deferred`).
     pub(crate) search_pending: bool,
 }
@@ -60,7 +61,7 @@ pub(crate) struct Applied {
 /// How a sync ends.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Finish {
-    /// Whether what was written is indexed for search now or later.
+    /// Whether the search index takes what was written now or later.
     pub(crate) indexing: Indexing,
     /// The clock's present: what `meta` notes as the moment of the change.
     pub(crate) now: OffsetDateTime,
@@ -229,8 +230,8 @@ impl SyncTransaction {
         Ok(stored_one || !self.evicted.is_empty())
     }
 
-    /// Records what was read, indexes for search (or leaves it queued),
-    /// notes what changed in `meta`, and commits.
+    /// Records what was read, notes what changed in `meta`, and commits;
+    /// says whether the search index is to be fed in the background.
     pub(crate) async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
         for waiting in std::mem::take(&mut self.waiting) {
             self.conclude(&waiting.file, &waiting.hash, Err(waiting.error));
@@ -245,11 +246,8 @@ impl SyncTransaction {
         sources::record_all(&mut tx, &read).await?;
         applied.search_pending = match finish.indexing {
             Indexing::Inline => false,
-            Indexing::Deferred { at_least } => reviews::queued(&mut tx).await? >= at_least,
+            Indexing::Deferred { at_least } => search::queued_count(&mut *tx).await? >= at_least,
         };
-        if !applied.search_pending {
-            reviews::index_queued(&mut tx).await?;
-        }
         if applied.documents_changed > 0 || finish.settings_changed {
             meta::set_changed_at(&mut tx, Change::Catalog, finish.now).await?;
         }
@@ -296,20 +294,6 @@ impl SyncTransaction {
             self.applied.new_errors.push(error.clone());
         }
     }
-}
-
-/// Indexes for search, in one transaction, the reviews a deferred sync left
-/// queued; returns how many there were.
-pub(crate) async fn index_pending(pool: &SqlitePool, now: OffsetDateTime) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
-    let queued = reviews::queued(&mut tx).await?;
-    if queued > 0 {
-        reviews::index_queued(&mut tx).await?;
-        // Search pages change, so their validators must too.
-        meta::set_changed_at(&mut tx, Change::Catalog, now).await?;
-    }
-    tx.commit().await?;
-    Ok(queued)
 }
 
 /// What storing a document came to.

@@ -8,11 +8,12 @@
 //! and `db` (to store); neither knows it exists.
 
 pub mod health;
+pub mod indexing;
 pub mod schedule;
 pub mod syncer;
 pub(crate) mod watcher;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ use crate::clock::Clock;
 use crate::content::plan::Scope;
 use crate::content::site::SiteCell;
 use crate::db::sync::Indexing;
+use crate::search::SearchIndex;
+use indexing::Feeder;
 use syncer::{SyncError, SyncReport, Syncer};
 use watcher::{WatchHandle, WatchOptions};
 
@@ -41,6 +44,8 @@ pub(crate) struct Options {
 /// dropped).
 pub(crate) struct Publishing {
     syncer: Arc<Syncer>,
+    /// The search index the syncer feeds, for the search page.
+    search: Arc<SearchIndex>,
     /// The first sync's report, for start-up messages and tests.
     initial: SyncReport,
     background: Background,
@@ -50,6 +55,11 @@ impl Publishing {
     /// The background tasks, to keep alive as long as the site is served.
     pub(crate) fn into_parts(self) -> (Arc<Syncer>, SyncReport, Background) {
         (self.syncer, self.initial, self.background)
+    }
+
+    /// The search index, for the search page.
+    pub(crate) fn search(&self) -> Arc<SearchIndex> {
+        self.search.clone()
     }
 }
 
@@ -65,12 +75,14 @@ impl Drop for Background {
     }
 }
 
-/// A first sync that writes this many reviews serves them before they are
-/// indexed for search (see `Indexing::Deferred`). Below it, indexing is
-/// quick enough not to be worth a moment of incomplete search.
+/// A first sync that leaves this many reviews queued for search serves
+/// them before the index takes them (see `Indexing::Deferred`). Below it,
+/// indexing is quick enough not to be worth a moment of incomplete search.
 const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
 
-/// Syncs the whole content folder once, then keeps following it. `changed`
+/// Opens the search index beside the database at `db_path` (see
+/// `indexing`), syncs the whole content folder once, then keeps following
+/// it. `changed`
 /// runs whenever what readers see may have changed (a sync that changed
 /// something, a review coming due, the search index completed): the page
 /// cache empties itself there.
@@ -80,16 +92,20 @@ const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
 /// nothing new is, and the watcher retries until it catches up.
 pub(crate) async fn start(
     db: SqlitePool,
+    db_path: &Path,
     site: SiteCell,
     clock: Clock,
     options: Options,
     changed: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Result<Publishing, PublishError> {
+    let search = Arc::new(Feeder::open(&db, db_path).await);
     let syncer = Arc::new(Syncer::new(
         options.content_dir,
         db.clone(),
         site,
         clock.clone(),
+        search.clone(),
+        Arc::new(changed.clone()),
     ));
     let content_changed = Arc::new(Notify::new());
     // Watch before the first sync: a file saved while it runs is then synced
@@ -124,6 +140,7 @@ pub(crate) async fn start(
     let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, changed));
     Ok(Publishing {
         syncer,
+        search: search.index().clone(),
         initial,
         background: Background {
             _watch: watch,

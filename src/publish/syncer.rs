@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
 use super::health::SyncHealth;
+use super::indexing::{Feeder, IndexingError};
 use crate::clock::Clock;
 use crate::content::error::ContentError;
 use crate::content::loader::{self, Document, SourceFile, SourceKind};
@@ -43,6 +44,10 @@ pub enum SyncError {
     /// cancelled; nothing of the sync is committed.
     #[error("the sync task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The search index could not take what the queue held
+    /// (`Syncer::index_pending`); it stays queued.
+    #[error(transparent)]
+    Search(#[from] IndexingError),
 }
 
 /// What one sync did.
@@ -56,8 +61,8 @@ pub struct SyncReport {
     pub site_changed: bool,
     /// Errors that appeared or changed in this sync (already logged).
     pub new_errors: Vec<ContentError>,
-    /// Reviews were committed without being indexed for search (see
-    /// `Indexing::Deferred`): `Syncer::index_pending` finishes the job.
+    /// The search index was left to be fed in the background (see
+    /// `Indexing::Deferred`): `Syncer::index_pending` does it.
     pub search_pending: bool,
 }
 
@@ -76,6 +81,11 @@ pub struct Syncer {
     db: SqlitePool,
     site: SiteCell,
     clock: Clock,
+    /// Feeds the search index from the queue after each sync commits.
+    search: Arc<Feeder>,
+    /// Runs when what readers see may have changed (the page cache empties):
+    /// right after a sync commits, and again once the index has its changes.
+    changed: Arc<dyn Fn() + Send + Sync>,
     /// Syncs run one at a time: the watcher and start-up never interleave.
     running: Mutex<()>,
     /// Whether `site` holds the settings from `site.toml` yet. A restart
@@ -97,12 +107,21 @@ struct Rendering {
 }
 
 impl Syncer {
-    pub(crate) fn new(content_dir: PathBuf, db: SqlitePool, site: SiteCell, clock: Clock) -> Self {
+    pub(crate) fn new(
+        content_dir: PathBuf,
+        db: SqlitePool,
+        site: SiteCell,
+        clock: Clock,
+        search: Arc<Feeder>,
+        changed: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
         Self {
             content_dir,
             db,
             site,
             clock,
+            search,
+            changed,
             running: Mutex::new(()),
             site_loaded: AtomicBool::new(false),
             health: SyncHealth::default(),
@@ -127,19 +146,39 @@ impl Syncer {
         self.running.lock().await
     }
 
-    /// Syncs `scope` and indexes what it wrote for search in the same
-    /// transaction, as every sync after the first does (see `sync_with`).
+    /// Syncs `scope` and feeds the search index what it wrote before
+    /// returning, as every sync after the first does (see `sync_with`).
     pub async fn sync(&self, scope: Scope) -> Result<SyncReport, SyncError> {
         self.sync_with(scope, Indexing::Inline).await
     }
 
-    /// Indexes for search the reviews that a deferred sync left queued, in
-    /// one transaction; returns how many there were.
+    /// Feeds the search index the reviews that a deferred sync left queued;
+    /// returns how many there were.
     pub async fn index_pending(&self) -> Result<i64, SyncError> {
         let _one_at_a_time = self.running.lock().await;
-        let queued = db::sync::index_pending(&self.db, self.clock.now()).await?;
+        let fed = self.search.feed(&self.db).await?;
+        if fed > 0 {
+            // Search pages change, so their validators must too.
+            let mut conn = self.db.acquire().await?;
+            db::meta::set_changed_at(&mut conn, db::meta::Change::Catalog, self.clock.now())
+                .await?;
+        }
         db::checkpoint_soon(&self.db);
-        Ok(queued)
+        Ok(fed as i64)
+    }
+
+    /// Feeds the search index what the sync just committed; says whether
+    /// it took anything. A failure is logged and loses nothing: the reviews
+    /// stay queued (the search page says its results may be incomplete) and
+    /// the next sync feeds them.
+    async fn feed_search(&self) -> bool {
+        match self.search.feed(&self.db).await {
+            Ok(fed) => fed > 0,
+            Err(error) => {
+                tracing::error!(%error, "the search index could not take the sync's changes; the next sync retries");
+                false
+            }
+        }
     }
 
     /// Brings the database in line with the files in `scope`. A failure
@@ -150,16 +189,30 @@ impl Syncer {
         scope: Scope,
         indexing: Indexing,
     ) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
         let result = self.sync_once(scope, indexing).await;
         match &result {
             Ok(_) => self.health.succeeded(),
             Err(error) => self.health.failed(error.to_string(), self.clock.now()),
         }
-        result
+        let (report, feeding) = result?;
+        if report.changed() {
+            (self.changed)();
+        }
+        if !report.search_pending && self.feed_search().await {
+            (self.changed)();
+        }
+        drop(feeding);
+        Ok(report)
     }
 
-    async fn sync_once(&self, scope: Scope, indexing: Indexing) -> Result<SyncReport, SyncError> {
-        let _one_at_a_time = self.running.lock().await;
+    /// One sync, up to its commit; returns its report and the hold on the
+    /// search index (see `SearchIndex::hold`), taken before the commit.
+    async fn sync_once(
+        &self,
+        scope: Scope,
+        indexing: Indexing,
+    ) -> Result<(SyncReport, tokio::sync::RwLockWriteGuard<'_, ()>), SyncError> {
         let mut tx = SyncTransaction::begin(&self.db).await?;
         let loads_everything = matches!(scope, Scope::Everything);
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
@@ -217,6 +270,8 @@ impl Syncer {
         let settings_changed = new_site
             .as_ref()
             .is_some_and(|site| self.site.would_change(site));
+        // Searches wait from the commit until the index has the changes too.
+        let feeding = self.search.index().hold().await;
         let applied = tx
             .finish(Finish {
                 indexing,
@@ -233,13 +288,14 @@ impl Syncer {
         if loads_everything {
             self.site_loaded.store(true, Ordering::Release);
         }
-        Ok(SyncReport {
+        let report = SyncReport {
             files_read,
             documents_changed: applied.documents_changed,
             site_changed,
             new_errors: applied.new_errors,
             search_pending: applied.search_pending,
-        })
+        };
+        Ok((report, feeding))
     }
 
     /// What `scope` concerns on disk, looked for off the async threads.

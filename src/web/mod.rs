@@ -67,6 +67,8 @@ pub struct Shared {
     /// The pool handlers read from; the syncer writes through a clone of it
     /// (none does on a site served read-only from a full disk).
     pub db: SqlitePool,
+    /// The search index the syncer feeds (`crate::search`).
+    pub search: Arc<crate::search::SearchIndex>,
     /// The current `site.toml` settings, swapped whole when the file
     /// changes.
     pub site: SiteCell,

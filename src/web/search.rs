@@ -1,7 +1,9 @@
 //! `GET /search?q=...`: full-text search over the reviews, ranked, with a
-//! highlighted snippet. Any input gets a page: the query is rebuilt into a
-//! safe FTS5 expression (see `db::search`), and a database error is logged
-//! and shown as an empty result rather than a 500.
+//! highlighted snippet. Any input gets a page: the engine reads any text as
+//! words and phrases (`crate::search`), and an engine error is logged and
+//! shown as an empty result rather than a 500.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -11,36 +13,116 @@ use super::AppState;
 use super::error::AppError;
 use super::layout::{Chrome, Section};
 use super::respond::Page;
+use crate::content::rating::Rating;
 use crate::db;
-use crate::db::search::{Found, HIT_END, HIT_START, SearchHit};
+use crate::db::search::snippet::Term;
+use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
 use crate::render::views::Stars;
+use crate::search::{Facets, Filters, MAX_TERMS, Outcome, Request};
 
 /// Results per page.
-const PER_PAGE: i64 = 20;
-/// Longer queries are cut: nobody types more, and FTS work grows with it.
+const PER_PAGE: usize = 20;
+/// Pages past this one are not asked for: 200,000 results deep.
+const MAX_PAGE: usize = 10_000;
+/// How long a search waits for the index to take a sync's changes (a few
+/// milliseconds for an edit) before answering without them, saying so.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+/// Longer queries are cut: nobody types more.
 const MAX_QUERY_CHARS: usize = 200;
+/// Pages listed on each side of the current one.
+const PAGE_WINDOW: usize = 2;
 
 /// The query string, read as pairs so that no shape of it is refused: a
-/// repeated `q` (a form with two boxes, a hand-edited URL) uses the first.
+/// repeated parameter (a form with two boxes, a hand-edited URL) uses its
+/// first value, and a filter whose value makes no sense is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct SearchQuery {
     q: String,
-    page: Option<String>,
+    filters: Filters,
+    /// A rating filter as written in the address (`3.5`).
+    rating: Option<String>,
+    exact: bool,
 }
 
 impl SearchQuery {
-    fn from_pairs(pairs: &[(String, String)]) -> Self {
+    fn from_pairs(pairs: &[(String, String)]) -> (Self, Option<String>) {
         let first = |name: &str| {
             pairs
                 .iter()
                 .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
+                .map(|(_, value)| value.trim())
         };
-        Self {
-            q: first("q").unwrap_or_default(),
-            page: first("page"),
-        }
+        let rating = first("rating")
+            .and_then(|stars| stars.parse::<f64>().ok())
+            .and_then(Rating::from_stars);
+        let query = Self {
+            q: first("q")
+                .unwrap_or_default()
+                .chars()
+                .take(MAX_QUERY_CHARS)
+                .collect(),
+            filters: Filters {
+                tag: first("tag").filter(|tag| is_slug(tag)).map(str::to_string),
+                rating: rating.map(|rating| u64::from(rating.halves())),
+                year: first("year")
+                    .and_then(|year| year.parse::<u64>().ok())
+                    .filter(|year| (1000..=9999).contains(year)),
+                decade: first("decade").and_then(decade),
+            },
+            rating: rating.map(Rating::stars_label),
+            exact: first("exact") == Some("1"),
+        };
+        (query, first("page").map(str::to_string))
     }
+
+    /// This search's address, on `page`.
+    fn href(&self, page: usize) -> String {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        url.append_pair("q", &self.q);
+        if let Some(tag) = &self.filters.tag {
+            url.append_pair("tag", tag);
+        }
+        if let Some(rating) = &self.rating {
+            url.append_pair("rating", rating);
+        }
+        if let Some(year) = self.filters.year {
+            url.append_pair("year", &year.to_string());
+        }
+        if let Some(decade) = self.filters.decade {
+            url.append_pair("decade", &format!("{decade}s"));
+        }
+        if self.exact {
+            url.append_pair("exact", "1");
+        }
+        if page > 1 {
+            url.append_pair("page", &page.to_string());
+        }
+        format!("/search?{}", url.finish())
+    }
+
+    /// The same search with `change` made to it, from its first page.
+    fn with(&self, change: impl FnOnce(&mut Self)) -> String {
+        let mut changed = self.clone();
+        change(&mut changed);
+        changed.href(1)
+    }
+}
+
+/// Whether `text` may be a tag's slug (lower-case letters, digits and
+/// hyphens); anything else cannot match a tag.
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 100
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || !c.is_ascii())
+}
+
+/// `1970s` as 1970.
+fn decade(text: &str) -> Option<u64> {
+    let year: u64 = text.strip_suffix('s')?.parse().ok()?;
+    ((1000..=9990).contains(&year) && year.is_multiple_of(10)).then_some(year)
 }
 
 /// A stretch of snippet text, highlighted when it matched.
@@ -60,6 +142,43 @@ struct ResultView {
     snippet: Vec<Fragment>,
 }
 
+/// A count beside the results: a link that adds its filter, or the filter
+/// chosen, with a link that removes it.
+struct FacetLink {
+    label: String,
+    count: usize,
+    href: String,
+    chosen: bool,
+}
+
+struct FacetGroup {
+    heading: &'static str,
+    links: Vec<FacetLink>,
+}
+
+/// A filter in force, and the search without it.
+struct ChosenFilter {
+    label: String,
+    remove: String,
+}
+
+/// A link in the numbered pages; `None` for the gap between two runs.
+struct PageLink {
+    number: Option<usize>,
+    href: String,
+    current: bool,
+}
+
+/// A typo correction: the search shown (or suggested), and the search for
+/// what was typed.
+struct CorrectionView {
+    text: String,
+    href: String,
+    applied: bool,
+    /// The search for exactly what was typed.
+    original: String,
+}
+
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
@@ -67,50 +186,71 @@ struct SearchPage {
     query: String,
     /// The index is still being built: results may be missing.
     incomplete: bool,
-    total: i64,
+    total: usize,
     results: Vec<ResultView>,
-    page: i64,
+    correction: Option<CorrectionView>,
+    /// Distinct terms past `MAX_TERMS`, left out.
+    ignored: usize,
+    max_terms: usize,
+    facets: Vec<FacetGroup>,
+    chosen: Vec<ChosenFilter>,
+    pages: Vec<PageLink>,
     prev: Option<String>,
     next: Option<String>,
+    page: usize,
+    last_page: usize,
 }
 
 pub(crate) async fn search(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let params = SearchQuery::from_pairs(&pairs);
-    let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let page = params
-        .page
+    let (params, page) = SearchQuery::from_pairs(&pairs);
+    let page = page
         .as_deref()
-        .and_then(|page| page.parse::<i64>().ok())
-        .filter(|page| (1..=500).contains(page))
+        .and_then(|page| page.parse::<usize>().ok())
+        .filter(|page| *page >= 1)
         .unwrap_or(1);
+    if page > MAX_PAGE {
+        return Err(AppError::NotFound);
+    }
     let now = state.clock.now();
-    let found = match db::search::fts_query(&query) {
-        None => None,
-        Some(fts) => {
-            match db::search::search(&state.db, &fts, now, PER_PAGE, (page - 1) * PER_PAGE).await {
-                Ok(found) => Some(found),
-                Err(error) => {
-                    tracing::warn!(%error, query = %query, "search failed; showing no results");
-                    None
-                }
-            }
-        }
+    let query = params.q.trim().to_string();
+    let request = Request {
+        text: query.clone(),
+        filters: params.filters.clone(),
+        page,
+        per_page: PER_PAGE,
+        exact: params.exact,
     };
-    let Found {
-        total,
+    let outcome = find(&state, request, now).await;
+    let last_page = outcome.total.div_ceil(PER_PAGE).max(1);
+    // Past the last page is not found, as in listings; an empty query is
+    // the search form, whatever its page.
+    if page > last_page && !query.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let terms: Vec<Term> = outcome
+        .terms
+        .iter()
+        .map(|term| {
+            let words: Vec<&str> = term.words.iter().map(String::as_str).collect();
+            Term::new(&words, term.prefix)
+        })
+        .collect();
+    let mut slugs: Vec<&str> = outcome
+        .facets
+        .tags
+        .iter()
+        .map(|(slug, _)| slug.as_str())
+        .collect();
+    slugs.extend(params.filters.tag.as_deref());
+    let Results {
         hits,
         incomplete,
-    } = match found {
-        Some(found) => found,
-        None => Found {
-            total: 0,
-            hits: Vec::new(),
-            incomplete: db::search::incomplete(&state.db).await?,
-        },
-    };
+        tag_names,
+    } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, now).await?;
+    let incomplete = incomplete || !state.search.is_available();
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
@@ -120,21 +260,208 @@ pub(crate) async fn search(
         Chrome::with_kept_menu(&state, "/search", Some(&title), "Search the reviews.").await?;
     chrome.noindex = true;
     chrome.section = Section::Search;
-    let link = |page: i64| {
-        let q = form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
-        format!("/search?q={q}&page={page}")
-    };
     let view = SearchPage {
-        prev: (page > 1).then(|| link(page - 1)),
-        next: (page * PER_PAGE < total).then(|| link(page + 1)),
+        prev: (page > 1).then(|| params.href(page - 1)),
+        next: (page < last_page).then(|| params.href(page + 1)),
+        pages: numbered_pages(&params, page, last_page),
+        facets: if query.is_empty() {
+            Vec::new()
+        } else {
+            facet_groups(&params, &outcome.facets, &tag_names)
+        },
+        chosen: chosen_filters(&params, &tag_names),
+        correction: outcome
+            .correction
+            .as_ref()
+            .map(|correction| CorrectionView {
+                href: params.with(|search| {
+                    search.q.clone_from(&correction.text);
+                    search.exact = false;
+                }),
+                text: correction.text.clone(),
+                applied: correction.applied,
+                original: params.with(|search| search.exact = true),
+            }),
+        ignored: outcome.ignored,
+        max_terms: MAX_TERMS,
         chrome,
         query,
         incomplete,
-        total,
+        total: outcome.total,
         results: hits.into_iter().map(result_view).collect(),
         page,
+        last_page,
     };
     Ok(Page::new(view).into_response())
+}
+
+/// Asks the engine, off the async threads (a search is CPU work); an empty
+/// query asks nothing, and an engine error is logged and shown as no
+/// results.
+async fn find(state: &AppState, request: Request, now: time::OffsetDateTime) -> Outcome {
+    if request.text.is_empty() {
+        return Outcome::default();
+    }
+    // A sync that has committed may still be feeding the index: its
+    // reviews' pages are live, so wait (briefly) for search to have them.
+    let _ = tokio::time::timeout(SETTLE, state.search.settled()).await;
+    let index = state.search.clone();
+    let text = request.text.clone();
+    let asked =
+        tokio::task::spawn_blocking(move || index.search(&request, now.unix_timestamp())).await;
+    match asked {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, query = %text, "search failed; showing no results");
+            Outcome::default()
+        }
+        Err(error) => {
+            tracing::error!(%error, query = %text, "search task failed; showing no results");
+            Outcome::default()
+        }
+    }
+}
+
+/// The first page, the last, and a window around the current one, with
+/// gaps between.
+fn numbered_pages(params: &SearchQuery, page: usize, last: usize) -> Vec<PageLink> {
+    if last <= 1 {
+        return Vec::new();
+    }
+    let mut links = Vec::new();
+    let mut previous = 0;
+    for number in 1..=last {
+        let near = number.abs_diff(page) <= PAGE_WINDOW;
+        if number != 1 && number != last && !near {
+            continue;
+        }
+        if number > previous + 1 {
+            links.push(PageLink {
+                number: None,
+                href: String::new(),
+                current: false,
+            });
+        }
+        links.push(PageLink {
+            number: Some(number),
+            href: params.href(number),
+            current: number == page,
+        });
+        previous = number;
+    }
+    links
+}
+
+/// The facets as the page lists them: each count a link adding its filter,
+/// the chosen one marked.
+fn facet_groups(
+    params: &SearchQuery,
+    facets: &Facets,
+    tag_names: &HashMap<String, String>,
+) -> Vec<FacetGroup> {
+    let filters = &params.filters;
+    let tags = facets
+        .tags
+        .iter()
+        .map(|(slug, count)| FacetLink {
+            label: tag_names.get(slug).cloned().unwrap_or_else(|| slug.clone()),
+            count: *count,
+            href: params.with(|search| search.filters.tag = Some(slug.clone())),
+            chosen: filters.tag.as_ref() == Some(slug),
+        })
+        .collect();
+    let ratings = facets
+        .ratings
+        .iter()
+        .map(|(halves, count)| {
+            let stars = halves / 2;
+            FacetLink {
+                label: if stars == 5 {
+                    "5 stars".to_string()
+                } else {
+                    at_least(&stars.to_string())
+                },
+                count: *count,
+                href: params.with(|search| {
+                    search.filters.rating = Some(*halves);
+                    search.rating = Some(stars.to_string());
+                }),
+                chosen: filters.rating == Some(*halves),
+            }
+        })
+        .collect();
+    let years = facets
+        .years
+        .iter()
+        .map(|(year, count)| FacetLink {
+            label: year.to_string(),
+            count: *count,
+            href: params.with(|search| search.filters.year = Some(*year)),
+            chosen: filters.year == Some(*year),
+        })
+        .collect();
+    let decades = facets
+        .decades
+        .iter()
+        .map(|(decade, count)| FacetLink {
+            label: format!("{decade}s"),
+            count: *count,
+            href: params.with(|search| search.filters.decade = Some(*decade)),
+            chosen: filters.decade == Some(*decade),
+        })
+        .collect();
+    [
+        ("Tags", tags),
+        ("Rating", ratings),
+        ("Decade", decades),
+        ("Year", years),
+    ]
+    .into_iter()
+    .filter(|(_, links): &(&str, Vec<FacetLink>)| !links.is_empty())
+    .map(|(heading, links)| FacetGroup { heading, links })
+    .collect()
+}
+
+/// "3.5 stars and up", "1 star and up".
+fn at_least(stars: &str) -> String {
+    let noun = if stars == "1" { "star" } else { "stars" };
+    format!("{stars} {noun} and up")
+}
+
+/// The filters in force, each with the search without it.
+fn chosen_filters(params: &SearchQuery, tag_names: &HashMap<String, String>) -> Vec<ChosenFilter> {
+    let mut chosen = Vec::new();
+    if let Some(tag) = &params.filters.tag {
+        chosen.push(ChosenFilter {
+            label: format!(
+                "Tag: {}",
+                tag_names.get(tag).cloned().unwrap_or_else(|| tag.clone())
+            ),
+            remove: params.with(|search| search.filters.tag = None),
+        });
+    }
+    if let Some(rating) = &params.rating {
+        chosen.push(ChosenFilter {
+            label: format!("Rating: {}", at_least(rating)),
+            remove: params.with(|search| {
+                search.filters.rating = None;
+                search.rating = None;
+            }),
+        });
+    }
+    if let Some(decade) = params.filters.decade {
+        chosen.push(ChosenFilter {
+            label: format!("Decade: {decade}s"),
+            remove: params.with(|search| search.filters.decade = None),
+        });
+    }
+    if let Some(year) = params.filters.year {
+        chosen.push(ChosenFilter {
+            label: format!("Year: {year}"),
+            remove: params.with(|search| search.filters.year = None),
+        });
+    }
+    chosen
 }
 
 fn result_view(hit: SearchHit) -> ResultView {
@@ -180,6 +507,65 @@ fn fragments(snippet: &str) -> Vec<Fragment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn filters_that_make_no_sense_are_left_out_and_the_rest_round_trip() {
+        let (read, page) = SearchQuery::from_pairs(&pairs(
+            "q=film&tag=New+York&rating=4.3&year=99&decade=1975s&page=x",
+        ));
+        assert_eq!(read.filters, Filters::default());
+        assert_eq!(page.as_deref(), Some("x"));
+        let (read, _) = SearchQuery::from_pairs(&pairs(
+            "q=big+apple&tag=new-york&rating=3.5&year=1971&decade=1970s&exact=1&tag=other",
+        ));
+        assert_eq!(
+            read.filters,
+            Filters {
+                tag: Some("new-york".into()),
+                rating: Some(7),
+                year: Some(1971),
+                decade: Some(1970),
+            }
+        );
+        assert_eq!(
+            read.href(2),
+            "/search?q=big+apple&tag=new-york&rating=3.5&year=1971&decade=1970s&exact=1&page=2"
+        );
+        assert_eq!(SearchQuery::from_pairs(&pairs(&read.href(2)[8..])).0, read);
+    }
+
+    #[test]
+    fn numbered_pages_keep_the_ends_and_a_window() {
+        let params = SearchQuery::default();
+        let shown = |page, last| -> Vec<Option<usize>> {
+            numbered_pages(&params, page, last)
+                .into_iter()
+                .map(|link| link.number)
+                .collect()
+        };
+        assert!(shown(1, 1).is_empty());
+        assert_eq!(shown(1, 3), [Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            shown(6, 20),
+            [
+                Some(1),
+                None,
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7),
+                Some(8),
+                None,
+                Some(20)
+            ]
+        );
+    }
 
     #[test]
     fn snippets_split_at_markers() {

@@ -14,7 +14,7 @@ use crate::db::visible;
 mod write;
 
 use crate::content::review::Rating;
-pub(crate) use write::{delete_by_source, index_queued, queued, slug_claim, upsert};
+pub(crate) use write::{delete_by_source, slug_claim, upsert};
 
 /// The columns of a listing card: enough for a list, none of the body.
 const CARD_COLUMNS: &str = "r.slug, r.title, r.film_title, r.film_year, r.director,

@@ -1,6 +1,6 @@
 //! Writing the review tables, inside a sync's transaction (`db::sync`):
 //! one review's upsert with its tags and release dates, its removal, who
-//! holds a slug, and the queue of reviews waiting to be indexed for search.
+//! holds a slug (the triggers of migration 0003 queue each write for search).
 
 use sqlx::SqliteConnection;
 
@@ -125,30 +125,6 @@ pub(crate) async fn upsert(
 
 fn json(rows: &impl serde::Serialize) -> String {
     serde_json::to_string(rows).unwrap_or_else(|_| "[]".to_string())
-}
-
-/// Indexes for search every review written since the last call, in one
-/// statement (see migration 0002 for why not one by one). The sync calls it
-/// before it commits.
-pub(crate) async fn index_queued(conn: &mut SqliteConnection) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO review_search (rowid, title, film_title, director, tags_text, body_text)
-         SELECT r.id, r.title, r.film_title, r.director, r.tags_text, r.body_text
-         FROM search_queue q JOIN reviews r ON r.id = q.review_id",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM search_queue")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// How many written reviews wait to be indexed for search.
-pub(crate) async fn queued(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM search_queue")
-        .fetch_one(conn)
-        .await
 }
 
 /// Removes the review loaded from a file; returns whether there was one.
