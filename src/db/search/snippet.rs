@@ -14,6 +14,8 @@ use super::{HIT_END, HIT_START};
 const WINDOW: usize = 28;
 /// Words of context kept before the first hit of the window.
 const LEAD: usize = 6;
+/// Words read before looking for a window: most hits are early.
+const FIRST_READ: usize = 256;
 
 /// One term of a query, folded as the index folds: a word, or a phrase of
 /// consecutive words. With `prefix`, the last word matches any word that
@@ -36,22 +38,47 @@ impl Term {
     }
 }
 
-/// A snippet of `body`: about 28 words around its best stretch of hits,
-/// each hit between `HIT_START` and `HIT_END`, with "…" where the body is
-/// cut. When no term is in the body (the match is in the title, film,
-/// director or tags), the body's opening words.
+/// A snippet of `body`: about 28 words around the earliest stretch that
+/// holds every term the body has (or, when no stretch holds them all, the
+/// one with the most distinct terms, then the most hits), each hit between
+/// `HIT_START` and `HIT_END`, with "…" where the body is cut. When no term
+/// is in the body (the match is in the title, film, director or tags), the
+/// body's opening words.
+///
+/// A word found in most reviews is usually near the start of each: the
+/// body is read a stretch at a time, and the rest is never split into
+/// words once a window with every term has been found in what was read.
 pub(crate) fn snippet(body: &str, terms: &[Term]) -> String {
-    let may_hit = terms.iter().any(|term| {
-        term.words
-            .first()
-            .is_some_and(|word| may_contain(body, word))
-    });
-    let words = words(body, if may_hit { usize::MAX } else { WINDOW + 1 });
+    snippet_reading(body, terms, FIRST_READ)
+}
+
+/// [`snippet`], reading `first_read` words first.
+fn snippet_reading(body: &str, terms: &[Term], first_read: usize) -> String {
+    let wanted = terms
+        .iter()
+        .enumerate()
+        .filter(|(_, term)| {
+            term.words
+                .first()
+                .is_some_and(|word| may_contain(body, word))
+        })
+        .fold(0u32, |mask, (index, _)| mask | 1 << (index % 32));
+    let mut limit = if wanted == 0 { WINDOW + 1 } else { first_read.max(1) };
+    let (words, hits, (start, end)) = loop {
+        let words = words(body, limit);
+        let hits = hits(body, &words, terms);
+        let whole = words.len() < limit;
+        let found = window(&hits, words.len(), wanted);
+        // A window that reaches the end of what was read may be cut or
+        // moved by it; one that ends before it is the whole body's.
+        if whole || wanted == 0 || (found.2 && found.1 < words.len()) {
+            break (words, hits, (found.0, found.1));
+        }
+        limit = limit.saturating_mul(4);
+    };
     if words.is_empty() {
         return String::new();
     }
-    let hits = hits(body, &words, terms);
-    let (start, end) = window(&hits, words.len());
     let from = if start == 0 { 0 } else { words[start].0 };
     let to = if end == words.len() {
         body.len()
@@ -196,10 +223,11 @@ fn matches(word: &str, folded: &str, prefix: bool) -> bool {
         && (prefix || letters.next().is_none())
 }
 
-/// The words to show, `start..end`: the window with the most distinct
-/// terms, then the most hits, the earliest on a tie; the opening words
-/// when nothing matched.
-fn window(hits: &[Hit], word_count: usize) -> (usize, usize) {
+/// The words to show, `start..end`, and whether they hold every `wanted`
+/// term: the earliest window that does, else the window with the most
+/// distinct terms, then the most hits, the earliest on a tie; the opening
+/// words when nothing matched.
+fn window(hits: &[Hit], word_count: usize, wanted: u32) -> (usize, usize, bool) {
     let latest_start = word_count.saturating_sub(WINDOW);
     let mut best = (0, 0, 0);
     for hit in hits {
@@ -213,12 +241,15 @@ fn window(hits: &[Hit], word_count: usize) -> (usize, usize) {
                 count += 1;
             }
         }
+        if terms & wanted == wanted {
+            return (start, end, true);
+        }
         let score = (terms.count_ones() as usize, count);
         if score > (best.1, best.2) {
             best = (start, score.0, score.1);
         }
     }
-    (best.0, (best.0 + WINDOW).min(word_count))
+    (best.0, (best.0 + WINDOW).min(word_count), false)
 }
 
 /// The byte ranges to mark between words `start..end`, overlapping hits
@@ -372,6 +403,35 @@ mod tests {
     }
 
     #[test]
+    fn the_earliest_window_with_every_term_wins_over_later_ones_with_more_hits() {
+        let body = format!(
+            "{} sean baker {} baker sean baker sean {}",
+            numbered(40),
+            numbered(60),
+            numbered(40)
+        );
+        let shown = shown(&body, &[word("sean"), word("baker")]);
+        assert!(shown.starts_with("…w34 "), "{shown}");
+        assert_eq!(shown.matches('[').count(), 2, "{shown}");
+    }
+
+    #[test]
+    fn hits_far_into_a_long_body_are_found_and_cut_the_same_way() {
+        for before in [FIRST_READ - 3, FIRST_READ * 2, FIRST_READ * 20] {
+            let body = format!("{} target {}.", numbered(before), numbered(100));
+            let shown = shown(&body, &[word("target")]);
+            let expected_start = format!("…w{} ", before - LEAD);
+            assert!(shown.starts_with(&expected_start), "{before}: {shown}");
+            assert!(shown.ends_with("w20…"), "{before}: {shown}");
+        }
+        // A body whose only hit is the last word shows its final words.
+        let body = format!("{} target", numbered(FIRST_READ * 3));
+        let shown = shown(&body, &[word("target")]);
+        assert!(shown.ends_with("[target]"), "{shown}");
+        assert_eq!(shown.split_whitespace().count(), WINDOW, "{shown}");
+    }
+
+    #[test]
     fn multibyte_text_is_cut_at_word_boundaries() {
         let body = format!("{} 東京物語 — 小津 {}", "évé ".repeat(40), "ñ ".repeat(40));
         let shown = shown(&body, &[word("小津")]);
@@ -426,6 +486,10 @@ mod tests {
                 .filter(|term| !term.words.is_empty())
                 .collect();
             let shown = snippet(&body, &terms);
+            // Read a few words at a time or all at once, the snippet is the same.
+            for first_read in [1, 3, 8, 30] {
+                proptest::prop_assert_eq!(&snippet_reading(&body, &terms, first_read), &shown);
+            }
             proptest::prop_assert_eq!(
                 shown.matches(HIT_START).count(),
                 shown.matches(HIT_END).count()
