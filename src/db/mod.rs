@@ -71,6 +71,11 @@ pub enum DbError {
     Read(sqlx::Error),
 }
 
+/// The database's connections. Each is a thread and its own page cache
+/// (up to ~7 MB during a search that matches every review); on two cores,
+/// four serve as many requests per second as eight, in half the memory.
+pub(crate) const CONNECTIONS: u32 = 4;
+
 /// Copies what the last commit wrote to the WAL into the database file, in
 /// the background; readers and the next sync go on meanwhile (a PASSIVE
 /// checkpoint waits for nobody). Without it the WAL would only grow.
@@ -220,11 +225,8 @@ pub(crate) async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .pragma("wal_autocheckpoint", "0")
         .pragma("journal_size_limit", "67108864")
         .busy_timeout(Duration::from_secs(10));
-    // Each connection is a thread and its own page cache (up to ~7 MB
-    // during a search that matches every review). On two cores, four serve
-    // as many requests per second as eight, in half the memory.
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(CONNECTIONS)
         .min_connections(1)
         .connect_with(options)
         .await
@@ -275,7 +277,7 @@ pub(crate) async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
         .read_only(true)
         .immutable(true);
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(CONNECTIONS)
         .connect_with(options)
         .await
         .map_err(open_error)?;

@@ -57,8 +57,12 @@ pub struct Limits {
     /// How long a shutdown waits for requests in flight before it stops
     /// anyway.
     pub shutdown_grace: Duration,
-    /// Searches run at once (see `SearchPermits`); by default half the
-    /// cores, at least one.
+    /// Searches run at once (see `SearchPermits`); by default one per
+    /// core, but never more than half the database's connections, so that
+    /// pages always have the rest. A search is about a millisecond of CPU;
+    /// the storm run in `scripts/bench` showed page renders unharmed with
+    /// every core of two searching, while one permit capped search at what
+    /// one core does.
     pub max_searches: usize,
     /// How long a search may wait for its turn before it is told to come
     /// back (429) instead.
@@ -76,17 +80,18 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(20),
             max_searches: std::thread::available_parallelism()
-                .map_or(1, |cores| (cores.get() / 2).max(1)),
+                .map_or(1, std::num::NonZeroUsize::get)
+                .min(crate::db::CONNECTIONS as usize / 2),
             search_wait: Duration::from_secs(2),
         }
     }
 }
 
 /// Searches take turns at a few permits, so that however many clients
-/// search, and however costly their queries, page renders keep the other
-/// cores and database connections: thirty-two clients searching for the
-/// most common word once left every uncached page waiting on the database
-/// until it answered 503. A search that gets no permit within
+/// search, and however costly their queries, page renders keep a share of
+/// the cores and the other database connections: thirty-two clients
+/// searching for the most common word once left every uncached page
+/// waiting on the database until it answered 503. A search that gets no permit within
 /// `Limits::search_wait` is answered 429 with `Retry-After`, rather than
 /// queued until the request timeout. Cached search pages never get here:
 /// the page cache answers them first.
