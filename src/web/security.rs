@@ -325,6 +325,13 @@ mod tests {
 
     use super::{Limits, SearchPermits, take_turn};
 
+    #[test]
+    fn searches_never_hold_more_than_half_the_database_connections() {
+        let permits = Limits::default().max_searches;
+        assert!(permits >= 1);
+        assert!(permits <= crate::db::CONNECTIONS as usize / 2, "{permits}");
+    }
+
     /// A search route that holds its permit until told to finish.
     fn search_route(permits: SearchPermits, finish: Arc<Notify>) -> Router {
         let search = get(move || {
