@@ -51,6 +51,9 @@ struct ListingInfo {
     feeds: Vec<FeedLink>,
 }
 
+/// The query parameters `home` reads (see `web::QUERY_PARAMETERS`).
+pub(crate) const HOME_PARAMETERS: &[&str] = &["page"];
+
 #[derive(Deserialize)]
 pub(crate) struct HomeQuery {
     page: Option<String>,

@@ -108,6 +108,14 @@ impl std::ops::DerefMut for AppState {
     }
 }
 
+/// The query parameters the reader routes read, for the page cache's keys:
+/// any other parameter (`?utm_source=…`) is the same page, kept once.
+/// A route that starts reading one must be listed here.
+const QUERY_PARAMETERS: cache::RouteParams = &[
+    ("/", browse::HOME_PARAMETERS),
+    ("/search", search::PARAMETERS),
+];
+
 /// All routes, grouped by audience. Reader-facing pages are kept by the page
 /// cache; files, health and the editor's status page are not.
 pub fn router(state: AppState) -> Router {
@@ -161,7 +169,7 @@ pub fn router(state: AppState) -> Router {
         state,
     );
     // In front of routing and every layer: a cached page costs a lookup.
-    cache::in_front(site, cache, clock)
+    cache::in_front(site, cache, clock, QUERY_PARAMETERS)
 }
 
 /// Wraps routes in everything around them: panics and errors become pages

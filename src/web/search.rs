@@ -30,6 +30,8 @@ const MAX_PAGE: usize = 10_000;
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Longer queries are cut: nobody types more.
 const MAX_QUERY_CHARS: usize = 200;
+/// The query parameters a search reads (see `web::QUERY_PARAMETERS`).
+pub(crate) const PARAMETERS: &[&str] = &["q", "tag", "rating", "year", "decade", "page", "exact"];
 /// Pages listed on each side of the current one.
 const PAGE_WINDOW: usize = 2;
 
@@ -46,8 +48,10 @@ struct SearchQuery {
 }
 
 impl SearchQuery {
+    /// Reads the first of each of `PARAMETERS`; any other is ignored.
     fn from_pairs(pairs: &[(String, String)]) -> (Self, Option<String>) {
         let first = |name: &str| {
+            debug_assert!(PARAMETERS.contains(&name), "{name} is read: list it");
             pairs
                 .iter()
                 .find(|(key, _)| key == name)

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 
+use super::key::{RouteParams, cache_key};
 use super::page::{CachedPage, MAX_CACHED_BODY};
 use super::policy::forbids_storing;
 use super::respond::respond;
@@ -33,11 +34,42 @@ pub(crate) async fn mark_cacheable(request: Request, next: Next) -> Response<Bod
 /// before routing and before every layer, with the headers those layers
 /// gave it when it was rendered (security headers included). Anything the
 /// cache cannot answer goes on to `site` as if the cache were not there.
-/// The clock says when an If-Modified-Since is in the future.
-pub(crate) fn in_front(site: axum::Router, cache: PageCache, clock: Clock) -> axum::Router {
+/// The clock says when an If-Modified-Since is in the future; `routes`
+/// which query parameters each route reads (see `key`).
+pub(crate) fn in_front(
+    site: axum::Router,
+    cache: PageCache,
+    clock: Clock,
+    routes: RouteParams,
+) -> axum::Router {
     use tower::Layer;
-    let cached = axum::middleware::from_fn_with_state((cache, clock), serve_cached).layer(site);
+    let state = Front {
+        cache,
+        clock,
+        routes,
+    };
+    let cached = axum::middleware::from_fn_with_state(state, serve_cached).layer(site);
     axum::Router::new().fallback_service(cached)
+}
+
+/// What the cache in front needs.
+#[derive(Clone)]
+struct Front {
+    cache: PageCache,
+    clock: Clock,
+    routes: RouteParams,
+}
+
+/// Says whether a response came from the cache, as Varnish and CDNs do:
+/// `hit`, `miss` (rendered now, and kept), or `pass` (never kept: files,
+/// errors, other methods, the status page).
+static X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+fn marked(mut response: Response<Body>, how: &'static str) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(X_CACHE.clone(), HeaderValue::from_static(how));
+    response
 }
 
 /// Middleware (see `in_front`): answers GET and HEAD from the cache when it
@@ -46,7 +78,11 @@ pub(crate) fn in_front(site: axum::Router, cache: PageCache, clock: Clock) -> ax
 /// answered from the cache: the limits behind it must see it; nor is the
 /// stand-in for a refused head, a `GET /` that must get its error page.
 async fn serve_cached(
-    State((cache, clock)): State<(PageCache, Clock)>,
+    State(Front {
+        cache,
+        clock,
+        routes,
+    }): State<Front>,
     request: Request,
     next: Next,
 ) -> Response<Body> {
@@ -54,31 +90,33 @@ async fn serve_cached(
         || has_body(request.headers())
         || request.extensions().get::<RefusedHead>().is_some()
     {
-        return next.run(request).await;
+        return marked(next.run(request).await, "pass");
     }
-    let uri = request.uri();
-    let key = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-    // The hit path allocates nothing: the key is borrowed from the request.
-    if let Some(page) = cache.get(key) {
-        return respond(&cache, key, page, request.headers(), &clock);
+    // Borrowed from the request unless a search's parameters are kept.
+    let key = cache_key(request.uri(), routes);
+    if let Some(page) = cache.get(&key) {
+        return marked(
+            respond(&cache, &key, page, request.headers(), &clock),
+            "hit",
+        );
     }
     // axum empties the body of a HEAD response inside the router, so what
     // comes back is no page to keep (kept, it blanked the page for every
     // GET after it): a HEAD that misses is answered, not cached.
     if request.method() == Method::HEAD {
-        return next.run(request).await;
+        return marked(next.run(request).await, "pass");
     }
     // Taken before rendering: if the content changes meanwhile, this page
     // belongs to the generation that is over.
     let generation = cache.generation();
-    let key = key.to_string();
+    let key = key.into_owned();
     let request_headers = request.headers().clone();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK
         || response.extensions().get::<Cacheable>().is_none()
         || forbids_storing(response.headers())
     {
-        return response;
+        return marked(response, "pass");
     }
     match CachedPage::from_response(response, generation).await {
         Ok(page) => {
@@ -86,9 +124,12 @@ async fn serve_cached(
             if page.identity.len() <= MAX_CACHED_BODY {
                 cache.insert(&key, page.clone());
             }
-            respond(&cache, &key, page, &request_headers, &clock)
+            marked(
+                respond(&cache, &key, page, &request_headers, &clock),
+                "miss",
+            )
         }
-        Err(response) => response,
+        Err(response) => marked(response, "pass"),
     }
 }
 
@@ -122,7 +163,7 @@ mod tests {
             .route("/page", get(render.clone()))
             .route_layer(axum::middleware::from_fn(mark_cacheable))
             .route("/file", get(render));
-        let app = in_front(site, cache, Clock::system());
+        let app = in_front(site, cache, Clock::system(), &[]);
         for path in ["/page", "/page", "/file", "/file"] {
             let request = Request::builder().uri(path).body(Body::empty()).unwrap();
             let response = app.clone().oneshot(request).await.unwrap();

@@ -6,6 +6,7 @@
 //!
 //! One job to a module, in the order a request meets them:
 //! - `middleware`: where the cache sits, what it answers and what it keeps;
+//! - `key`: what a page is kept under (its route's own query parameters);
 //! - `store`: the pages, bounded by bytes, and the generation that retires
 //!   them all at a content change (`menu` keeps the navigation beside them);
 //! - `page`: a rendered response turned into a page to send many times;
@@ -16,6 +17,7 @@
 
 mod compress;
 mod conditional;
+mod key;
 mod menu;
 mod middleware;
 mod negotiate;
@@ -25,6 +27,7 @@ mod respond;
 mod store;
 
 pub(crate) use conditional::{clamp_last_modified, if_modified_since, none_match};
+pub(crate) use key::RouteParams;
 pub(crate) use middleware::{in_front, mark_cacheable};
 pub(crate) use policy::CachePolicy;
 pub use store::PageCache;
