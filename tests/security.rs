@@ -566,6 +566,8 @@ fn assert_security_headers(what: &str, response: &TestResponse) {
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "form-action 'self'",
+        // Lighthouse's SEO audit fetches /robots.txt from the page.
+        "connect-src 'self'",
     ] {
         assert!(
             csp.contains(directive),

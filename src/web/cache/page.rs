@@ -160,7 +160,10 @@ pub(super) mod tests {
         assert_eq!(page.generation, 7);
         assert_eq!(page.headers[header::ETAG], page.etag);
         assert_eq!(page.headers[header::VARY], "accept-encoding");
-        assert_eq!(page.headers[header::CACHE_CONTROL], "public, max-age=60");
+        assert_eq!(
+            page.headers[header::CACHE_CONTROL],
+            "public, max-age=60, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400"
+        );
         assert!(page.headers.get(header::CONTENT_LENGTH).is_none());
     }
 

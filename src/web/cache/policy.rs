@@ -20,11 +20,17 @@ pub(crate) enum CachePolicy {
     /// status page, error pages.
     NoStore,
     /// Pages: a minute, then the ETag makes each revisit a 304. The page
-    /// cache gives it to every page whose handler names no policy.
+    /// cache gives it to every page whose handler names no policy. Shared
+    /// caches (a CDN, nginx's `proxy_cache`) are told the same lifetime
+    /// with `s-maxage`, may serve a stale copy for as long again while
+    /// they fetch the new one (`stale-while-revalidate`), and for a day if
+    /// every instance is down (`stale-if-error`): readers never wait on a
+    /// revalidation, and an edit shows within two minutes at worst.
     ForAMinute,
-    /// Five minutes, for feeds.
+    /// Five minutes, for feeds (shared caches as for pages).
     ForFiveMinutes,
-    /// An hour: the sitemap, robots.txt and files under their own names.
+    /// An hour: the sitemap, robots.txt and files under their own names
+    /// (shared caches as for pages).
     ForAnHour,
     /// A year, never revalidated: files under a fingerprinted name, which
     /// changes whenever the file does.
@@ -36,9 +42,15 @@ impl CachePolicy {
     fn header_value(self) -> &'static str {
         match self {
             CachePolicy::NoStore => "no-store",
-            CachePolicy::ForAMinute => "public, max-age=60",
-            CachePolicy::ForFiveMinutes => "public, max-age=300",
-            CachePolicy::ForAnHour => "public, max-age=3600",
+            CachePolicy::ForAMinute => {
+                "public, max-age=60, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400"
+            }
+            CachePolicy::ForFiveMinutes => {
+                "public, max-age=300, s-maxage=300, stale-while-revalidate=300, stale-if-error=86400"
+            }
+            CachePolicy::ForAnHour => {
+                "public, max-age=3600, s-maxage=3600, stale-while-revalidate=3600, stale-if-error=86400"
+            }
             CachePolicy::Immutable => "public, max-age=31536000, immutable",
         }
     }
@@ -80,9 +92,18 @@ mod tests {
     fn each_policy_sends_the_header_the_readme_promises() {
         for (policy, value) in [
             (CachePolicy::NoStore, "no-store"),
-            (CachePolicy::ForAMinute, "public, max-age=60"),
-            (CachePolicy::ForFiveMinutes, "public, max-age=300"),
-            (CachePolicy::ForAnHour, "public, max-age=3600"),
+            (
+                CachePolicy::ForAMinute,
+                "public, max-age=60, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400",
+            ),
+            (
+                CachePolicy::ForFiveMinutes,
+                "public, max-age=300, s-maxage=300, stale-while-revalidate=300, stale-if-error=86400",
+            ),
+            (
+                CachePolicy::ForAnHour,
+                "public, max-age=3600, s-maxage=3600, stale-while-revalidate=3600, stale-if-error=86400",
+            ),
             (
                 CachePolicy::Immutable,
                 "public, max-age=31536000, immutable",
