@@ -5,60 +5,18 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, text_of};
 
-/// Every page a reader can reach: the home page, the sitemap, the feeds,
-/// and every page those link to on this site, crawled breadth first.
+/// Every page's status and body.
 async fn every_page(site: &TestSite) -> BTreeMap<String, (StatusCode, String)> {
-    let base = "https://films.example";
-    let sitemap = site.get("/sitemap.xml").await.body;
-    let document = roxmltree::Document::parse(&sitemap).expect("the sitemap is XML");
-    let mut queue: VecDeque<String> = [
-        "/",
-        "/feed.xml",
-        "/atom.xml",
-        "/feed.json",
-        "/tags",
-        "/stats",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .chain(
-        document
-            .descendants()
-            .filter(|node| node.has_tag_name("loc"))
-            .filter_map(|node| node.text()?.strip_prefix(base).map(str::to_string)),
-    )
-    .collect();
-    let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
-    let mut pages = BTreeMap::new();
-    let links = scraper::Selector::parse("a[href]").unwrap();
-    while let Some(path) = queue.pop_front() {
-        let response = site.get(&path).await;
-        if response
-            .header("content-type")
-            .is_some_and(|kind| kind.starts_with("text/html"))
-        {
-            for link in response.html().select(&links) {
-                let href = link.value().attr("href").unwrap_or_default();
-                let href = href.strip_prefix(base).unwrap_or(href);
-                let href = href.split('#').next().unwrap_or_default();
-                let internal = href.starts_with('/') && !href.starts_with("//");
-                if internal
-                    && !href.starts_with("/search")
-                    && !href.starts_with("/static/")
-                    && seen.insert(href.to_string())
-                {
-                    queue.push_back(href.to_string());
-                }
-            }
-        }
-        pages.insert(path, (response.status, response.body));
-    }
-    pages
+    common::crawl::every_page(site)
+        .await
+        .into_iter()
+        .map(|(path, response)| (path, (response.status, response.body)))
+        .collect()
 }
 
 /// The content errors a site shows on its status page, as text.

@@ -11,6 +11,8 @@
     reason = "a module of each test crate, shared by them all: `pub` says which parts they may use"
 )]
 
+pub mod crawl;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -135,6 +137,19 @@ impl TestSite {
             clock,
             args,
         }
+    }
+
+    /// Another instance on the same content folder, with a database of its
+    /// own and a clock `ahead` of this one's start: a second server behind
+    /// the same load balancer, started later.
+    pub async fn another_instance(&self, ahead: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args = ServeArgs {
+            db: dir.path().join("other.db"),
+            ..self.args.clone()
+        };
+        let clock = Clock::manual(self.clock.now() + ahead);
+        Self::start(dir, args, clock).await
     }
 
     /// Stops the site and starts it again on the same files and database,
