@@ -29,6 +29,7 @@ use crate::search::SearchIndex;
 use crate::web::assets::Assets;
 use crate::web::cache::PageCache;
 use crate::web::heads::{CheckedHeads, Refusals};
+use crate::web::metrics::Metrics;
 use crate::web::security::Limits;
 use crate::web::{self, AppState, Shared, WebOptions};
 
@@ -112,6 +113,7 @@ fn app_state(
             content_dir: args.content.clone(),
             limits: Limits::default(),
         }),
+        metrics: Arc::new(Metrics::new(|registry| health.register(registry))),
         health,
     })
 }

@@ -190,7 +190,9 @@ impl Syncer {
         indexing: Indexing,
     ) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
+        let started = std::time::Instant::now();
         let result = self.sync_once(scope, indexing).await;
+        self.health.count_sync(result.is_ok(), started.elapsed());
         match &result {
             Ok(_) => self.health.succeeded(),
             Err(error) => self.health.failed(error.to_string(), self.clock.now()),

@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::cache::CachePolicy;
 use super::layout::Chrome;
+use super::metrics::RenderedFor;
 use super::{AppState, heads};
 
 /// What a handler can fail with. Only `NotFound` is the reader's doing;
@@ -30,6 +31,9 @@ pub(crate) enum AppError {
     /// A feed or the sitemap could not be written.
     #[error("feed error: {0}")]
     Feed(String),
+    /// The metrics could not be written out.
+    #[error("metrics error: {0}")]
+    Metrics(#[from] std::fmt::Error),
 }
 
 /// Carried by an error response so that the error-page layer, which has the
@@ -44,7 +48,7 @@ impl AppError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) => {
+            AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) | AppError::Metrics(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -134,6 +138,10 @@ pub(super) async fn render_error_pages(
         if let Some(value) = response.headers().get(&name) {
             page.headers_mut().insert(name, value.clone());
         }
+    }
+    // `/metrics` counts the error by the route it happened on.
+    if let Some(route) = response.extensions().get::<RenderedFor>() {
+        page.extensions_mut().insert(route.clone());
     }
     page
 }

@@ -15,6 +15,7 @@ mod error;
 mod feeds;
 pub(crate) mod heads;
 mod layout;
+pub(crate) mod metrics;
 mod modified;
 mod pages;
 mod respond;
@@ -83,6 +84,8 @@ pub struct Shared {
     pub options: Arc<WebOptions>,
     /// Whether publishing works, for the status page.
     pub(crate) health: SyncHealth,
+    /// What `/metrics` exports.
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -153,15 +156,19 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(seo::robots))
         .route("/{slug}", get(pages::show))
         .route_layer(middleware::from_fn(cache::mark_cacheable))
+        .route_layer(middleware::from_fn(metrics::note_route))
         .route_layer(middleware::from_fn(urls::lowercase_slugs));
     let files_and_operations = Router::new()
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
         .route("/healthz", get(status::healthz))
-        .route("/status", get(status::status));
+        .route("/status", get(status::status))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(middleware::from_fn(metrics::note_route));
     let cache = state.cache.clone();
     let clock = state.clock.clone();
+    let counted = state.clone();
     let site = with_layers(
         readers
             .merge(files_and_operations)
@@ -169,7 +176,9 @@ pub fn router(state: AppState) -> Router {
         state,
     );
     // In front of routing and every layer: a cached page costs a lookup.
+    // Counted in front of that, so that hits are counted too.
     cache::in_front(site, cache, clock, QUERY_PARAMETERS)
+        .layer(middleware::from_fn_with_state(counted, metrics::count))
 }
 
 /// Wraps routes in everything around them: panics and errors become pages

@@ -55,12 +55,8 @@ pub(crate) async fn status(
     query: Result<Query<TokenQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let Some(expected) = state.options.status_token.as_deref() else {
-        return Err(AppError::NotFound);
-    };
     let from_query = query.ok().and_then(|Query(query)| query.token);
-    let given = bearer_token(&headers).or(from_query.as_deref());
-    if !given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes())) {
+    if !authorized(&state, &headers, from_query.as_deref()) {
         return Err(AppError::NotFound);
     }
     let mut tx = state.db.begin().await?;
@@ -91,6 +87,17 @@ pub(crate) async fn status(
         Page::new(page).policy(CachePolicy::NoStore),
     )
         .into_response())
+}
+
+/// Whether a request carries the status token (`Authorization: Bearer`, or
+/// `from_query` where the route takes `?token=`). Without a configured
+/// token nobody is.
+pub(crate) fn authorized(state: &AppState, headers: &HeaderMap, from_query: Option<&str>) -> bool {
+    let Some(expected) = state.options.status_token.as_deref() else {
+        return false;
+    };
+    let given = bearer_token(headers).or(from_query);
+    given.is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
 }
 
 /// The token of `Authorization: Bearer <token>`. The scheme is compared

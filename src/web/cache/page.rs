@@ -10,6 +10,7 @@ use super::CachePolicy;
 use super::compress::is_compressible;
 use super::conditional::entity_tag;
 use super::negotiate::Coding;
+use crate::web::metrics::RenderedFor;
 
 /// Responses larger than this are served but not cached.
 pub(super) const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
@@ -25,6 +26,9 @@ pub(super) struct CachedPage {
     pub(super) etag: HeaderValue,
     pub(super) modified_at: Option<std::time::SystemTime>,
     pub(super) identity: Bytes,
+    /// The route it was rendered for, given back to each response made
+    /// from it so that `/metrics` counts hits by route too.
+    pub(super) route: Option<RenderedFor>,
     gzip: Compressed,
     brotli: Compressed,
 }
@@ -57,6 +61,7 @@ impl CachedPage {
         generation: u64,
     ) -> Result<CachedPage, Response<Body>> {
         let (parts, body) = response.into_parts();
+        let route = parts.extensions.get::<RenderedFor>().cloned();
         let Ok(rendered) = axum::body::to_bytes(body, MAX_CACHED_BODY * 4).await else {
             return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
         };
@@ -92,6 +97,7 @@ impl CachedPage {
             etag,
             modified_at,
             identity,
+            route,
             gzip: compressed.clone(),
             brotli: compressed,
         })
@@ -144,6 +150,7 @@ pub(super) mod tests {
             etag: HeaderValue::from_static("W/\"1\""),
             modified_at: None,
             identity: Bytes::copy_from_slice(body.as_bytes()),
+            route: None,
             gzip: Compressed::NotYet,
             brotli: Compressed::NotYet,
         })

@@ -34,6 +34,9 @@ pub(super) fn respond(
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         *response.headers_mut() = headers;
+        if let Some(route) = &page.route {
+            response.extensions_mut().insert(route.clone());
+        }
         return response;
     }
     if matches!(page.form(coding), Compressed::NotYet) {
@@ -51,6 +54,9 @@ pub(super) fn respond(
     }
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
+    if let Some(route) = &page.route {
+        response.extensions_mut().insert(route.clone());
+    }
     response
 }
 

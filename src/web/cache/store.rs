@@ -87,10 +87,9 @@ impl PageCache {
         self.inner.store.clear();
     }
 
-    /// Bytes held now: a test checks that a compressed form, once kept,
-    /// counts against the capacity.
-    #[cfg(test)]
-    pub(super) fn weight(&self) -> u64 {
+    /// Bytes held now, for `/metrics` (and a test checks that a compressed
+    /// form, once kept, counts against the capacity).
+    pub(crate) fn weight(&self) -> u64 {
         self.inner.store.weight()
     }
 }
