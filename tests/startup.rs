@@ -353,3 +353,54 @@ async fn json_logs_are_one_object_per_line() {
         assert!(message.contains("`typo` does not exist"), "{message}");
     }
 }
+
+#[tokio::test]
+async fn each_request_is_logged_at_debug_with_its_route_status_and_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = content_with_site(dir.path(), "title = \"Reel\"\n");
+    let mut command = marquee(dir.path());
+    command
+        .env("RUST_LOG", "info,marquee::web::metrics=debug")
+        .args(["serve", "--addr", "127.0.0.1:0", "--no-watch", "--content"])
+        .arg(&content)
+        .arg("--db")
+        .arg(dir.path().join("marquee.db"))
+        .args(["--log-format", "json"]);
+    let mut server = Binary::spawn(command);
+    let addr = server.address();
+    for path in ["/reviews/anora", "/reviews/anora", "/no-such-page"] {
+        get(addr, path).await;
+    }
+    let ended = server.stop();
+    let answered: Vec<_> = json_lines(&ended)
+        .into_iter()
+        .filter(|line| line["message"] == "answered")
+        .collect();
+    let seen: Vec<(String, u64, String)> = answered
+        .iter()
+        .map(|line| {
+            (
+                line["route"].as_str().unwrap_or_default().to_string(),
+                line["status"].as_u64().unwrap_or_default(),
+                line["cache"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("/reviews/:slug".to_string(), 200, "miss".to_string()),
+            ("/reviews/:slug".to_string(), 200, "hit".to_string()),
+            ("/:slug".to_string(), 404, "pass".to_string()),
+        ],
+        "{}",
+        ended.stderr()
+    );
+    // Each in a span numbering the request, for errors logged inside it.
+    let ids: BTreeSet<u64> = answered
+        .iter()
+        .filter_map(|line| line["span"]["id"].as_u64())
+        .collect();
+    assert_eq!(ids.len(), 3, "{answered:?}");
+    assert!(answered.iter().all(|line| line["method"] == "GET"));
+}

@@ -10,6 +10,7 @@
 //! sites in one test process never share a counter.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -23,6 +24,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use tracing::Instrument;
 
 use super::AppState;
 use super::cache::CachePolicy;
@@ -165,11 +167,19 @@ fn label_for(pattern: &str) -> String {
         .replace('}', "")
 }
 
+/// Numbers requests for the logs.
+static REQUESTS: AtomicU64 = AtomicU64::new(1);
+
 /// Middleware, outermost (in front of the page cache): counts every
-/// request with its route, status, latency and the cache's verdict.
+/// request with its route, status, latency and the cache's verdict, and
+/// logs it at `debug`. The request runs in a span that carries its number,
+/// so an error logged while answering it says which request it was.
 pub(crate) async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let response = next.run(request).await;
+    let id = REQUESTS.fetch_add(1, Ordering::Relaxed);
+    let method = request.method().clone();
+    let span = tracing::debug_span!("request", id);
+    let response = next.run(request).instrument(span.clone()).await;
     let route = response
         .extensions()
         .get::<RenderedFor>()
@@ -178,10 +188,21 @@ pub(crate) async fn count(State(state): State<AppState>, request: Request, next:
         .headers()
         .get("x-cache")
         .and_then(|value| value.to_str().ok());
+    let took = started.elapsed();
+    span.in_scope(|| {
+        tracing::debug!(
+            %method,
+            route,
+            status = response.status().as_u16(),
+            micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            cache = verdict.unwrap_or("-"),
+            "answered"
+        );
+    });
     state.metrics.observe(
         route,
         response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
+        took.as_secs_f64(),
         verdict,
     );
     response
