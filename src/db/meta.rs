@@ -1,27 +1,8 @@
-//! Facts about the content as a whole, kept as named integers: when the
-//! catalog and the layout last changed (the Last-Modified of pages that
-//! show them), and how the stored bodies were rendered.
+//! Facts about the content as a whole, kept as named integers: how the
+//! stored bodies were rendered. (When the catalog and the layout last
+//! changed is read from the files' times: see `web::modified`.)
 
 use sqlx::{SqliteConnection, SqliteExecutor};
-use time::OffsetDateTime;
-
-/// What changes a page's Last-Modified besides its own rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// The set or text of published reviews: every listing and feed.
-    Catalog,
-    /// What every page shares (site settings, the menu of standalone pages).
-    Layout,
-}
-
-impl Change {
-    fn key(self) -> &'static str {
-        match self {
-            Change::Catalog => "catalog_changed_at",
-            Change::Layout => "layout_changed_at",
-        }
-    }
-}
 
 /// The rendering fingerprint (`content::plan::rendering_fingerprint`: the
 /// renderer's version and the embed hosts) the stored review and page bodies
@@ -35,25 +16,6 @@ const BODIES_RENDERED_WITH: &str = "bodies_rendered_with";
 /// `BODIES_RENDERED_WITH` renders every body again. The row is removed when
 /// the new one is written, so nothing stale stays behind.
 const FORMER_EMBED_HOSTS_RENDERED: &str = "embed_hosts_rendered";
-
-/// When `change` last happened; the epoch if never.
-pub(crate) async fn changed_at(
-    db: impl SqliteExecutor<'_>,
-    change: Change,
-) -> sqlx::Result<OffsetDateTime> {
-    let seconds = get(db, change.key()).await?.unwrap_or(0);
-    Ok(OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH))
-}
-
-/// Notes that `change` happened at `at` (stored in unix seconds), inside
-/// the sync's transaction that made it.
-pub(crate) async fn set_changed_at(
-    conn: &mut SqliteConnection,
-    change: Change,
-    at: OffsetDateTime,
-) -> sqlx::Result<()> {
-    set(conn, change.key(), at.unix_timestamp()).await
-}
 
 /// The rendering fingerprint the stored bodies were rendered with; `None`
 /// for a new store, or one whose bodies an older renderer wrote.

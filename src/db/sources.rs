@@ -76,6 +76,33 @@ pub(crate) async fn known(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<S
         .collect())
 }
 
+/// Which files a page's Last-Modified follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// What every page shares: `site.toml` and the standalone pages (the
+    /// menu).
+    Layout,
+    /// Everything else: reviews and whatever lists them.
+    Catalog,
+}
+
+/// The newest modification time, in nanoseconds since the epoch, of the
+/// files of `part` as last read: a fact of the files, the same for every
+/// instance that serves them, unlike the moment a sync ran.
+pub(crate) async fn newest_mtime(db: impl SqliteExecutor<'_>, part: Part) -> sqlx::Result<i64> {
+    let sql = match part {
+        Part::Layout => {
+            "SELECT coalesce(max(mtime_ns), 0) FROM sources
+             WHERE path = 'site.toml' OR path LIKE 'pages/%'"
+        }
+        Part::Catalog => {
+            "SELECT coalesce(max(mtime_ns), 0) FROM sources
+             WHERE path <> 'site.toml' AND path NOT LIKE 'pages/%'"
+        }
+    };
+    sqlx::query_scalar(sql).fetch_one(db).await
+}
+
 /// The current content errors, by path: what the status page shows.
 pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentError>> {
     let rows: Vec<StoredSource> = sqlx::query_as(

@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-use time::OffsetDateTime;
 
-use super::meta::{self, Change};
+use super::meta;
 use super::sources::{self, StoredSource};
 use super::{pages, reviews, search};
 use crate::content::error::ContentError;
@@ -63,10 +62,6 @@ pub(crate) struct Applied {
 pub(crate) struct Finish {
     /// Whether the search index takes what was written now or later.
     pub(crate) indexing: Indexing,
-    /// The clock's present: what `meta` notes as the moment of the change.
-    pub(crate) now: OffsetDateTime,
-    /// The site settings changed, which every page shows.
-    pub(crate) settings_changed: bool,
     /// Every body was rendered again, with this rendering fingerprint.
     pub(crate) bodies_rendered: Option<i64>,
 }
@@ -248,12 +243,6 @@ impl SyncTransaction {
             Indexing::Inline => false,
             Indexing::Deferred { at_least } => search::queued_count(&mut *tx).await? >= at_least,
         };
-        if applied.documents_changed > 0 || finish.settings_changed {
-            meta::set_changed_at(&mut tx, Change::Catalog, finish.now).await?;
-        }
-        if applied.layout_changed || finish.settings_changed {
-            meta::set_changed_at(&mut tx, Change::Layout, finish.now).await?;
-        }
         if let Some(fingerprint) = finish.bodies_rendered {
             meta::set_bodies_rendered_with(&mut tx, fingerprint).await?;
         }

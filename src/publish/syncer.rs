@@ -157,12 +157,6 @@ impl Syncer {
     pub async fn index_pending(&self) -> Result<i64, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let fed = self.search.feed(&self.db).await?;
-        if fed > 0 {
-            // Search pages change, so their validators must too.
-            let mut conn = self.db.acquire().await?;
-            db::meta::set_changed_at(&mut conn, db::meta::Change::Catalog, self.clock.now())
-                .await?;
-        }
         db::checkpoint_soon(&self.db);
         Ok(fed as i64)
     }
@@ -269,16 +263,11 @@ impl Syncer {
         // A reader that stopped early (it panicked) must not commit half a sync.
         reading.await?;
         self.settle_slugs(&mut tx, &rendering.embed_hosts).await?;
-        let settings_changed = new_site
-            .as_ref()
-            .is_some_and(|site| self.site.would_change(site));
         // Searches wait from the commit until the index has the changes too.
         let feeding = self.search.index().hold().await;
         let applied = tx
             .finish(Finish {
                 indexing,
-                now: self.clock.now(),
-                settings_changed,
                 bodies_rendered: rendering.rerender.then_some(rendering.fingerprint),
             })
             .await?;

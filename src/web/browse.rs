@@ -252,7 +252,7 @@ async fn render_listing(
         pagination,
         is_home,
     };
-    let modified = modified::catalog(tx, now).await?;
+    let modified = modified::catalog(tx, &state.options.content_dir, now).await?;
     Ok(Page::new(list).modified(modified).into_response())
 }
 
@@ -311,7 +311,7 @@ pub(crate) async fn tags(State(state): State<AppState>) -> Result<Response, AppE
     )
     .await?;
     chrome.section = Section::Tags;
-    let modified = modified::catalog(&mut tx, now).await?;
+    let modified = modified::catalog(&mut tx, &state.options.content_dir, now).await?;
     Ok(Page::new(TagsPage { chrome, tags })
         .modified(modified)
         .into_response())
@@ -413,7 +413,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
         years,
         average,
     };
-    let modified = modified::catalog(&mut tx, now).await?;
+    let modified = modified::catalog(&mut tx, &state.options.content_dir, now).await?;
     Ok(Page::new(page).modified(modified).into_response())
 }
 

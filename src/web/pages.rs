@@ -40,7 +40,9 @@ pub(crate) async fn show(
         Chrome::new(&state, &mut tx, &path, Some(&page.title), &page.description).await?;
     chrome.section = Section::Page;
     chrome.noindex = page.draft;
-    let modified_at = page.modified.max(modified::layout(&mut tx).await?);
+    let modified_at = page
+        .modified
+        .max(modified::layout(&mut tx, &state.options.content_dir).await?);
     let view = StandalonePage {
         chrome,
         title: page.title,

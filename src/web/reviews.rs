@@ -76,7 +76,8 @@ pub(crate) async fn show(
         .into_iter()
         .map(|release| ReleaseView::from_row(release, today))
         .collect();
-    let last_modified = last_modified(&row, &releases).max(modified::layout(&mut tx).await?);
+    let last_modified = last_modified(&row, &releases)
+        .max(modified::layout(&mut tx, &state.options.content_dir).await?);
     let review = ReviewView {
         poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
         stars: row.rating.map(Stars::from),

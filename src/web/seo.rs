@@ -46,7 +46,7 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let site = state.site.get();
-    let catalog = modified::catalog(&mut tx, now).await?;
+    let catalog = modified::catalog(&mut tx, &state.options.content_dir, now).await?;
     let mut entries = vec![
         SitemapUrl {
             loc: site.url("/"),

@@ -45,11 +45,6 @@ impl SiteCell {
             .clone()
     }
 
-    /// Whether `set(site)` would change what is served.
-    pub(crate) fn would_change(&self, site: &Site) -> bool {
-        *self.get() != self.effective(site.clone())
-    }
-
     /// Replaces the settings; returns whether anything changed.
     pub(crate) fn set(&self, site: Site) -> bool {
         let site = self.effective(site);

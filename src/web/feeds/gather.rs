@@ -74,7 +74,7 @@ pub(super) async fn gather(
         .map(changed_at)
         .max()
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .max(modified::catalog(&mut tx, now).await?)
+        .max(modified::catalog(&mut tx, &state.options.content_dir, now).await?)
         .min(now);
     let entries = rows
         .into_iter()
