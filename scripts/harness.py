@@ -41,6 +41,26 @@ SERVER_LOG_FILTER = "info,sqlx=warn"
 STOP_GRACE_SECONDS = 30
 
 
+def find_tool(name):
+    """A program on PATH, or in the sbin folders Debian puts nginx in."""
+    return shutil.which(name) or next(
+        (str(p) for p in (Path("/usr/sbin") / name, Path("/sbin") / name) if p.exists()), None
+    )
+
+
+def ensure_tools(*tools):
+    """Installs from Debian whichever of `tools` is missing."""
+    missing = [tool for tool in tools if not find_tool(tool)]
+    if not missing:
+        return
+    print(f"installing {' '.join(missing)} from Debian", file=sys.stderr, flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    apt = sudo + ["apt-get", "install", "-y", "--no-install-recommends"] + missing
+    if subprocess.run(apt, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(sudo + ["apt-get", "update"], stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(apt, stdout=subprocess.DEVNULL, check=True)
+
+
 def work_dir(name):
     """A fresh temporary folder for one run; the script removes it."""
     return Path(tempfile.mkdtemp(prefix=f"marquee-{name}-"))
