@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::announce::{Announcement, Synced};
+use crate::cards::Cards;
 use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content;
@@ -113,6 +114,7 @@ fn app_state(
             limits: Limits::default(),
         }),
         health,
+        cards: Arc::new(Cards::beside(&args.db)),
     })
 }
 

@@ -30,6 +30,9 @@ pub(crate) enum AppError {
     /// A feed or the sitemap could not be written.
     #[error("feed error: {0}")]
     Feed(String),
+    /// A share card could not be drawn.
+    #[error("share card: {0}")]
+    Card(#[from] crate::cards::CardError),
 }
 
 /// Carried by an error response so that the error-page layer, which has the
@@ -44,7 +47,7 @@ impl AppError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) => {
+            AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) | AppError::Card(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }

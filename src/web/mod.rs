@@ -11,6 +11,7 @@
 pub mod assets;
 mod browse;
 pub mod cache;
+mod cards;
 mod error;
 mod feeds;
 pub(crate) mod heads;
@@ -83,6 +84,8 @@ pub struct Shared {
     pub options: Arc<WebOptions>,
     /// Whether publishing works, for the status page.
     pub(crate) health: SyncHealth,
+    /// Share cards, drawn on first request and kept beside the database.
+    pub cards: Arc<crate::cards::Cards>,
 }
 
 impl AppState {
@@ -150,6 +153,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
+        .route("/cards/reviews/{file}", get(cards::review))
+        .route("/cards/{file}", get(cards::site))
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));
     let cache = state.cache.clone();
