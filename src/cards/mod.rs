@@ -321,6 +321,7 @@ impl Cards {
             return Ok(bytes);
         }
         let (fonts, card, dir) = (self.fonts.clone(), card.clone(), self.dir.clone());
+        let started = std::time::Instant::now();
         let png = tokio::task::spawn_blocking(move || {
             let png = render(&fonts, &card)?;
             keep(&dir, &card, &png);
@@ -329,6 +330,11 @@ impl Cards {
         .await
         .map_err(|error| CardError::Task(error.to_string()))??;
         self.drawn.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            file = %path.display(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "share card drawn"
+        );
         Ok(png)
     }
 }
