@@ -244,14 +244,24 @@ pub(crate) fn review_svg(
 /// The film's title, centred on the tinted panel that stands in for a
 /// poster.
 fn placeholder_title(measurer: &Measurer<'_>, title: &str) -> Result<Vec<Line>, CardError> {
-    let texts = measurer.wrap(title, PLACEHOLDER_TITLE, POSTER_PANEL.width() - 48.0, 5)?;
-    let leading = 50.0;
+    let width = POSTER_PANEL.width() - 48.0;
+    // The panel is narrow: a smaller size, rather than a word broken in
+    // two, when one of the title's words is too wide for it.
+    let mut style = PLACEHOLDER_TITLE;
+    for size in [40.0, 32.0, 26.0] {
+        style.size = size;
+        if measurer.words_fit(title, style, width)? {
+            break;
+        }
+    }
+    let texts = measurer.wrap(title, style, width, 5)?;
+    let leading = style.size * 1.25;
     let block_height = leading * texts.len().saturating_sub(1) as f32;
     let mut block = Block::at(
         POSTER_PANEL.x + POSTER_PANEL.width() / 2.0,
-        POSTER_PANEL.y + POSTER_PANEL.height() / 2.0 - block_height / 2.0 + 14.0,
+        POSTER_PANEL.y + POSTER_PANEL.height() / 2.0 - block_height / 2.0 + style.size * 0.35,
         leading,
-        PLACEHOLDER_TITLE,
+        style,
         Palette::CARD.ink,
     );
     block.anchor = "middle";

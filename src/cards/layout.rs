@@ -127,6 +127,19 @@ impl<'f> Measurer<'f> {
         Ok(lines)
     }
 
+    /// Whether every word of `text` fits on a line of `width` (so that
+    /// wrapping it breaks no word in two).
+    pub(crate) fn words_fit(
+        &self,
+        text: &str,
+        style: TextStyle,
+        width: f32,
+    ) -> Result<bool, CardError> {
+        let text: String = self.fonts.drawable(text).chars().take(MAX_CHARS).collect();
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        Ok(self.widths(style, &words)?.iter().all(|w| *w <= width))
+    }
+
     /// The longest start of `tokens` that fits with "…" after it.
     fn ellipsized(
         &self,
@@ -264,6 +277,22 @@ mod tests {
             format!("{}{}", lines[1], lines[2]),
             "Extraordinarily",
             "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn words_fit_tells_whether_a_word_must_break() {
+        let fonts = Fonts::bundled();
+        let measurer = Measurer::new(&fonts);
+        assert!(
+            measurer
+                .words_fit("Long and Winding", TITLE, 420.0)
+                .unwrap()
+        );
+        assert!(
+            !measurer
+                .words_fit("Long and Extraordinarily", TITLE, 420.0)
+                .unwrap()
         );
     }
 
