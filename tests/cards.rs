@@ -372,4 +372,12 @@ async fn concurrent_first_requests_draw_a_card_once() {
     card(&site, &path).await;
     assert_eq!(cards.drawn(), before + 1, "then served from the folder");
     assert!(cards.dir().starts_with(site.dir.path()));
+
+    // The folder is only a cache: deleted, the card is drawn again.
+    std::fs::remove_dir_all(cards.dir()).unwrap();
+    assert_eq!(
+        card(&site, &path).await.dimensions(),
+        (CARD_WIDTH, CARD_HEIGHT)
+    );
+    assert_eq!(cards.drawn(), before + 2, "drawn again");
 }
