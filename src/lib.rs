@@ -4,10 +4,11 @@
 //! The pipeline reads in the source tree: `content` (files to validated
 //! documents, and the plan of what changed), `db` (the SQL and the sync
 //! transaction), `publish` (the syncer, watcher and scheduler), `web`
-//! (routes, pages, caching), `render` (what the templates share), `config`
+//! (routes, pages, caching), `render` (what the templates share), `cards` (share cards), `config`
 //! (the command line) and `server` (wiring). ARCHITECTURE.md draws it.
 
 mod announce;
+pub mod cards;
 pub mod clock;
 pub mod config;
 pub mod content;

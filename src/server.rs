@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::announce::{Announcement, Synced};
+use crate::cards::Cards;
 use crate::clock::Clock;
 use crate::config::ServeArgs;
 use crate::content;
@@ -115,6 +116,7 @@ fn app_state(
         }),
         metrics: Arc::new(Metrics::new(|registry| health.register(registry))),
         health,
+        cards: Arc::new(Cards::beside(&args.db)),
     })
 }
 

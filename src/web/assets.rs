@@ -93,6 +93,11 @@ impl Assets {
         self.originals.insert(fingerprinted, name.to_string());
     }
 
+    /// The site's own static folder (share cards read posters from it).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The URL to link for a static file: fingerprinted when known.
     pub(crate) fn url(&self, name: &str) -> String {
         match self.fingerprinted.get(name) {

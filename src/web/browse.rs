@@ -230,6 +230,9 @@ async fn render_listing(
     };
     let mut chrome = Chrome::new(state, tx, &path, title.as_deref(), &info.description).await?;
     chrome.feeds.extend(info.feeds);
+    if is_home || matches!(info.listing, Listing::Tag(_)) {
+        chrome.og_image = Some(super::cards::site_image(state, tx).await?);
+    }
     chrome.section = if is_home {
         Section::Home
     } else {

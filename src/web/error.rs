@@ -34,6 +34,9 @@ pub(crate) enum AppError {
     /// The metrics could not be written out.
     #[error("metrics error: {0}")]
     Metrics(#[from] std::fmt::Error),
+    /// A share card could not be drawn.
+    #[error("share card: {0}")]
+    Card(#[from] crate::cards::CardError),
 }
 
 /// Carried by an error response so that the error-page layer, which has the
@@ -48,9 +51,11 @@ impl AppError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Db(_) | AppError::Template(_) | AppError::Feed(_) | AppError::Metrics(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Db(_)
+            | AppError::Template(_)
+            | AppError::Feed(_)
+            | AppError::Metrics(_)
+            | AppError::Card(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -46,6 +46,16 @@ impl Section {
     }
 }
 
+/// The picture a shared link unfurls with (`og:image` and its size and
+/// text alternative): a share card, absolute as OpenGraph requires.
+#[derive(Debug, Clone)]
+pub(crate) struct OgImage {
+    pub(crate) url: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) alt: String,
+}
+
 /// A `<link rel="alternate">` to a feed.
 #[derive(Debug, Clone)]
 pub(crate) struct FeedLink {
@@ -67,7 +77,7 @@ pub(crate) struct Chrome {
     pub(crate) stylesheet: String,
     /// OpenGraph type: `article` for reviews, `website` otherwise.
     pub(crate) og_type: &'static str,
-    pub(crate) og_image: Option<String>,
+    pub(crate) og_image: Option<OgImage>,
     pub(crate) feeds: Vec<FeedLink>,
     pub(crate) prev: Option<String>,
     pub(crate) next: Option<String>,

@@ -11,6 +11,7 @@
 pub mod assets;
 mod browse;
 pub mod cache;
+mod cards;
 mod error;
 mod feeds;
 pub(crate) mod heads;
@@ -86,6 +87,8 @@ pub struct Shared {
     pub(crate) health: SyncHealth,
     /// What `/metrics` exports.
     pub(crate) metrics: Arc<metrics::Metrics>,
+    /// Share cards, drawn on first request and kept beside the database.
+    pub cards: Arc<crate::cards::Cards>,
 }
 
 impl AppState {
@@ -162,6 +165,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
+        .route("/cards/reviews/{file}", get(cards::review))
+        .route("/cards/{file}", get(cards::site))
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status))
         .route("/metrics", get(metrics::metrics))

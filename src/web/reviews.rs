@@ -78,6 +78,7 @@ pub(crate) async fn show(
         .collect();
     let last_modified = last_modified(&row, &releases)
         .max(modified::layout(&mut tx, &state.options.content_dir).await?);
+    let og_image = super::cards::review_image(&state, &mut tx, &row).await?;
     let review = ReviewView {
         poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
         stars: row.rating.map(Stars::from),
@@ -106,10 +107,7 @@ pub(crate) async fn show(
     let mut chrome =
         Chrome::new(&state, &mut tx, &path, Some(&page_title), &review.summary).await?;
     chrome.og_type = "article";
-    chrome.og_image = review
-        .poster_url
-        .as_deref()
-        .map(|url| absolute(&chrome, url));
+    chrome.og_image = Some(og_image);
     chrome.noindex = hidden_reason.is_some();
     let json_ld = json_for_script(&schema_review(&chrome, &review));
     let page = ReviewPage {
@@ -218,7 +216,10 @@ fn schema_review(chrome: &Chrome, review: &ReviewView) -> SchemaReview {
                 kind: "Person",
                 name,
             }),
-            image: chrome.og_image.clone(),
+            image: review
+                .poster_url
+                .as_deref()
+                .map(|url| absolute(chrome, url)),
         },
         review_rating: review.stars.as_ref().map(|stars| SchemaRating {
             kind: "Rating",

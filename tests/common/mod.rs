@@ -215,6 +215,19 @@ impl TestSite {
         self.request(request.body(Body::empty()).unwrap()).await
     }
 
+    /// A GET whose body is kept as bytes (images).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .expect("router answers");
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes().to_vec();
+        (parts.status, parts.headers, bytes)
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self
             .router
