@@ -366,6 +366,9 @@ pub async fn serve_on(
         };
         // Pages are small writes that should leave at once.
         let _ = stream.set_nodelay(true);
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.write_timeout));
+        let stream = Box::pin(stream);
         let refusals = Arc::new(Refusals::default());
         let stream = CheckedHeads::new(stream, limits.max_header_bytes, refusals.clone());
         let service = TowerToHyperService::new(app.clone().map_request(

@@ -977,3 +977,40 @@ async fn reviews_left_unindexed_by_a_crash_are_indexed_by_the_next_start() {
     let site = site.restart(|_| {}).await;
     assert_eq!(quixotic_search(&site).await, (3, false));
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_a_large_page_is_dropped() {
+    const BODY: usize = 64 * 1024 * 1024;
+    let app = Router::new().route("/large", get(|| async { vec![b'x'; BODY] }));
+    let limits = Limits {
+        write_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = Server::start(app, limits).await;
+    let addr = server.addr;
+    let (read, elapsed) = blocking(move || {
+        let started = Instant::now();
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        // The client stalls, as one that never reads does, for longer than
+        // the write timeout: the input of this test, not a wait for it.
+        std::thread::sleep(Duration::from_secs(1));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut read = 0;
+        let mut buffer = vec![0; 1 << 16];
+        while let Ok(count) = stream.read(&mut buffer) {
+            if count == 0 {
+                break;
+            }
+            read += count;
+        }
+        (read, started.elapsed())
+    })
+    .await;
+    assert!(read < BODY, "the whole page was still sent: {read} bytes");
+    assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
+}

@@ -57,6 +57,11 @@ pub struct Limits {
     /// How long a shutdown waits for requests in flight before it stops
     /// anyway.
     pub shutdown_grace: Duration,
+    /// How long a write to a client may wait for it to read before the
+    /// connection is dropped: a client that asks for a large page and never
+    /// reads it would otherwise hold the page in memory for as long as it
+    /// keeps the connection open.
+    pub write_timeout: Duration,
     /// Searches run at once (see `SearchPermits`); by default one per
     /// core, but never more than half the database's connections, so that
     /// pages always have the rest. A search is about a millisecond of CPU;
@@ -79,6 +84,7 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(20),
+            write_timeout: Duration::from_secs(30),
             max_searches: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZeroUsize::get)
                 .min(crate::db::CONNECTIONS as usize / 2),
