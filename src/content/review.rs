@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 
 use super::error::ContentError;
 use super::fields::{DateText, strip_controls};
+use super::film::{self, FilmKey};
 use super::front_matter::{self, Split};
 use super::markdown::{self, Target};
 use super::messages;
@@ -65,6 +66,13 @@ pub(crate) struct FilmFrontMatter {
     /// A path under `static/`, a file in the review's bundle, or a URL.
     #[serde(default)]
     pub(crate) poster: Option<String>,
+    /// A TMDB movie id: joins the film's diary and list entries, and links
+    /// the film from its structured data.
+    #[serde(default)]
+    pub(crate) tmdb: Option<i64>,
+    /// An IMDb title id (`tt…`), for the same.
+    #[serde(default)]
+    pub(crate) imdb: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +112,9 @@ pub struct Film {
     /// As written: a path under `static/`, a file in the bundle, or a URL;
     /// the web layer decides which.
     pub(crate) poster: Option<String>,
+    /// What joins the review to the film's page, diary and lists; `None`
+    /// when the title has no letter or digit to make an address from.
+    pub(crate) key: Option<FilmKey>,
 }
 
 /// One line of the release box: when the film opens in a region.
@@ -200,16 +211,11 @@ fn validate(
             )
         })?),
     };
-    if let Some(year) = raw.film.year
-        && !(1870..=2200).contains(&year)
-    {
-        return Err(invalid(
-            "film.year",
-            format!(
-                "{year} is not a plausible film year; write a year from 1870 to 2200, such as 2024"
-            ),
-        ));
-    }
+    film::check_year(raw.film.year).map_err(|reason| invalid("film.year", reason))?;
+    let tmdb = film::check_tmdb(raw.film.tmdb).map_err(|reason| invalid("film.tmdb", reason))?;
+    let imdb = film::check_imdb(raw.film.imdb.as_deref())
+        .map_err(|reason| invalid("film.imdb", reason))?;
+    let key = film::film_slug(&film_title, raw.film.year).map(|slug| FilmKey { slug, tmdb, imdb });
     if let Some(runtime) = raw.film.runtime
         && !(1..=6000).contains(&runtime)
     {
@@ -290,6 +296,7 @@ fn validate(
             director,
             runtime_minutes: raw.film.runtime,
             poster: raw.film.poster.as_deref().and_then(required_text),
+            key,
         },
         rating,
         spoilers: raw.spoilers,

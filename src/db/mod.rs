@@ -3,6 +3,9 @@
 //!
 //! SQL lives here, one module per table group, always parameterised.
 
+pub(crate) mod diary;
+pub(crate) mod films;
+pub(crate) mod lists;
 pub(crate) mod meta;
 pub mod pages;
 pub mod reviews;

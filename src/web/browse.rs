@@ -18,13 +18,25 @@ use crate::db::reviews::{Listing, TagCount};
 use crate::render::filters;
 use crate::render::views::{Card, Stars};
 
-/// Page links for a paginated listing.
+/// Page links for a paginated listing (`partials/pagination.html`).
 #[derive(Debug, Clone)]
-struct Pagination {
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+pub(crate) struct Pagination {
+    pub(crate) page: i64,
+    pub(crate) pages: i64,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
+}
+
+impl Pagination {
+    /// Page `page` of `pages` of the listing at `base`.
+    pub(crate) fn new(base: &str, page: i64, pages: i64) -> Self {
+        Self {
+            page,
+            pages,
+            prev: (page > 1).then(|| page_path(base, page - 1)),
+            next: (page < pages).then(|| page_path(base, page + 1)),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -232,12 +244,7 @@ async fn render_listing(
     } else {
         Section::Other
     };
-    let pagination = Pagination {
-        page,
-        pages,
-        prev: (page > 1).then(|| page_path(&info.base, page - 1)),
-        next: (page < pages).then(|| page_path(&info.base, page + 1)),
-    };
+    let pagination = Pagination::new(&info.base, page, pages);
     chrome.prev.clone_from(&pagination.prev);
     chrome.next.clone_from(&pagination.next);
     let intro = filters::format_review_count(total);
@@ -254,7 +261,7 @@ async fn render_listing(
 }
 
 /// Page 1 is the base path itself (`/` for the home page).
-fn page_path(base: &str, page: i64) -> String {
+pub(crate) fn page_path(base: &str, page: i64) -> String {
     match (base, page) {
         ("", 1) => "/".to_string(),
         (base, 1) => base.to_string(),
@@ -262,7 +269,7 @@ fn page_path(base: &str, page: i64) -> String {
     }
 }
 
-fn parse_page(text: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_page(text: &str) -> Result<i64, AppError> {
     text.parse::<i64>()
         .ok()
         .filter(|page| (1..=1_000_000).contains(page) && page.to_string() == text)

@@ -11,10 +11,13 @@
 pub mod assets;
 mod browse;
 pub mod cache;
+mod diary;
 mod error;
 mod feeds;
+mod films;
 pub(crate) mod heads;
 mod layout;
+mod lists;
 mod modified;
 mod pages;
 mod respond;
@@ -128,9 +131,17 @@ pub fn router(state: AppState) -> Router {
         .route("/ratings/{stars}/page/{page}", get(browse::rating))
         .route("/films/{year}", get(browse::film_year))
         .route("/films/{year}/page/{page}", get(browse::film_year))
+        .route("/film/{slug}", get(films::show))
         .route("/directors/{slug}", get(browse::director))
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
+        .route("/lists", get(lists::index))
+        .route("/lists/feed.xml", get(feeds::lists_rss))
+        .route("/lists/{slug}", get(lists::show))
+        .route("/diary", get(diary::index))
+        .route("/diary/page/{page}", get(diary::index_page))
+        .route("/diary/feed.xml", get(feeds::diary_rss))
+        .route("/diary/{year}", get(diary::year))
         .route(
             "/search",
             get(search::search).layer(middleware::from_fn_with_state(

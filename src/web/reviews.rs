@@ -40,6 +40,10 @@ struct ReviewView {
     body_html: String,
     tags: Vec<TagView>,
     releases: Vec<ReleaseView>,
+    /// The film's page, where every review, viewing and list of it meets.
+    film_href: Option<String>,
+    /// The film on TMDB and IMDb, for the structured data.
+    film_same_as: Vec<String>,
 }
 
 #[derive(Template)]
@@ -63,6 +67,7 @@ pub(crate) async fn show(
         .ok_or(AppError::NotFound)?;
     let tags = db::reviews::tags_of(&mut *tx, &[row.id]).await?;
     let releases = db::reviews::releases_of(&mut *tx, &[row.id]).await?;
+    let film = db::films::of_review(&mut *tx, row.id).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -86,6 +91,10 @@ pub(crate) async fn show(
         author: row.author.clone().unwrap_or_else(|| site.author.clone()),
         tags: tags.into_iter().map(TagView::from).collect(),
         releases,
+        film_href: film.as_ref().map(|film| urls::film(&film.film_slug)),
+        film_same_as: film.map_or_else(Vec::new, |film| {
+            crate::content::film::same_as(film.tmdb, film.imdb.as_deref())
+        }),
         slug: row.slug,
         title: row.title,
         film_title: row.film_title,
@@ -181,6 +190,8 @@ struct SchemaMovie {
     director: Option<SchemaPerson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
+    #[serde(rename = "sameAs", skip_serializing_if = "Vec::is_empty")]
+    same_as: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -218,6 +229,7 @@ fn schema_review(chrome: &Chrome, review: &ReviewView) -> SchemaReview {
                 name,
             }),
             image: chrome.og_image.clone(),
+            same_as: review.film_same_as.clone(),
         },
         review_rating: review.stars.as_ref().map(|stars| SchemaRating {
             kind: "Rating",

@@ -33,6 +33,12 @@ export const PAGES = [
   { name: 'search, unbalanced quotes', path: '/search?q=%22big%20apple', status: 200 },
   { name: 'search, markup and column filter', path: '/search?q=%3Cb%3E%20title%3Aanora%20-%20%5E', status: 200 },
   { name: 'standalone page (/about)', path: '/about', status: 200 },
+  { name: 'film page (two kinds of entry)', path: '/film/perfect-days-2023', status: 200, contains: 'Each time the film was watched' },
+  { name: 'film page, diary and lists only', path: '/film/flow-2024', status: 200 },
+  { name: 'diary', path: '/diary', status: 200 },
+  { name: 'diary, a year', path: '/diary/2024', status: 200 },
+  { name: 'lists', path: '/lists', status: 200 },
+  { name: 'a ranked list', path: '/lists/best-of-2024', status: 200, contains: 'The best films of 2024' },
   { name: 'not found', path: '/no-such-page', status: 404 },
   // The editor's page answers only with the server's token (scripts/e2e
   // sets MARQUEE_STATUS_TOKEN for both the server and these checks).
@@ -47,6 +53,8 @@ export const DOCUMENTS = [
   { name: 'RSS feed', path: '/feed.xml', types: ['application/rss+xml'] },
   { name: 'Atom feed', path: '/atom.xml', types: ['application/atom+xml'] },
   { name: 'JSON Feed', path: '/feed.json', types: ['application/feed+json'] },
+  { name: 'diary feed', path: '/diary/feed.xml', types: ['application/rss+xml'] },
+  { name: 'lists feed', path: '/lists/feed.xml', types: ['application/rss+xml'] },
   { name: 'sitemap', path: '/sitemap.xml', types: ['application/xml', 'text/xml'] },
   { name: 'robots.txt', path: '/robots.txt', types: ['text/plain'] },
   { name: 'favicon', path: '/favicon.ico', types: ['image/x-icon', 'image/vnd.microsoft.icon'] },
