@@ -168,3 +168,211 @@ async fn bad_film_ids_are_reported_with_line_and_field() {
     );
     assert!(error.reason.contains("IMDb title id"), "{error}");
 }
+
+fn with_releases(title: &str, film: &str, published: &str, releases: &str) -> String {
+    format!(
+        "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2026\npublished: {published}\nrelease_dates:\n{releases}---\nText.\n"
+    )
+}
+
+/// `(uid, start date)` of every event in an iCalendar text, parsed.
+fn events(text: &str) -> Vec<(String, String)> {
+    use icalendar::Component;
+    let calendar: icalendar::Calendar = text.parse().expect("the calendar parses");
+    let mut events: Vec<(String, String)> = calendar
+        .components
+        .iter()
+        .filter_map(|component| match component {
+            icalendar::CalendarComponent::Event(event) => Some((
+                event.get_uid().expect("a UID").to_string(),
+                format!("{:?}", event.get_start().expect("a start")),
+            )),
+            _ => None,
+        })
+        .collect();
+    events.sort();
+    events
+}
+
+#[tokio::test]
+async fn the_release_calendar_has_one_event_per_region_and_date_with_stable_uids() {
+    let site = TestSite::build(
+        Options::default(),
+        &[
+            (
+                "reviews/soon.md",
+                &with_releases(
+                    "Coming",
+                    "Soon",
+                    "2026-10-01",
+                    "  - region: UK\n    date: 2026-12-05\n  - region: US\n    date: 2026-12-01\n",
+                ),
+            ),
+            (
+                "reviews/soon-again.md",
+                &with_releases(
+                    "Coming, again",
+                    "Soon",
+                    "2026-11-01",
+                    "  - region: UK\n    date: 2026-12-05\n",
+                ),
+            ),
+            (
+                "reviews/recent.md",
+                &with_releases(
+                    "Just out",
+                    "Recent",
+                    "2026-10-01",
+                    "  - region: UK\n    date: 2026-11-10\n",
+                ),
+            ),
+            (
+                "reviews/draft-release.md",
+                &with_releases(
+                    "Hidden",
+                    "Hidden",
+                    "2026-10-01",
+                    "  - region: UK\n    date: 2026-12-02\n",
+                )
+                .replace("published:", "draft: true\npublished:"),
+            ),
+        ],
+    )
+    .await;
+    let response = site.get("/releases.ics").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    let first = events(&response.body);
+    let uids: Vec<&str> = first.iter().map(|(uid, _)| uid.as_str()).collect();
+    // The sample's own releases are there too; the film reviewed twice has
+    // its UK date once, from its newer review; the draft has none.
+    for uid in [
+        "release-soon-again-uk@films.example",
+        "release-soon-us@films.example",
+        "release-recent-uk@films.example",
+        "release-anora-uk@films.example",
+    ] {
+        assert!(uids.contains(&uid), "{uid}: {uids:?}");
+    }
+    assert!(!uids.contains(&"release-soon-uk@films.example"), "{uids:?}");
+    assert!(
+        !uids.iter().any(|uid| uid.contains("draft-release")),
+        "{uids:?}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    assert!(
+        first.iter().all(|event| seen.insert(event.clone())),
+        "{first:?}"
+    );
+
+    // A review's own calendar file names its event with the same UID.
+    let own = events(&site.get("/reviews/soon/release/us.ics").await.body);
+    assert_eq!(own[0].0, "release-soon-us@films.example");
+
+    // Restarted, and rebuilt from scratch, the events keep their UIDs.
+    let site = site.restart(|_| {}).await;
+    assert_eq!(events(&site.get("/releases.ics").await.body), first);
+    let site = site
+        .restart(|args| std::fs::remove_file(&args.db).unwrap())
+        .await;
+    assert_eq!(events(&site.get("/releases.ics").await.body), first);
+
+    // The page: upcoming per region, soonest first; last month's marked out.
+    let html = site.get("/releases").await.html();
+    let uk = texts_of(&html, "section[aria-label='UK'] li");
+    assert_eq!(uk.len(), 3, "{uk:?}");
+    assert!(
+        uk[0].starts_with("10 November 2026 Recent (2026) Out now"),
+        "{uk:?}"
+    );
+    assert!(
+        uk[1].starts_with("5 December 2026 Soon (2026) Upcoming"),
+        "{uk:?}"
+    );
+    // The sample's Paper Lanterns.
+    assert!(
+        uk[2].starts_with("12 March 2027 Paper Lanterns (2026)"),
+        "{uk:?}"
+    );
+    assert_eq!(
+        attr_of(&html, "section[aria-label='UK'] li a", "href").as_deref(),
+        Some("/film/recent-2026")
+    );
+}
+
+#[tokio::test]
+async fn related_reviews_never_include_the_review_itself_or_a_draft() {
+    let tagged = |title: &str, director: &str, tags: &str, rating: f64, extra: &str| {
+        format!(
+            "---\ntitle: {title}\nfilm:\n  title: {title}\n  year: 2020\n  director: {director}\nrating: {rating}\ntags: [{tags}]\npublished: 2024-01-01\n{extra}---\nText.\n"
+        )
+    };
+    let site = TestSite::build(
+        Options::default(),
+        &[
+            (
+                "reviews/one.md",
+                &tagged("One", "Ana Lily", "Noir, Rain, Night", 4.0, ""),
+            ),
+            (
+                "reviews/two.md",
+                &tagged("Two", "Bo Widerberg", "Noir, Rain, Night", 2.0, ""),
+            ),
+            (
+                "reviews/three.md",
+                &tagged("Three", "Céline Sciamma", "Noir, Rain", 4.0, ""),
+            ),
+            (
+                "reviews/four.md",
+                &tagged("Four", "Dee Rees", "Noir", 4.0, ""),
+            ),
+            (
+                "reviews/five.md",
+                &tagged("Five", "Ana Lily", "Noir, Rain, Night", 4.0, ""),
+            ),
+            (
+                "reviews/six.md",
+                &tagged("Six", "Ana Lily", "Noir", 3.0, ""),
+            ),
+            (
+                "reviews/draft.md",
+                &tagged("Draft", "Eve", "Noir, Rain, Night", 4.0, "draft: true\n"),
+            ),
+            (
+                "reviews/later.md",
+                &tagged(
+                    "Later",
+                    "Ana Lily",
+                    "Noir, Rain, Night",
+                    4.0,
+                    "published: 2027-01-01\n",
+                )
+                .replace("published: 2024-01-01\n", ""),
+            ),
+        ],
+    )
+    .await;
+    let html = site.get("/reviews/one").await.html();
+    // Most shared tags first, then the closest rating; never itself, the
+    // draft, the scheduled review or the director's own (under "More by").
+    assert_eq!(
+        texts_of(&html, ".related .card-headline"),
+        ["Two", "Three", "Four"]
+    );
+    assert_eq!(
+        text_of(&html, "#more-by-heading").as_deref(),
+        Some("More by Ana Lily")
+    );
+    let mut more_by = texts_of(&html, ".more-by .card-headline");
+    more_by.sort();
+    assert_eq!(more_by, ["Five", "Six"]);
+    for headline in texts_of(&html, ".suggestions .card-headline") {
+        assert!(
+            !["One", "Draft", "Later"].contains(&headline.as_str()),
+            "{headline}"
+        );
+    }
+}

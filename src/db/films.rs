@@ -199,3 +199,53 @@ pub(crate) async fn viewings(
     query.push(" ORDER BY d.watched, d.source_path, d.position");
     query.build_query_as().fetch_all(db).await
 }
+
+/// A release date of a visible review's film, for `/releases` and its
+/// calendar.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct ReleaseRow {
+    pub(crate) review_slug: String,
+    pub(crate) review_title: String,
+    pub(crate) film_title: String,
+    pub(crate) film_year: Option<i32>,
+    /// The film page, when the title makes one.
+    pub(crate) film_slug: Option<String>,
+    pub(crate) region: String,
+    pub(crate) region_slug: String,
+    pub(crate) date: time::Date,
+    /// When the review's file last changed: the event's stamp.
+    pub(crate) modified: OffsetDateTime,
+}
+
+/// Every release date of a visible review on or after `from` (all of them
+/// without one), soonest first. A film reviewed twice has each region's
+/// date once: from its newest review that gives one.
+pub(crate) async fn releases(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+    from: Option<time::Date>,
+) -> sqlx::Result<Vec<ReleaseRow>> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT r.slug AS review_slug, r.title AS review_title, r.film_title, r.film_year,
+             f.film_slug, d.region, d.region_slug, d.date, r.modified_at AS modified
+         FROM release_dates d JOIN reviews r ON r.id = d.review_id
+         LEFT JOIN review_films f ON f.review_id = r.id WHERE ",
+    );
+    visible::push(&mut query, "r", now);
+    if let Some(from) = from {
+        query.push(" AND d.date >= ").push_bind(from.to_string());
+    }
+    // Only the newest visible review of the film that dates it in the
+    // region, should another do so too.
+    query.push(
+        " AND NOT EXISTS (SELECT 1 FROM review_films g JOIN reviews o ON o.id = g.review_id
+             JOIN release_dates e ON e.review_id = o.id AND e.region_slug = d.region_slug
+             WHERE g.film_slug = f.film_slug AND o.id != r.id AND ",
+    );
+    visible::push(&mut query, "o", now);
+    query.push(
+        " AND (o.published_at > r.published_at OR (o.published_at = r.published_at AND o.slug < r.slug)))
+         ORDER BY d.date, r.film_title, d.region",
+    );
+    query.build_query_as().fetch_all(db).await
+}

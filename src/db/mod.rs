@@ -8,6 +8,7 @@ pub(crate) mod films;
 pub(crate) mod lists;
 pub(crate) mod meta;
 pub mod pages;
+pub(crate) mod related;
 pub mod reviews;
 pub mod search;
 pub mod sources;

@@ -20,6 +20,8 @@ mod layout;
 mod lists;
 mod modified;
 mod pages;
+mod related;
+mod releases;
 mod respond;
 pub mod reviews;
 mod search;
@@ -135,6 +137,8 @@ pub fn router(state: AppState) -> Router {
         .route("/directors/{slug}", get(browse::director))
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
+        .route("/releases", get(releases::page))
+        .route("/releases.ics", get(releases::calendar_file))
         .route("/lists", get(lists::index))
         .route("/lists/feed.xml", get(feeds::lists_rss))
         .route("/lists/{slug}", get(lists::show))
