@@ -24,6 +24,19 @@ const DIARY_2025: &str = "entries:
     review: anora
 ";
 
+/// The text of each cell (`th` or `td`) of each row matching `selector`.
+fn cells(html: &scraper::Html, selector: &str) -> Vec<Vec<String>> {
+    let rows = scraper::Selector::parse(selector).unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    html.select(&rows)
+        .map(|row| {
+            row.select(&cell)
+                .map(|cell| cell.text().collect::<String>().trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
 fn options() -> Options {
     Options {
         status_token: Some("token".into()),
@@ -207,4 +220,81 @@ async fn toml_diaries_and_live_edits_are_picked_up() {
         || async { (site.get("/diary/2023").await.status == StatusCode::NOT_FOUND).then_some(()) },
     )
     .await;
+}
+
+#[tokio::test]
+async fn stats_count_the_diary_and_a_year_in_review_adds_it_up() {
+    let site = TestSite::build(options(), &[("diary/2025.yaml", DIARY_2025)]).await;
+    let html = site.get("/stats").await.html();
+    let rows = cells(&html, ".diary-years-table tbody tr");
+    assert_eq!(
+        rows,
+        [
+            ["2025 in review", "3", "1", "Diary for 2025"],
+            ["2024 in review", "8", "1", "Diary for 2024"]
+        ]
+    );
+    assert_eq!(
+        attr_of(&html, ".diary-years-table tbody tr a", "href").as_deref(),
+        Some("/stats/2025")
+    );
+    // Anora is in both years' diaries, and its review names its director.
+    assert_eq!(
+        texts_of(&html, ".most-watched li")
+            .first()
+            .map(String::as_str),
+        Some("Sean Baker · 2 viewings")
+    );
+
+    let response = site.get("/stats/2025").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let year = response.html();
+    assert_eq!(text_of(&year, "h1").as_deref(), Some("2025 in review"));
+    assert_eq!(
+        text_of(&year, ".year-watched").as_deref(),
+        Some("3 films watched")
+    );
+    // The sample's The Brutalist review came out in January 2025.
+    assert_eq!(
+        text_of(&year, ".year-reviews").as_deref(),
+        Some("1 review written")
+    );
+    // 3.5, 5 and 5 stars.
+    assert_eq!(
+        text_of(&year, ".year-average").as_deref(),
+        Some("rated 4.5 stars on average")
+    );
+    assert_eq!(
+        texts_of(&year, ".year-top li a"),
+        ["Stalker (1979)", "Anora (2024)"]
+    );
+    let histogram: Vec<(String, String)> = {
+        let rows = scraper::Selector::parse(".ratings-table tbody tr").unwrap();
+        let th = scraper::Selector::parse("th").unwrap();
+        let td = scraper::Selector::parse("td").unwrap();
+        year.select(&rows)
+            .map(|row| {
+                let label = row.select(&th).next().unwrap().text().collect::<String>();
+                let count = row.select(&td).next().unwrap().text().collect::<String>();
+                // The drawn stars are hidden from assistive technology;
+                // the words after them are the label.
+                let label = label.rsplit('★').next().unwrap_or_default();
+                (label.trim().to_string(), count)
+            })
+            .filter(|(_, count)| count != "0")
+            .collect()
+    };
+    assert_eq!(
+        histogram,
+        [
+            ("5 stars".to_string(), "2".to_string()),
+            ("3.5 stars".to_string(), "1".to_string())
+        ]
+    );
+    let months = cells(&year, ".months-table tbody tr");
+    assert_eq!(months[0][..2], ["January", "1"]);
+    assert_eq!(months[1][..2], ["February", "0"]);
+    assert_eq!(months[2][..2], ["March", "2"]);
+    assert_eq!(site.get("/stats/1990").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(site.get("/stats/20x5").await.status, StatusCode::NOT_FOUND);
 }

@@ -143,14 +143,3 @@ pub(crate) async fn count(db: impl SqliteExecutor<'_>, span: Span) -> sqlx::Resu
     push_span(&mut query, span);
     query.build_query_scalar().fetch_one(db).await
 }
-
-/// The years the diary has entries in, newest first, with how many films
-/// were watched and how many of those were rewatches.
-pub(crate) async fn years(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<(i32, i64, i64)>> {
-    sqlx::query_as(
-        "SELECT CAST(substr(watched, 1, 4) AS INTEGER) AS year, COUNT(*), SUM(rewatch)
-         FROM diary_entries GROUP BY year ORDER BY year DESC",
-    )
-    .fetch_all(db)
-    .await
-}

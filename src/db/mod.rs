@@ -12,6 +12,7 @@ pub(crate) mod related;
 pub mod reviews;
 pub mod search;
 pub mod sources;
+pub(crate) mod stats;
 pub mod sync;
 mod types;
 mod visible;

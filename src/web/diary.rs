@@ -206,13 +206,13 @@ async fn year_links(
     tx: &mut sqlx::SqliteConnection,
     current: Option<i32>,
 ) -> Result<Vec<YearLink>, AppError> {
-    Ok(db::diary::years(&mut *tx)
+    Ok(db::stats::diary_years(&mut *tx)
         .await?
         .into_iter()
-        .map(|(year, _, _)| YearLink {
-            year,
-            href: urls::diary_year(year),
-            current: current == Some(year),
+        .map(|row| YearLink {
+            year: row.year,
+            href: urls::diary_year(row.year),
+            current: current == Some(row.year),
         })
         .collect())
 }

@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/directors/{slug}", get(browse::director))
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
+        .route("/stats/{year}", get(browse::stats_year))
         .route("/releases", get(releases::page))
         .route("/releases.ics", get(releases::calendar_file))
         .route("/lists", get(lists::index))

@@ -43,6 +43,11 @@ pub(crate) fn list(slug: &str) -> String {
     format!("/lists/{slug}")
 }
 
+/// `/stats/{year}`: a year in review.
+pub(crate) fn stats_year(year: i32) -> String {
+    format!("/stats/{year}")
+}
+
 /// `/diary/{year}`
 pub(crate) fn diary_year(year: i32) -> String {
     format!("/diary/{year}")
