@@ -298,3 +298,36 @@ async fn stats_count_the_diary_and_a_year_in_review_adds_it_up() {
     assert_eq!(site.get("/stats/1990").await.status, StatusCode::NOT_FOUND);
     assert_eq!(site.get("/stats/20x5").await.status, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn marquee_new_diary_starts_this_years_diary() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        common::marquee(dir.path())
+            .args(args)
+            .arg("--content")
+            .arg(dir.path())
+            .output()
+            .expect("the marquee binary runs")
+    };
+    let created = run(&["new", "--diary"]);
+    assert!(created.status.success(), "{created:?}");
+    let year = time::OffsetDateTime::now_utc().year();
+    let path = dir.path().join(format!("diary/{year}.yaml"));
+    let text = std::fs::read_to_string(&path).expect("the diary file exists");
+    // Refused until the film is named, then valid.
+    let checked = run(&["check"]);
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("field `entries[0].film.title`"),
+        "{checked:?}"
+    );
+    std::fs::write(&path, text.replacen("title:       ", "title: Anora", 1)).unwrap();
+    assert_eq!(
+        run(&["check"]).status.code(),
+        Some(0),
+        "{:?}",
+        run(&["check"])
+    );
+    assert_eq!(run(&["new", "--diary"]).status.code(), Some(1));
+}

@@ -194,3 +194,40 @@ async fn a_list_file_name_must_be_its_address() {
         .collect();
     assert_eq!(paths, ["lists/Top Three.md"]);
 }
+
+#[test]
+fn marquee_new_list_starts_a_draft_list_that_check_refuses_until_dated() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        common::marquee(dir.path())
+            .args(args)
+            .arg("--content")
+            .arg(dir.path())
+            .output()
+            .expect("the marquee binary runs")
+    };
+    let created = run(&["new", "--list", "Best of 2024"]);
+    assert!(created.status.success(), "{created:?}");
+    let path = dir.path().join("lists/best-of-2024.md");
+    assert!(String::from_utf8_lossy(&created.stdout).contains("best-of-2024.md"));
+    let checked = run(&["check"]);
+    assert_eq!(checked.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert!(
+        report.contains("lists/best-of-2024.md:8: field `published`"),
+        "{report}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("published:  ", "published: 2024-12-30", 1),
+    )
+    .unwrap();
+    assert_eq!(run(&["check"]).status.code(), Some(0));
+    // Never overwritten; a review title and --list together are refused.
+    assert_eq!(
+        run(&["new", "--list", "Best of 2024"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(run(&["new", "Anora", "--list", "X"]).status.code(), Some(2));
+}
