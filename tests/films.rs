@@ -376,3 +376,32 @@ async fn related_reviews_never_include_the_review_itself_or_a_draft() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_release_box_offers_a_calendar_only_for_dates_still_to_come() {
+    let site = TestSite::build(
+        Options::default(),
+        &[(
+            "reviews/soon.md",
+            &with_releases(
+                "Coming",
+                "Soon",
+                "2026-10-01",
+                "  - region: UK\n    date: 2026-11-01\n  - region: US\n    date: 2026-12-01\n",
+            ),
+        )],
+    )
+    .await;
+    let html = site.get("/reviews/soon").await.html();
+    let selector = scraper::Selector::parse(".release-box a.release-calendar").unwrap();
+    let links: Vec<&str> = html
+        .select(&selector)
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(links, ["/reviews/soon/release/us.ics"]);
+    // The passed date's calendar file is still there for whoever has it.
+    assert_eq!(
+        site.get("/reviews/soon/release/uk.ics").await.status,
+        StatusCode::OK
+    );
+}
