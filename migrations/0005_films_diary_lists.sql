@@ -34,6 +34,10 @@ CREATE TABLE diary_entries (
     note_html TEXT,
     review_slug TEXT,                 -- linked only while that review is visible
     modified_at INTEGER NOT NULL,     -- the file's mtime
+    -- NULL for a diary file's entry. A review's `watched:` date stands for
+    -- an entry too (its row has the review's path): shown from the
+    -- review's publication, so a scheduled review's rating stays unseen.
+    visible_from INTEGER,
     PRIMARY KEY (source_path, position)
 ) STRICT, WITHOUT ROWID;
 -- The diary reads newest first; a film page reads its own entries.

@@ -331,3 +331,43 @@ fn marquee_new_diary_starts_this_years_diary() {
     );
     assert_eq!(run(&["new", "--diary"]).status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn a_reviews_watched_date_stands_for_a_diary_entry_once_the_review_is_out() {
+    let with_watched = |title: &str, published: &str, extra: &str| {
+        format!(
+            "---\ntitle: {title}\nfilm:\n  title: {title}\n  year: 2025\nrating: 4\nwatched: 2025-04-01\npublished: {published}\n{extra}---\nText.\n"
+        )
+    };
+    let site = TestSite::build(
+        options(),
+        &[
+            ("reviews/seen.md", &with_watched("Seen", "2025-04-03", "")),
+            ("reviews/soon.md", &with_watched("Soon", "2026-12-01", "")),
+            (
+                "reviews/drafted.md",
+                &with_watched("Drafted", "2025-04-03", "draft: true\n"),
+            ),
+        ],
+    )
+    .await;
+    let films = |html: &scraper::Html| texts_of(html, ".diary-entry .diary-film");
+    let html = site.get("/diary/2025").await.html();
+    assert_eq!(films(&html), ["Seen (2025)"]);
+    assert_eq!(
+        attr_of(&html, ".diary-entry .diary-review", "href").as_deref(),
+        Some("/reviews/seen")
+    );
+    assert_eq!(
+        attr_of(&html, ".diary-entry [role=img]", "aria-label").as_deref(),
+        Some("4 out of 5 stars")
+    );
+    // The scheduled review's viewing shows when the review does.
+    site.clock
+        .set(time::macros::datetime!(2026-12-02 00:00 UTC));
+    site.site.state.cache.invalidate();
+    let html = site.get("/diary/2025").await.html();
+    assert_eq!(films(&html), ["Soon (2025)", "Seen (2025)"]);
+    let film = site.get("/film/soon-2025").await.html();
+    assert_eq!(texts_of(&film, ".viewings tbody tr").len(), 1);
+}

@@ -50,6 +50,7 @@ pub(crate) fn what_to_write(field: &str) -> Option<&'static str> {
         "summary" | "description" | "tagline" => "a sentence of text",
         "slug" => "lower-case letters, digits and hyphens, such as anora",
         "author" => "a name, such as Sean Baker",
+        "watched" => "the day you watched the film, such as 2024-10-18",
         "weight" => "a whole number; lower numbers come first in the menu",
         "base_url" => "an address such as https://films.example.com",
         "language" => "a language tag such as en-GB",

@@ -50,6 +50,9 @@ pub(crate) struct ReviewFrontMatter {
     /// By default the site's author.
     #[serde(default)]
     pub(crate) author: Option<String>,
+    /// The day the critic watched the film: a diary entry of its own.
+    #[serde(default)]
+    pub(crate) watched: Option<DateText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +152,8 @@ pub struct Review {
     /// paragraph as plain text (which may be empty).
     pub summary: String,
     pub(crate) author: Option<String>,
+    /// The day the film was watched, which stands for a diary entry.
+    pub(crate) watched: Option<Date>,
     /// The markdown body as written; kept so feeds can render their variant.
     pub(crate) body_markdown: String,
     /// For a page bundle, the URL folder of its assets (`/reviews/anora/`).
@@ -236,6 +241,11 @@ fn validate(
         .transpose()
         .map_err(|reason| invalid("updated", reason))?;
     let releases = releases(raw.release_dates, &invalid)?;
+    let watched = raw
+        .watched
+        .map(|watched| watched.to_date())
+        .transpose()
+        .map_err(|reason| invalid("watched", reason))?;
     let slug = match raw.slug.as_deref().map(str::trim) {
         Some(slug) => valid_slug(slug).ok_or_else(|| {
             invalid(
@@ -307,6 +317,7 @@ fn validate(
         tags,
         summary,
         author: raw.author.as_deref().and_then(required_text),
+        watched,
         body_markdown: split.body.to_string(),
         asset_base,
         body_html: rendered.html,

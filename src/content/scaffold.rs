@@ -175,6 +175,7 @@ film:
 # spoilers: true              # shows \"This review may reveal later elements of the plot.\"
 published:                    # required: a date, e.g. {today}, or a date-time, e.g. {today}T09:00:00Z; a future one schedules the review
 # updated: {today}         # when you revise a published review
+# watched: {today}         # the day you watched it: an entry in the diary
 draft: true                   # only in preview (marquee serve --drafts) until you set false or remove this line
 # release_dates:              # the release box, one item per region
 #   - region: UK

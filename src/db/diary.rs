@@ -96,7 +96,24 @@ fn select_entries(columns: &str, now: OffsetDateTime, span: Span) -> QueryBuilde
     visible::push(&mut query, "r", now);
     query.push(" WHERE ");
     push_span(&mut query, span);
+    query.push(" AND ");
+    push_seen(&mut query, "d", now);
     query
+}
+
+/// Appends the condition that an `alias` entry may be seen by `now`: every
+/// diary file's entry, and a review's viewing once the review is out.
+pub(crate) fn push_seen(
+    query: &mut QueryBuilder<Sqlite>,
+    alias: &'static str,
+    now: OffsetDateTime,
+) {
+    query
+        .push(format!(
+            "({alias}.visible_from IS NULL OR {alias}.visible_from <= "
+        ))
+        .push_bind(now.unix_timestamp())
+        .push(")");
 }
 
 /// Appends the condition that a `d` entry is in `span`: a range of the
@@ -138,8 +155,14 @@ pub(crate) async fn entries(
 }
 
 /// How many entries `span` holds.
-pub(crate) async fn count(db: impl SqliteExecutor<'_>, span: Span) -> sqlx::Result<i64> {
+pub(crate) async fn count(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+    span: Span,
+) -> sqlx::Result<i64> {
     let mut query = QueryBuilder::new("SELECT COUNT(*) FROM diary_entries d WHERE ");
     push_span(&mut query, span);
+    query.push(" AND ");
+    push_seen(&mut query, "d", now);
     query.build_query_scalar().fetch_one(db).await
 }

@@ -9,25 +9,46 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
 
-use crate::content::film::FilmKey;
+use crate::content::review::Review;
+use crate::db::diary::push_seen;
 use crate::db::visible;
 
-/// Records the film of the review loaded from `source_path`, just written
-/// in the same transaction.
-pub(crate) async fn set_review_film(
+/// Records the film of the review loaded from `source_path` (just written
+/// in the same transaction), and the diary entry its `watched` date stands
+/// for: one round trip, as each costs a sync of thousands of reviews.
+/// A draft's viewing is not recorded; a scheduled review's is seen from
+/// its publication (`visible_from`).
+pub(crate) async fn record_review_film(
     conn: &mut SqliteConnection,
     source_path: &str,
-    key: Option<&FilmKey>,
+    review: &Review,
+    modified_at: i64,
 ) -> sqlx::Result<()> {
+    let key = review.film.key.as_ref();
+    let watched = review
+        .watched
+        .filter(|_| !review.draft && key.is_some())
+        .map(|date| date.to_string());
     sqlx::query(
         "DELETE FROM review_films WHERE review_id = (SELECT id FROM reviews WHERE source_path = ?1);
          INSERT INTO review_films (review_id, film_slug, tmdb, imdb)
-             SELECT id, ?2, ?3, ?4 FROM reviews WHERE source_path = ?1 AND ?2 IS NOT NULL;",
+             SELECT id, ?2, ?3, ?4 FROM reviews WHERE source_path = ?1 AND ?2 IS NOT NULL;
+         DELETE FROM diary_entries WHERE source_path = ?1;
+         INSERT INTO diary_entries (source_path, position, watched, film_title, film_year, film_slug,
+             tmdb, imdb, rating_halves, rewatch, liked, note_html, review_slug, modified_at, visible_from)
+         SELECT ?1, 0, ?5, ?6, ?7, ?2, ?3, ?4, ?8, 0, 0, NULL, ?9, ?10, ?11 WHERE ?5 IS NOT NULL;",
     )
     .bind(source_path)
     .bind(key.map(|key| key.slug.as_str()))
     .bind(key.and_then(|key| key.tmdb))
     .bind(key.and_then(|key| key.imdb.as_deref()))
+    .bind(watched)
+    .bind(&review.film.title)
+    .bind(review.film.year)
+    .bind(review.rating)
+    .bind(&review.slug)
+    .bind(modified_at)
+    .bind(review.published.unix_timestamp())
     .execute(conn)
     .await?;
     Ok(())
@@ -161,10 +182,11 @@ pub(crate) async fn name_elsewhere(
 ) -> sqlx::Result<Option<FilmName>> {
     let mut query = QueryBuilder::new(
         "SELECT film_title, film_year FROM (
-             SELECT film_title, film_year, 0 AS rank, watched AS at FROM diary_entries WHERE film_slug = ",
+             SELECT film_title, film_year, 0 AS rank, watched AS at FROM diary_entries d WHERE film_slug = ",
     );
+    query.push_bind(slug.to_string()).push(" AND ");
+    push_seen(&mut query, "d", now);
     query
-        .push_bind(slug.to_string())
         .push(
             " UNION ALL SELECT i.film_title, i.film_year, 1, '' FROM list_items i
              JOIN lists l ON l.id = i.list_id WHERE i.film_slug = ",
@@ -189,6 +211,7 @@ pub(crate) struct Viewing {
 pub(crate) async fn viewings(
     db: impl SqliteExecutor<'_>,
     slug: &str,
+    now: OffsetDateTime,
 ) -> sqlx::Result<Vec<Viewing>> {
     let mut query = film_query(
         slug,
@@ -196,6 +219,8 @@ pub(crate) async fn viewings(
          FROM diary_entries d WHERE ",
     );
     push_match(&mut query, "d", slug);
+    query.push(" AND ");
+    push_seen(&mut query, "d", now);
     query.push(" ORDER BY d.watched, d.source_path, d.position");
     query.build_query_as().fetch_all(db).await
 }

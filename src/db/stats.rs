@@ -7,15 +7,19 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor};
 use time::OffsetDateTime;
 
 use crate::content::rating::Rating;
+use crate::db::diary::push_seen;
 use crate::db::visible;
 
-/// `d.watched` within `year`: a range of the date index.
-fn push_year(query: &mut QueryBuilder<Sqlite>, year: i32) {
+/// `d.watched` within `year` (a range of the date index), and the entry
+/// seen by `now`.
+fn push_year(query: &mut QueryBuilder<Sqlite>, year: i32, now: OffsetDateTime) {
     query
         .push("d.watched >= ")
         .push_bind(format!("{year:04}-01-01"))
         .push(" AND d.watched <= ")
-        .push_bind(format!("{year:04}-12-31"));
+        .push_bind(format!("{year:04}-12-31"))
+        .push(" AND ");
+    push_seen(query, "d", now);
 }
 
 /// A year of the diary: films watched and how many were rewatches.
@@ -27,26 +31,31 @@ pub(crate) struct YearCount {
 }
 
 /// Every year of the diary, newest first.
-pub(crate) async fn diary_years(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<YearCount>> {
-    sqlx::query_as(
-        "SELECT CAST(substr(watched, 1, 4) AS INTEGER) AS year, COUNT(*) AS watched,
-             SUM(rewatch) AS rewatches
-         FROM diary_entries GROUP BY year ORDER BY year DESC",
-    )
-    .fetch_all(db)
-    .await
+pub(crate) async fn diary_years(
+    db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<YearCount>> {
+    let mut query = QueryBuilder::new(
+        "SELECT CAST(substr(d.watched, 1, 4) AS INTEGER) AS year, COUNT(*) AS watched,
+             SUM(d.rewatch) AS rewatches
+         FROM diary_entries d WHERE ",
+    );
+    push_seen(&mut query, "d", now);
+    query.push(" GROUP BY year ORDER BY year DESC");
+    query.build_query_as().fetch_all(db).await
 }
 
 /// Films watched in each month of `year` that has any, January first.
 pub(crate) async fn months(
     db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
     year: i32,
 ) -> sqlx::Result<Vec<(i32, i64)>> {
     let mut query = QueryBuilder::new(
         "SELECT CAST(substr(d.watched, 6, 2) AS INTEGER) AS month, COUNT(*)
          FROM diary_entries d WHERE ",
     );
-    push_year(&mut query, year);
+    push_year(&mut query, year, now);
     query.push(" GROUP BY month ORDER BY month");
     query.build_query_as().fetch_all(db).await
 }
@@ -54,11 +63,12 @@ pub(crate) async fn months(
 /// How many of `year`'s viewings had each rating, lowest first.
 pub(crate) async fn ratings(
     db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
     year: i32,
 ) -> sqlx::Result<Vec<(Rating, i64)>> {
     let mut query =
         QueryBuilder::new("SELECT d.rating_halves, COUNT(*) FROM diary_entries d WHERE ");
-    push_year(&mut query, year);
+    push_year(&mut query, year, now);
     query
         .push(" AND d.rating_halves IS NOT NULL GROUP BY d.rating_halves ORDER BY d.rating_halves");
     query.build_query_as().fetch_all(db).await
@@ -76,6 +86,7 @@ pub(crate) struct TopFilm {
 /// The best-rated films watched in `year`, each once.
 pub(crate) async fn top_rated(
     db: impl SqliteExecutor<'_>,
+    now: OffsetDateTime,
     year: i32,
     limit: i64,
 ) -> sqlx::Result<Vec<TopFilm>> {
@@ -84,7 +95,7 @@ pub(crate) async fn top_rated(
              MAX(d.rating_halves) AS rating
          FROM diary_entries d WHERE d.rating_halves IS NOT NULL AND ",
     );
-    push_year(&mut query, year);
+    push_year(&mut query, year, now);
     query
         .push(" GROUP BY d.film_slug ORDER BY rating DESC, MIN(d.watched), d.film_slug LIMIT ")
         .push_bind(limit);
@@ -135,6 +146,8 @@ pub(crate) async fn most_watched_directors(
          WHERE r.director_slug IS NOT NULL AND ",
     );
     visible::push(&mut query, "r", now);
+    query.push(" AND ");
+    push_seen(&mut query, "d", now);
     query
         .push(" GROUP BY r.director_slug ORDER BY watched DESC, slug LIMIT ")
         .push_bind(limit);

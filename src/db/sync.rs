@@ -349,7 +349,11 @@ async fn store(
         )));
     }
     match space {
-        SlugSpace::Reviews => reviews::delete_by_source(conn, &holder_path).await?,
+        SlugSpace::Reviews => {
+            // With the viewing its `watched` date stood for.
+            diary::delete_by_source(conn, &holder_path).await?;
+            reviews::delete_by_source(conn, &holder_path).await?
+        }
         SlugSpace::Pages => pages::delete_by_source(conn, &holder_path).await?,
     };
     tracing::info!(slug, from = %holder_path, to = %file.path, "a slug changed hands");
@@ -369,7 +373,7 @@ async fn write(
     match document {
         Document::Review(review) => {
             reviews::upsert(conn, &file.path, review, modified_at).await?;
-            films::set_review_film(conn, &file.path, review.film.key.as_ref()).await
+            films::record_review_film(conn, &file.path, review, modified_at).await
         }
         Document::Page(page) => pages::upsert(conn, &file.path, page, modified_at).await,
         Document::Diary(diary) => diary::replace(conn, &file.path, diary, modified_at).await,

@@ -475,7 +475,7 @@ pub(crate) async fn stats_year(
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let reviews = db::stats::reviews_written(&mut *tx, now, year_value).await?;
-    let counts = db::stats::diary_years(&mut *tx)
+    let counts = db::stats::diary_years(&mut *tx, now)
         .await?
         .into_iter()
         .find(|row| row.year == year_value);
@@ -483,8 +483,8 @@ pub(crate) async fn stats_year(
         return Err(AppError::NotFound);
     }
     let (watched, rewatches) = counts.map_or((0, 0), |row| (row.watched, row.rewatches));
-    let ratings = RatingRows::from(&db::stats::ratings(&mut *tx, year_value).await?);
-    let per_month = db::stats::months(&mut *tx, year_value).await?;
+    let ratings = RatingRows::from(&db::stats::ratings(&mut *tx, now, year_value).await?);
+    let per_month = db::stats::months(&mut *tx, now, year_value).await?;
     let months: Vec<MonthRow> = MONTHS
         .iter()
         .zip(1..)
@@ -502,7 +502,7 @@ pub(crate) async fn stats_year(
         .max()
         .unwrap_or(0)
         .max(1);
-    let top = db::stats::top_rated(&mut *tx, year_value, TOP)
+    let top = db::stats::top_rated(&mut *tx, now, year_value, TOP)
         .await?
         .into_iter()
         .map(|film| TopRow {
@@ -571,7 +571,7 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
         })
         .collect();
     let ratings = RatingRows::from(&distribution);
-    let diary_years = db::stats::diary_years(&mut *tx)
+    let diary_years = db::stats::diary_years(&mut *tx, now)
         .await?
         .into_iter()
         .map(|row| DiaryYearRow {

@@ -124,14 +124,14 @@ pub(crate) async fn index_page(
 async fn diary_page(state: &AppState, page: i64) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
-    let total = db::diary::count(&mut *tx, Span::All).await?;
+    let total = db::diary::count(&mut *tx, now, Span::All).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     if page > pages {
         return Err(AppError::NotFound);
     }
     let rows =
         db::diary::entries(&mut *tx, now, Span::All, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let years = year_links(&mut tx, None).await?;
+    let years = year_links(&mut tx, now, None).await?;
     let path = page_path("/diary", page);
     let title = match page {
         1 => "Diary".to_string(),
@@ -174,12 +174,12 @@ pub(crate) async fn year(
     let mut tx = state.db.begin().await?;
     let now = state.clock.now();
     let span = Span::Year(year_value);
-    let total = db::diary::count(&mut *tx, span).await?;
+    let total = db::diary::count(&mut *tx, now, span).await?;
     if total == 0 {
         return Err(AppError::NotFound);
     }
     let rows = db::diary::entries(&mut *tx, now, span, MAX_YEAR, 0).await?;
-    let years = year_links(&mut tx, Some(year_value)).await?;
+    let years = year_links(&mut tx, now, Some(year_value)).await?;
     let heading = format!("Diary: {year}");
     let mut chrome = Chrome::new(
         &state,
@@ -204,9 +204,10 @@ pub(crate) async fn year(
 
 async fn year_links(
     tx: &mut sqlx::SqliteConnection,
+    now: OffsetDateTime,
     current: Option<i32>,
 ) -> Result<Vec<YearLink>, AppError> {
-    Ok(db::stats::diary_years(&mut *tx)
+    Ok(db::stats::diary_years(&mut *tx, now)
         .await?
         .into_iter()
         .map(|row| YearLink {

@@ -81,7 +81,7 @@ pub(crate) async fn show(
             (name.film_title, name.film_year, None)
         }
     };
-    let viewings = db::films::viewings(&mut *tx, &slug)
+    let viewings = db::films::viewings(&mut *tx, &slug, now)
         .await?
         .into_iter()
         .map(|viewing| ViewingView {

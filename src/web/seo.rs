@@ -83,7 +83,7 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
         loc: site.url(&urls::list(&list.slug)),
         lastmod: list.modified,
     }));
-    if db::diary::count(&mut *tx, db::diary::Span::All).await? > 0 {
+    if db::diary::count(&mut *tx, now, db::diary::Span::All).await? > 0 {
         entries.push(SitemapUrl {
             loc: site.url("/diary"),
             lastmod: catalog,
