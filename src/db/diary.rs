@@ -67,6 +67,8 @@ pub(crate) async fn delete_by_source(
 /// One entry as the diary pages and feed show it.
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct EntryRow {
+    /// The diary file (or review) it comes from.
+    pub(crate) source_path: String,
     pub(crate) position: i64,
     pub(crate) watched: Date,
     pub(crate) film_title: String,
@@ -129,7 +131,7 @@ fn push_span(query: &mut QueryBuilder<Sqlite>, span: Span) {
     };
 }
 
-const ENTRY_COLUMNS: &str = "d.position, d.watched, d.film_title, d.film_year,
+const ENTRY_COLUMNS: &str = "d.source_path, d.position, d.watched, d.film_title, d.film_year,
      d.film_slug, d.rating_halves AS rating, d.rewatch, d.liked, d.note_html,
      r.slug AS review_slug";
 

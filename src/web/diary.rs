@@ -57,10 +57,17 @@ impl From<EntryRow> for EntryView {
     }
 }
 
-/// `watched-2024-03-02-anora-2024-7`: the date, the film and the entry's
-/// place in its file, so it stays put while other entries come and go.
+/// `watched-2024-03-02-anora-2024-diary-2024-yaml-7`: the date, the film,
+/// its file and its place there, so it stays put while other entries come
+/// and go, and no two entries on a page share it.
 fn anchor(row: &EntryRow) -> String {
-    format!("watched-{}-{}-{}", row.watched, row.film_slug, row.position)
+    format!(
+        "watched-{}-{}-{}-{}",
+        row.watched,
+        row.film_slug,
+        slug::slugify(&row.source_path),
+        row.position
+    )
 }
 
 /// A month of entries, newest first.

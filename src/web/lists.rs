@@ -75,15 +75,15 @@ pub(crate) async fn index(State(state): State<AppState>) -> Result<Response, App
 }
 
 /// One film of a list.
-pub(crate) struct EntryView {
+struct EntryView {
     /// Its place, from 1: shown when the list is ranked.
-    pub(crate) rank: i64,
-    pub(crate) film_title: String,
-    pub(crate) film_year: Option<i32>,
-    pub(crate) film_href: String,
-    pub(crate) note_html: Option<String>,
+    rank: i64,
+    film_title: String,
+    film_year: Option<i32>,
+    film_href: String,
+    note_html: Option<String>,
     /// The card of its review, where there is one.
-    pub(crate) card: Option<Card>,
+    card: Option<Card>,
 }
 
 #[derive(Template)]
@@ -142,7 +142,7 @@ pub(crate) async fn show(
 }
 
 /// A list's films, with the cards of those reviewed (one read for all).
-pub(crate) async fn entries(
+async fn entries(
     tx: &mut sqlx::SqliteConnection,
     list_id: i64,
     now: OffsetDateTime,
