@@ -172,13 +172,21 @@ pub struct CheckArgs {
     pub content: PathBuf,
 }
 
-/// The arguments of `marquee new`.
+/// The arguments of `marquee new`: a film's title for a review, or
+/// `--list` with the list's title, or `--diary`.
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["title", "list", "diary"])))]
 pub struct NewArgs {
     /// The film's title; the file name is made from it.
-    pub title: String,
+    pub title: Option<String>,
+    /// Start a list with this title instead (lists/<slug>.md).
+    #[arg(long, value_name = "TITLE")]
+    pub list: Option<String>,
+    /// Start this year's diary instead (diary/<year>.yaml).
+    #[arg(long)]
+    pub diary: bool,
     /// The content directory to write into. It must exist; its reviews/
-    /// is made when missing.
+    /// (lists/, diary/) is made when missing.
     #[arg(long, env = "MARQUEE_CONTENT", default_value = "content")]
     pub content: PathBuf,
 }

@@ -288,8 +288,9 @@ const HEADINGS: [&str; 12] = [
     "Verdict",
 ];
 
-/// Writes `count` reviews into `out/reviews/`, and a `site.toml` if there is
-/// none. Returns how many files were written.
+/// Writes `count` reviews into `out/reviews/`, a diary (`diary_years`) and
+/// a few lists of their films and others, and a `site.toml` if there is
+/// none. Returns how many reviews were written.
 pub fn generate(out: &Path, count: usize, seed: u64) -> std::io::Result<usize> {
     let reviews = out.join("reviews");
     std::fs::create_dir_all(&reviews)?;
@@ -300,13 +301,16 @@ pub fn generate(out: &Path, count: usize, seed: u64) -> std::io::Result<usize> {
             "title = \"Marquee corpus\"\ntagline = \"Generated reviews\"\nauthor = \"Corpus critic\"\nlanguage = \"en-GB\"\n",
         )?;
     }
+    let mut films = Vec::with_capacity(count);
     for index in 0..count {
         // One generator per review, so review N is the same whatever the count.
         let mut rng =
             ChaCha8Rng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
         let (slug, text) = review(&mut rng, index);
+        films.extend(reviewed_film(&slug, &text));
         std::fs::write(reviews.join(format!("{slug}.md")), text)?;
     }
+    write_diary_and_lists(out, seed, &films)?;
     Ok(count)
 }
 
@@ -489,6 +493,171 @@ fn capitalised(word: &str) -> String {
     })
 }
 
+/// A film the diary and lists may name: a reviewed one (with its review's
+/// slug) or one never reviewed.
+#[derive(Debug, Clone)]
+struct CorpusFilm {
+    title: String,
+    year: i32,
+    review: Option<String>,
+}
+
+/// The film of a generated review, read back from its front matter.
+fn reviewed_film(slug: &str, text: &str) -> Option<CorpusFilm> {
+    let split = crate::content::front_matter::split(text).ok()?;
+    let front: crate::content::review::ReviewFrontMatter =
+        crate::content::front_matter::deserialize(&split).ok()?;
+    Some(CorpusFilm {
+        title: front.film.title,
+        year: front.film.year?,
+        review: Some(slug.to_string()),
+    })
+}
+
+/// The diary's years: the last two, so that the sample's own 2024 never
+/// clashes when the two are served together.
+const DIARY_YEARS: [i32; 2] = [2025, 2026];
+
+/// Writes `diary/{year}.yaml` for each of `DIARY_YEARS` (250–400 entries,
+/// some rewatches) and four lists into `out`.
+fn write_diary_and_lists(out: &Path, seed: u64, reviewed: &[CorpusFilm]) -> std::io::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00d1_a4e5);
+    // Films seen but never reviewed, so some entries have no review.
+    let unreviewed: Vec<CorpusFilm> = (0..120)
+        .map(|_| CorpusFilm {
+            title: format!(
+                "{} {}",
+                pick(&mut rng, &TITLE_WORDS),
+                pick(&mut rng, &TITLE_WORDS)
+            ),
+            year: rng.random_range(1950..=2026),
+            review: None,
+        })
+        .collect();
+    let diary = out.join("diary");
+    std::fs::create_dir_all(&diary)?;
+    let mut seen: Vec<CorpusFilm> = Vec::new();
+    for year in DIARY_YEARS {
+        let count = rng.random_range(250..=400);
+        let text = diary_year(&mut rng, year, count, reviewed, &unreviewed, &mut seen);
+        std::fs::write(diary.join(format!("{year}.yaml")), text)?;
+    }
+    let lists = out.join("lists");
+    std::fs::create_dir_all(&lists)?;
+    for (index, (title, ranked, films, draft)) in [
+        ("Best of the archive", true, 10, false),
+        ("Favourites to rewatch", false, 15, false),
+        ("Overlooked gems", true, 25, false),
+        ("Still deciding", false, 8, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = film_list(&mut rng, title, ranked, films, draft, reviewed, &unreviewed);
+        let slug = format!("{}-{index}", slug::slugify(title));
+        std::fs::write(lists.join(format!("{slug}.md")), text)?;
+    }
+    Ok(())
+}
+
+/// A film for an entry: usually a reviewed one (when there are any).
+fn any_film<'a>(
+    rng: &mut ChaCha8Rng,
+    reviewed: &'a [CorpusFilm],
+    unreviewed: &'a [CorpusFilm],
+) -> &'a CorpusFilm {
+    let from = if reviewed.is_empty() || rng.random_bool(0.3) {
+        unreviewed
+    } else {
+        reviewed
+    };
+    from.choose(rng).unwrap_or(&unreviewed[0])
+}
+
+/// One diary year, its entries in date order; about one in eight a rewatch
+/// of a film already seen.
+fn diary_year(
+    rng: &mut ChaCha8Rng,
+    year: i32,
+    count: usize,
+    reviewed: &[CorpusFilm],
+    unreviewed: &[CorpusFilm],
+    seen: &mut Vec<CorpusFilm>,
+) -> String {
+    let mut days: Vec<String> = (0..count).map(|_| date(rng, year, year)).collect();
+    days.sort();
+    let mut text = String::with_capacity(count * 120);
+    let _ = writeln!(text, "# Generated: the films watched in {year}.\nentries:");
+    for day in days {
+        let rewatch = !seen.is_empty() && rng.random_bool(0.125);
+        let film = if rewatch {
+            seen.choose(rng)
+                .cloned()
+                .unwrap_or_else(|| unreviewed[0].clone())
+        } else {
+            any_film(rng, reviewed, unreviewed).clone()
+        };
+        let title = film.title.replace('"', "'");
+        let _ = writeln!(
+            text,
+            "  - date: {day}\n    film: {{ title: \"{title}\", year: {} }}",
+            film.year
+        );
+        if rng.random_bool(0.8) {
+            let halves: u8 = rng.random_range(1..=10);
+            let _ = writeln!(text, "    rating: {}", f64::from(halves) / 2.0);
+        }
+        if rewatch {
+            let _ = writeln!(text, "    rewatch: true");
+        }
+        if rng.random_bool(0.3) {
+            let _ = writeln!(text, "    liked: true");
+        }
+        if rng.random_bool(0.2) {
+            let note = sentence(rng, 12).replace('"', "'");
+            let _ = writeln!(text, "    note: \"{note}\"");
+        }
+        if let Some(slug) = film.review.as_deref().filter(|_| rng.random_bool(0.4)) {
+            let _ = writeln!(text, "    review: {slug}");
+        }
+        seen.push(film);
+    }
+    text
+}
+
+/// One list of `films` films, the odd one with a note.
+fn film_list(
+    rng: &mut ChaCha8Rng,
+    title: &str,
+    ranked: bool,
+    films: usize,
+    draft: bool,
+    reviewed: &[CorpusFilm],
+    unreviewed: &[CorpusFilm],
+) -> String {
+    let mut text = String::with_capacity(films * 80 + 400);
+    let _ = writeln!(
+        text,
+        "---\ntitle: \"{title}\"\nranked: {ranked}\npublished: {}\ndraft: {draft}\nfilms:",
+        date(rng, 2025, 2026)
+    );
+    for _ in 0..films {
+        let film = any_film(rng, reviewed, unreviewed);
+        let _ = writeln!(
+            text,
+            "  - title: \"{}\"\n    year: {}",
+            film.title.replace('"', "'"),
+            film.year
+        );
+        if rng.random_bool(0.3) {
+            let note = sentence(rng, 10).replace('"', "'");
+            let _ = writeln!(text, "    note: \"{note}\"");
+        }
+    }
+    let _ = writeln!(text, "---\n{}", sentence(rng, 30));
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,7 +670,10 @@ mod tests {
         generate(first.path(), 12, 7).unwrap();
         generate(second.path(), 12, 7).unwrap();
         let report = check(first.path()).unwrap();
-        assert_eq!(report.files, 13, "12 reviews and site.toml");
+        assert_eq!(
+            report.files, 19,
+            "12 reviews, two diary years, four lists and site.toml"
+        );
         assert!(report.errors.is_empty(), "{:?}", report.errors);
         for entry in std::fs::read_dir(first.path().join("reviews")).unwrap() {
             let path = entry.unwrap().path();
@@ -517,6 +689,21 @@ mod tests {
             let body = text.splitn(3, "---\n").nth(2).unwrap();
             let words = body.split_whitespace().count();
             assert!((750..=1700).contains(&words), "{words} words in {path:?}");
+        }
+        for year in DIARY_YEARS {
+            let name = format!("diary/{year}.yaml");
+            let text = std::fs::read_to_string(first.path().join(&name)).unwrap();
+            assert_eq!(
+                text,
+                std::fs::read_to_string(second.path().join(&name)).unwrap()
+            );
+            let entries = text.matches("  - date: ").count();
+            assert!(
+                (250..=400).contains(&entries),
+                "{entries} entries in {name}"
+            );
+            assert!(text.contains("rewatch: true"), "{name} has rewatches");
+            assert!(text.contains("review: "), "{name} links reviews");
         }
     }
 }

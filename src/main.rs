@@ -47,11 +47,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Some(Command::New(args)) => {
             config::require_content_dir(&args.content)?;
             let today = time::OffsetDateTime::now_utc().date();
-            let path = content::scaffold::new_review(&args.content, &args.title, today)?;
-            println!(
-                "Wrote {}: fill it in, then set `draft: false` to publish.",
-                path.display()
-            );
+            let path = match (&args.title, &args.list) {
+                (Some(title), _) => content::scaffold::new_review(&args.content, title, today)?,
+                (None, Some(list)) => content::scaffold::new_list(&args.content, list, today)?,
+                (None, None) => content::scaffold::new_diary(&args.content, today)?,
+            };
+            let next = if args.diary {
+                "name the film, then save to publish"
+            } else {
+                "fill it in, then set `draft: false` to publish"
+            };
+            println!("Wrote {}: {next}.", path.display());
         }
         #[cfg(feature = "generate")]
         Some(Command::Generate(args)) => {

@@ -777,6 +777,9 @@ async fn sitemap_lists_every_public_page() {
         "/reviews/anora",
         "/reviews/perfect-days",
         "/about",
+        "/lists",
+        "/lists/best-of-2024",
+        "/diary",
     ]
     .iter()
     .map(|path| format!("{BASE}{path}"))

@@ -211,7 +211,8 @@ fn hostile_review(payload: &str) -> String {
     film.insert("poster".into(), payload.into());
     let mut release = toml::Table::new();
     release.insert("region".into(), payload.into());
-    release.insert("date".into(), "2024-06-01".into());
+    // Still to come, so the release box offers its calendar file.
+    release.insert("date".into(), "2027-06-01".into());
     let mut front = toml::Table::new();
     front.insert("title".into(), payload.into());
     front.insert("summary".into(), payload.into());

@@ -7,7 +7,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use super::diary::{self, Diary};
 use super::error::ContentError;
+use super::front_matter::Format;
+use super::list::{self, List};
 use super::page::{self, Page};
 use super::review::{self, Location, Review};
 use super::site::{SITE_FILE, Site};
@@ -18,6 +21,10 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 pub(crate) const REVIEWS_DIR: &str = "reviews";
 pub(crate) const PAGES_DIR: &str = "pages";
+pub(crate) const DIARY_DIR: &str = "diary";
+pub(crate) const LISTS_DIR: &str = "lists";
+/// The folders of the content folder that hold content files.
+pub(crate) const CONTENT_DIRS: [&str; 4] = [REVIEWS_DIR, PAGES_DIR, DIARY_DIR, LISTS_DIR];
 const BUNDLE_INDEX: &str = "index.md";
 
 /// What a content file is, decided by where it sits.
@@ -35,6 +42,18 @@ pub enum SourceKind {
     /// `pages/<slug>.md`.
     Page {
         /// The file name without `.md`: the page's slug unless it sets one.
+        stem: String,
+    },
+    /// `diary/{year}.yaml` (or `.yml`, `.toml`).
+    Diary {
+        /// The year every entry must be dated in.
+        year: i32,
+        /// Written in TOML rather than YAML.
+        toml: bool,
+    },
+    /// `lists/{slug}.md`.
+    List {
+        /// The file name without `.md`: the list's address.
         stem: String,
     },
     /// `site.toml`.
@@ -66,6 +85,10 @@ pub enum Document {
     Review(Box<Review>),
     /// From `pages/`.
     Page(Page),
+    /// A year of `diary/`.
+    Diary(Diary),
+    /// From `lists/`.
+    List(Box<List>),
     /// `site.toml`.
     Site(Site),
 }
@@ -97,8 +120,25 @@ pub fn classify(relative: &str) -> Option<SourceKind> {
             is_bundle: true,
         }),
         [PAGES_DIR, name] => stem_of(name).map(|stem| SourceKind::Page { stem }),
+        [LISTS_DIR, name] => stem_of(name).map(|stem| SourceKind::List { stem }),
+        [DIARY_DIR, name] => diary_year(name),
         _ => None,
     }
+}
+
+/// `2024.yaml`, `2024.yml` or `2024.toml`: a diary year.
+fn diary_year(name: &str) -> Option<SourceKind> {
+    let (stem, extension) = name.split_once('.')?;
+    let toml = match extension {
+        "yaml" | "yml" => false,
+        "toml" => true,
+        _ => return None,
+    };
+    let year = stem
+        .parse::<i32>()
+        .ok()
+        .filter(|year| stem.len() == 4 && super::fields::YEARS.contains(year))?;
+    Some(SourceKind::Diary { year, toml })
 }
 
 /// What a scan of the content folder, or of one folder in it, found.
@@ -140,7 +180,7 @@ pub(crate) fn scan(content_dir: &Path) -> io::Result<Scan> {
     fs::read_dir(content_dir)?;
     let mut scan = Scan::default();
     scan.add(content_dir, SITE_FILE, false);
-    for folder in [REVIEWS_DIR, PAGES_DIR] {
+    for folder in CONTENT_DIRS {
         scan_into(&mut scan, content_dir, folder);
     }
     scan.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -363,6 +403,13 @@ pub fn parse(
         SourceKind::Page { stem } => {
             page::parse_page(text, &file.path, stem, embed_hosts).map(Document::Page)
         }
+        SourceKind::Diary { year, toml } => {
+            let format = if *toml { Format::Toml } else { Format::Yaml };
+            diary::parse_diary(text, &file.path, *year, format).map(Document::Diary)
+        }
+        SourceKind::List { stem } => {
+            list::parse_list(text, &file.path, stem).map(|list| Document::List(Box::new(list)))
+        }
         SourceKind::Site => Site::parse(text).map(Document::Site),
     }
 }
@@ -392,6 +439,17 @@ mod tests {
             Some(SourceKind::Page { .. })
         ));
         assert_eq!(classify("site.toml"), Some(SourceKind::Site));
+        assert_eq!(
+            classify("diary/2024.toml"),
+            Some(SourceKind::Diary {
+                year: 2024,
+                toml: true
+            })
+        );
+        assert!(matches!(
+            classify("lists/best-of-2024.md"),
+            Some(SourceKind::List { .. })
+        ));
         for ignored in [
             "reviews/.anora.md.swp",
             "reviews/anora.md~",
@@ -402,6 +460,10 @@ mod tests {
             "reviews/a/b/index.md",
             "other/x.md",
             "reviews/.md",
+            "diary/24.yaml",
+            "diary/2024.md",
+            "diary/notes.yaml",
+            "lists/a/b.md",
         ] {
             assert_eq!(classify(ignored), None, "{ignored}");
         }

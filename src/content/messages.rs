@@ -12,13 +12,31 @@ pub(crate) fn what_to_write(field: &str) -> Option<&'static str> {
     Some(match field {
         "title" => "a title in words, such as An anti-Fairytale of New York",
         "film" => {
-            "the film's details on the lines below it, indented with spaces: title, year, director, runtime, poster"
+            "the film's details on the lines below it, indented with spaces: title, year, director, runtime, poster, tmdb, imdb"
         }
         "film.title" => "the film's title, such as Anora",
         "film.year" => "the film's year, such as 2024",
         "film.director" => "the director's name, such as Sean Baker",
         "film.runtime" => "the running time in whole minutes, such as 138",
         "film.poster" => "an image path or URL, such as posters/anora.jpg",
+        "film.tmdb" | "entries.film.tmdb" | "films.tmdb" => {
+            "the number from the film's TMDB address, such as 1064213"
+        }
+        "film.imdb" | "entries.film.imdb" | "films.imdb" => {
+            "`tt` and the digits from the film's IMDb address, such as tt28607951"
+        }
+        "entries.film.title" | "films.title" => "the film's title, such as Anora",
+        "entries.film.year" | "films.year" => "the film's year, such as 2024",
+        "entries" => {
+            "a list with a line `- date: 2024-10-18` for each film watched, its fields lined up below"
+        }
+        "entries.date" => "the day you watched it, such as 2024-10-18",
+        "entries.film" => "the film's title and year on the lines below it: title, year",
+        "entries.rating" => "a rating from 0.5 to 5 in steps of 0.5, such as 4.5",
+        "entries.rewatch" | "entries.liked" | "ranked" => "true or false",
+        "entries.note" | "films.note" => "a line or two of text",
+        "entries.review" => "the slug of a review, such as anora",
+        "films" => "a list with a line `- title: Anora` for each film, `year: 2024` below it",
         "rating" => "a rating from 0.5 to 5 in steps of 0.5, such as 4.5",
         "spoilers" | "draft" | "menu" => "true or false",
         "published" => "a date such as 2024-10-18, or a date-time such as 2024-10-18T09:00:00Z",
@@ -32,6 +50,7 @@ pub(crate) fn what_to_write(field: &str) -> Option<&'static str> {
         "summary" | "description" | "tagline" => "a sentence of text",
         "slug" => "lower-case letters, digits and hyphens, such as anora",
         "author" => "a name, such as Sean Baker",
+        "watched" => "the day you watched the film, such as 2024-10-18",
         "weight" => "a whole number; lower numbers come first in the menu",
         "base_url" => "an address such as https://films.example.com",
         "language" => "a language tag such as en-GB",

@@ -2,9 +2,12 @@
 //! documents. Pure: files in, documents (or errors naming file, line and
 //! field) out, and a plan of what changed; nothing here knows SQL or HTTP.
 
+pub mod diary;
 pub mod error;
 pub(crate) mod fields;
+pub mod film;
 pub(crate) mod front_matter;
+pub mod list;
 pub mod loader;
 pub mod markdown;
 mod messages;

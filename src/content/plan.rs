@@ -127,7 +127,7 @@ fn expand_paths(paths: &[String], known: &HashMap<String, Known>) -> (Vec<String
         .map(|(path, _)| path);
     for path in paths.iter().chain(errored) {
         let path = path.trim_matches('/');
-        if path.is_empty() || path == loader::REVIEWS_DIR || path == loader::PAGES_DIR {
+        if path.is_empty() || loader::CONTENT_DIRS.contains(&path) {
             folders.insert(path.to_string());
             continue;
         }

@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 
 use super::error::ContentError;
 use super::fields::{DateText, strip_controls};
+use super::film::{self, FilmKey};
 use super::front_matter::{self, Split};
 use super::markdown::{self, Target};
 use super::messages;
@@ -49,6 +50,9 @@ pub(crate) struct ReviewFrontMatter {
     /// By default the site's author.
     #[serde(default)]
     pub(crate) author: Option<String>,
+    /// The day the critic watched the film: a diary entry of its own.
+    #[serde(default)]
+    pub(crate) watched: Option<DateText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +69,13 @@ pub(crate) struct FilmFrontMatter {
     /// A path under `static/`, a file in the review's bundle, or a URL.
     #[serde(default)]
     pub(crate) poster: Option<String>,
+    /// A TMDB movie id: joins the film's diary and list entries, and links
+    /// the film from its structured data.
+    #[serde(default)]
+    pub(crate) tmdb: Option<i64>,
+    /// An IMDb title id (`tt…`), for the same.
+    #[serde(default)]
+    pub(crate) imdb: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +115,9 @@ pub struct Film {
     /// As written: a path under `static/`, a file in the bundle, or a URL;
     /// the web layer decides which.
     pub(crate) poster: Option<String>,
+    /// What joins the review to the film's page, diary and lists; `None`
+    /// when the title has no letter or digit to make an address from.
+    pub(crate) key: Option<FilmKey>,
 }
 
 /// One line of the release box: when the film opens in a region.
@@ -138,6 +152,8 @@ pub struct Review {
     /// paragraph as plain text (which may be empty).
     pub summary: String,
     pub(crate) author: Option<String>,
+    /// The day the film was watched, which stands for a diary entry.
+    pub(crate) watched: Option<Date>,
     /// The markdown body as written; kept so feeds can render their variant.
     pub(crate) body_markdown: String,
     /// For a page bundle, the URL folder of its assets (`/reviews/anora/`).
@@ -200,16 +216,11 @@ fn validate(
             )
         })?),
     };
-    if let Some(year) = raw.film.year
-        && !(1870..=2200).contains(&year)
-    {
-        return Err(invalid(
-            "film.year",
-            format!(
-                "{year} is not a plausible film year; write a year from 1870 to 2200, such as 2024"
-            ),
-        ));
-    }
+    film::check_year(raw.film.year).map_err(|reason| invalid("film.year", reason))?;
+    let tmdb = film::check_tmdb(raw.film.tmdb).map_err(|reason| invalid("film.tmdb", reason))?;
+    let imdb = film::check_imdb(raw.film.imdb.as_deref())
+        .map_err(|reason| invalid("film.imdb", reason))?;
+    let key = film::film_slug(&film_title, raw.film.year).map(|slug| FilmKey { slug, tmdb, imdb });
     if let Some(runtime) = raw.film.runtime
         && !(1..=6000).contains(&runtime)
     {
@@ -230,6 +241,11 @@ fn validate(
         .transpose()
         .map_err(|reason| invalid("updated", reason))?;
     let releases = releases(raw.release_dates, &invalid)?;
+    let watched = raw
+        .watched
+        .map(|watched| watched.to_date())
+        .transpose()
+        .map_err(|reason| invalid("watched", reason))?;
     let slug = match raw.slug.as_deref().map(str::trim) {
         Some(slug) => valid_slug(slug).ok_or_else(|| {
             invalid(
@@ -290,6 +306,7 @@ fn validate(
             director,
             runtime_minutes: raw.film.runtime,
             poster: raw.film.poster.as_deref().and_then(required_text),
+            key,
         },
         rating,
         spoilers: raw.spoilers,
@@ -300,6 +317,7 @@ fn validate(
         tags,
         summary,
         author: raw.author.as_deref().and_then(required_text),
+        watched,
         body_markdown: split.body.to_string(),
         asset_base,
         body_html: rendered.html,

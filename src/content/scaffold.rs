@@ -1,6 +1,7 @@
 //! `marquee new "Film title"`: a new review file with every field in place
 //! and documented, so an editor fills in blanks instead of remembering the
-//! format, and nothing an editor forgets to change can go live.
+//! format, and nothing an editor forgets to change can go live. `--list`
+//! and `--diary` start a list and a year of the diary the same way.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use super::loader::REVIEWS_DIR;
+use super::loader::{DIARY_DIR, LISTS_DIR, REVIEWS_DIR};
 
 /// Why `marquee new` wrote nothing. Each message says what to do instead.
 #[derive(Debug, thiserror::Error)]
@@ -46,15 +47,47 @@ pub fn new_review(
     if slug.is_empty() {
         return Err(ScaffoldError::NoSlug(film_title.to_string()));
     }
-    let dir = content_dir.join(REVIEWS_DIR);
-    let path = dir.join(format!("{slug}.md"));
+    let text = template(film_title, &slug, today);
+    write_new(content_dir, REVIEWS_DIR, &format!("{slug}.md"), &text)
+}
+
+/// Writes `content/lists/<slug>.md` for a list titled `title`: the title
+/// given, `published` left empty (so it is refused until filled in), a
+/// draft, and the films as commented examples.
+pub fn new_list(content_dir: &Path, title: &str, today: Date) -> Result<PathBuf, ScaffoldError> {
+    let title = title.trim();
+    let slug = slug::slugify(title);
+    if slug.is_empty() {
+        return Err(ScaffoldError::NoSlug(title.to_string()));
+    }
+    let text = list_template(title, today);
+    write_new(content_dir, LISTS_DIR, &format!("{slug}.md"), &text)
+}
+
+/// Writes `content/diary/<year>.yaml` for this year, with one entry for
+/// today whose film is left for the editor to name (so the file is refused
+/// until it is). An existing year is never touched: add entries to it.
+pub fn new_diary(content_dir: &Path, today: Date) -> Result<PathBuf, ScaffoldError> {
+    let name = format!("{}.yaml", today.year());
+    write_new(content_dir, DIARY_DIR, &name, &diary_template(today))
+}
+
+/// Writes `text` into the new file `folder/name`, making `folder` (but
+/// never the content folder itself: a missing one is more likely a
+/// mistyped `--content` than a wish for a new site in an odd place).
+fn write_new(
+    content_dir: &Path,
+    folder: &str,
+    name: &str,
+    text: &str,
+) -> Result<PathBuf, ScaffoldError> {
+    let dir = content_dir.join(folder);
+    let path = dir.join(name);
     let display = path.display().to_string();
     let write_error = |source| ScaffoldError::Write {
         path: display.clone(),
         source,
     };
-    // Only `reviews/` is made: a missing content folder is more likely a
-    // mistyped `--content` than a wish for a new site in an odd place.
     match std::fs::create_dir(&dir) {
         Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
             return Err(write_error(error));
@@ -68,9 +101,57 @@ pub fn new_review(
         }
         Err(error) => return Err(write_error(error)),
     };
-    file.write_all(template(film_title, &slug, today).as_bytes())
-        .map_err(write_error)?;
+    file.write_all(text.as_bytes()).map_err(write_error)?;
     Ok(path)
+}
+
+/// A new list's text; the title goes through the YAML serializer, as a
+/// film's title does.
+fn list_template(title: &str, today: Date) -> String {
+    let title = yaml_string(title);
+    format!(
+        "---
+# Fill in `published` and the films: until then `marquee check` lists what
+# is missing and the list is not published. Remove the `# ` before an
+# optional field to use it.
+title: {title}
+# description: One sentence for /lists and feeds; by default the first paragraph below.
+# ranked: true                # numbered, best first
+published:                    # required: a date, e.g. {today}; a future one schedules the list
+# updated: {today}
+draft: true                   # only in preview (marquee serve --drafts) until you set false or remove this line
+films:
+  # - title: Anora            # required; the film's page joins on title and year
+  #   year: 2024
+  #   tmdb: 1064213           # optional ids: join films written under other titles
+  #   imdb: tt28607951
+  #   note: Why it is here, in markdown.
+---
+An optional introduction, in markdown.
+"
+    )
+}
+
+/// A new diary year's text: one entry for today, its film to be named.
+fn diary_template(today: Date) -> String {
+    format!(
+        "# The films you watched in {year}, one entry each, in any order. Every
+# `date` must be in {year}. Remove the `# ` before an optional field to use it.
+entries:
+  - date: {today}             # the day you watched it (required)
+    film:
+      title:                  # required: the film's title, e.g. Anora
+      # year: 2024            # the film's release year
+      # tmdb: 1064213         # optional ids: join films written under other titles
+      # imdb: tt28607951
+    # rating: 4.5             # 0.5 to 5 in steps of 0.5
+    # rewatch: true           # you had seen it before
+    # liked: true
+    # note: A line or two of markdown.
+    # review: anora           # the slug of your review of it
+",
+        year = today.year()
+    )
 }
 
 /// The new file's text. The film's title goes through the YAML serializer
@@ -94,6 +175,7 @@ film:
 # spoilers: true              # shows \"This review may reveal later elements of the plot.\"
 published:                    # required: a date, e.g. {today}, or a date-time, e.g. {today}T09:00:00Z; a future one schedules the review
 # updated: {today}         # when you revise a published review
+# watched: {today}         # the day you watched it: an entry in the diary
 draft: true                   # only in preview (marquee serve --drafts) until you set false or remove this line
 # release_dates:              # the release box, one item per region
 #   - region: UK
@@ -124,7 +206,10 @@ fn yaml_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::diary::parse_diary;
     use crate::content::error::ContentError;
+    use crate::content::front_matter::Format;
+    use crate::content::list::parse_list;
     use crate::content::review::{Location, Review, parse_review};
     use time::macros::date;
 
@@ -203,6 +288,50 @@ mod tests {
         assert_eq!(review.updated, None);
         assert_eq!((review.author, review.summary.as_str()), (None, ""));
         assert_eq!(review.body_html.trim(), "");
+    }
+
+    #[test]
+    fn a_new_list_is_refused_until_published_is_filled_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = new_list(dir.path(), "Best of: 2024", date!(2026 - 11 - 24)).unwrap();
+        assert!(path.ends_with("lists/best-of-2024.md"), "{path:?}");
+        let written = std::fs::read_to_string(&path).unwrap();
+        let error = parse_list(&written, "lists/best-of-2024.md", "best-of-2024").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("published"), "{error}");
+        let text = written
+            .replacen("published:  ", "published: 2026-12-01", 1)
+            .replacen("  # - title: Anora", "  - title: Anora", 1)
+            .replacen("  #   year: 2024", "    year: 2024", 1);
+        let list = parse_list(&text, "lists/best-of-2024.md", "best-of-2024").unwrap();
+        assert_eq!(list.title, "Best of: 2024");
+        assert!(list.draft && !list.ranked);
+        assert_eq!(list.items[0].film.key.slug, "anora-2024");
+        assert!(matches!(
+            new_list(dir.path(), "Best of: 2024", date!(2026 - 11 - 24)),
+            Err(ScaffoldError::Exists(_))
+        ));
+    }
+
+    #[test]
+    fn a_new_diary_year_is_refused_until_its_film_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = new_diary(dir.path(), date!(2026 - 11 - 24)).unwrap();
+        assert!(path.ends_with("diary/2026.yaml"), "{path:?}");
+        let written = std::fs::read_to_string(&path).unwrap();
+        let error = parse_diary(&written, "diary/2026.yaml", 2026, Format::Yaml).unwrap_err();
+        assert_eq!(
+            (error.field.as_deref(), error.line),
+            (Some("entries[0].film.title"), Some(6)),
+            "{error}"
+        );
+        let text = written.replacen("title:       ", "title: Anora", 1);
+        let diary = parse_diary(&text, "diary/2026.yaml", 2026, Format::Yaml).unwrap();
+        assert_eq!(diary.entries[0].date, date!(2026 - 11 - 24));
+        assert_eq!(diary.entries[0].rating, None);
+        assert!(matches!(
+            new_diary(dir.path(), date!(2026 - 01 - 01)),
+            Err(ScaffoldError::Exists(_))
+        ));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Document {
                 page.slug.as_str(),
                 Claim { published: 0, path },
             )),
-            Document::Site(_) => None,
+            Document::Diary(_) | Document::List(_) | Document::Site(_) => None,
         }
     }
 
@@ -56,7 +56,7 @@ impl Document {
         match self {
             Document::Review(review) => review.slug_line,
             Document::Page(page) => page.slug_line,
-            Document::Site(_) => None,
+            Document::Diary(_) | Document::List(_) | Document::Site(_) => None,
         }
     }
 }

@@ -3,11 +3,16 @@
 //!
 //! SQL lives here, one module per table group, always parameterised.
 
+pub(crate) mod diary;
+pub(crate) mod films;
+pub(crate) mod lists;
 pub(crate) mod meta;
 pub mod pages;
+pub(crate) mod related;
 pub mod reviews;
 pub mod search;
 pub mod sources;
+pub(crate) mod stats;
 pub mod sync;
 mod types;
 mod visible;

@@ -16,7 +16,7 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use super::meta;
 use super::sources::{self, StoredSource};
-use super::{pages, reviews, search};
+use super::{diary, films, lists, pages, reviews, search};
 use crate::content::error::ContentError;
 use crate::content::loader::{self, Document, SourceFile};
 use crate::content::plan::Known;
@@ -305,6 +305,8 @@ async fn store(
     // then leaves nothing behind), and only then do we look up who has it.
     // Asking first cost a round trip to SQLite for every file of a sync.
     let Some((space, slug, claim)) = document.slug_claim(&file.path) else {
+        // Nothing to claim (a diary year, a list named by its file).
+        write(conn, file, document).await?;
         return Ok(Stored::Written { evicted: None });
     };
     match write(conn, file, document).await {
@@ -336,7 +338,11 @@ async fn store(
         )));
     }
     match space {
-        SlugSpace::Reviews => reviews::delete_by_source(conn, &holder_path).await?,
+        SlugSpace::Reviews => {
+            // With the viewing its `watched` date stood for.
+            diary::delete_by_source(conn, &holder_path).await?;
+            reviews::delete_by_source(conn, &holder_path).await?
+        }
         SlugSpace::Pages => pages::delete_by_source(conn, &holder_path).await?,
     };
     tracing::info!(slug, from = %holder_path, to = %file.path, "a slug changed hands");
@@ -354,8 +360,13 @@ async fn write(
 ) -> sqlx::Result<()> {
     let modified_at = file.mtime_ns / 1_000_000_000;
     match document {
-        Document::Review(review) => reviews::upsert(conn, &file.path, review, modified_at).await,
+        Document::Review(review) => {
+            reviews::upsert(conn, &file.path, review, modified_at).await?;
+            films::record_review_film(conn, &file.path, review, modified_at).await
+        }
         Document::Page(page) => pages::upsert(conn, &file.path, page, modified_at).await,
+        Document::Diary(diary) => diary::replace(conn, &file.path, diary, modified_at).await,
+        Document::List(list) => lists::upsert(conn, &file.path, list, modified_at).await,
         Document::Site(_) => Ok(()),
     }
 }
@@ -367,11 +378,16 @@ fn is_page(path: &str) -> bool {
 
 /// Forgets a file that is gone; returns how many documents it took along.
 async fn remove(conn: &mut SqliteConnection, path: &str) -> sqlx::Result<usize> {
-    let review = reviews::delete_by_source(conn, path).await?;
-    let page = pages::delete_by_source(conn, path).await?;
+    let removed = [
+        reviews::delete_by_source(conn, path).await?,
+        pages::delete_by_source(conn, path).await?,
+        diary::delete_by_source(conn, path).await?,
+        lists::delete_by_source(conn, path).await?,
+    ];
     sources::delete(conn, path).await?;
-    if review || page {
+    let count = removed.into_iter().filter(|removed| *removed).count();
+    if count > 0 {
         tracing::info!(path, "content file removed: unpublished");
     }
-    Ok(usize::from(review) + usize::from(page))
+    Ok(count)
 }

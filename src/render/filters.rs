@@ -67,6 +67,11 @@ pub(crate) fn format_long_date(date: Date) -> String {
     )
 }
 
+/// "March 2024": the heading of a month of the diary.
+pub(crate) fn format_month_year(date: Date) -> String {
+    format!("{} {}", month_name(date.month()), date.year())
+}
+
 fn month_name(month: Month) -> &'static str {
     match month {
         Month::January => "January",

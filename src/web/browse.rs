@@ -18,13 +18,25 @@ use crate::db::reviews::{Listing, TagCount};
 use crate::render::filters;
 use crate::render::views::{Card, Stars};
 
-/// Page links for a paginated listing.
+/// Page links for a paginated listing (`partials/pagination.html`).
 #[derive(Debug, Clone)]
-struct Pagination {
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+pub(crate) struct Pagination {
+    pub(crate) page: i64,
+    pub(crate) pages: i64,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
+}
+
+impl Pagination {
+    /// Page `page` of `pages` of the listing at `base`.
+    pub(crate) fn new(base: &str, page: i64, pages: i64) -> Self {
+        Self {
+            page,
+            pages,
+            prev: (page > 1).then(|| page_path(base, page - 1)),
+            next: (page < pages).then(|| page_path(base, page + 1)),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -238,12 +250,7 @@ async fn render_listing(
     } else {
         Section::Other
     };
-    let pagination = Pagination {
-        page,
-        pages,
-        prev: (page > 1).then(|| page_path(&info.base, page - 1)),
-        next: (page < pages).then(|| page_path(&info.base, page + 1)),
-    };
+    let pagination = Pagination::new(&info.base, page, pages);
     chrome.prev.clone_from(&pagination.prev);
     chrome.next.clone_from(&pagination.next);
     let intro = filters::format_review_count(total);
@@ -260,7 +267,7 @@ async fn render_listing(
 }
 
 /// Page 1 is the base path itself (`/` for the home page).
-fn page_path(base: &str, page: i64) -> String {
+pub(crate) fn page_path(base: &str, page: i64) -> String {
     match (base, page) {
         ("", 1) => "/".to_string(),
         (base, 1) => base.to_string(),
@@ -268,7 +275,7 @@ fn page_path(base: &str, page: i64) -> String {
     }
 }
 
-fn parse_page(text: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_page(text: &str) -> Result<i64, AppError> {
     text.parse::<i64>()
         .ok()
         .filter(|page| (1..=1_000_000).contains(page) && page.to_string() == text)
@@ -351,7 +358,208 @@ struct StatsPage {
     most: i64,
     years: Vec<YearRow>,
     average: Option<String>,
+    /// The diary's years, newest first.
+    diary_years: Vec<DiaryYearRow>,
+    /// The directors whose films the diary logs most.
+    directors: Vec<DirectorRow>,
 }
+
+/// How many entries the stats pages' top lists show.
+const TOP: i64 = 10;
+
+/// A year of the diary on `/stats`.
+#[derive(Debug, Clone)]
+struct DiaryYearRow {
+    year: i32,
+    watched: i64,
+    rewatches: i64,
+    stats_href: String,
+    diary_href: String,
+}
+
+/// A director on `/stats`, with the diary entries of their films.
+#[derive(Debug, Clone)]
+struct DirectorRow {
+    name: String,
+    href: String,
+    watched: i64,
+}
+
+/// A rating distribution as the stats tables show it: every rating from
+/// five stars down, how many have it, and the mean.
+struct RatingRows {
+    rows: Vec<RatingRow>,
+    rated: i64,
+    /// The largest count (at least 1), the `max` of every row's meter.
+    most: i64,
+    average: Option<String>,
+}
+
+impl From<&Vec<(Rating, i64)>> for RatingRows {
+    fn from(distribution: &Vec<(Rating, i64)>) -> Self {
+        let rated: i64 = distribution.iter().map(|(_, count)| count).sum();
+        let most = distribution
+            .iter()
+            .map(|(_, count)| *count)
+            .max()
+            .unwrap_or(0);
+        let rows = (1..=10)
+            .rev()
+            .filter_map(Rating::from_halves)
+            .map(|rating| {
+                let stars = Stars::from(rating);
+                let count = distribution
+                    .iter()
+                    .find(|(r, _)| *r == rating)
+                    .map_or(0, |(_, count)| *count);
+                RatingRow {
+                    href: urls::rating(&stars.value),
+                    label: stars_label(&stars.value),
+                    stars,
+                    count,
+                }
+            })
+            .collect();
+        let average = (rated > 0).then(|| {
+            let halves: i64 = distribution
+                .iter()
+                .map(|(rating, count)| i64::from(rating.halves()) * count)
+                .sum();
+            average_stars(halves, rated)
+        });
+        Self {
+            rows,
+            rated,
+            most: most.max(1),
+            average,
+        }
+    }
+}
+
+/// A month of the year in review.
+#[derive(Debug, Clone)]
+struct MonthRow {
+    name: &'static str,
+    watched: i64,
+}
+
+/// A film of the year in review's top list.
+#[derive(Debug, Clone)]
+struct TopRow {
+    title: String,
+    href: String,
+    stars: Stars,
+}
+
+#[derive(Template)]
+#[template(path = "browse/stats_year.html")]
+struct YearInReviewPage {
+    chrome: Chrome,
+    year: i32,
+    watched: i64,
+    rewatches: i64,
+    reviews: i64,
+    ratings: RatingRows,
+    months: Vec<MonthRow>,
+    /// The months' largest count (at least 1), the `max` of their meters.
+    busiest: i64,
+    top: Vec<TopRow>,
+    diary_href: String,
+}
+
+/// `GET /stats/{year}`: a year in review: films watched, reviews written,
+/// the average rating, the best-rated films and the ratings' spread.
+pub(crate) async fn stats_year(
+    State(state): State<AppState>,
+    Path(year): Path<String>,
+) -> Result<Response, AppError> {
+    let year_value: i32 = year
+        .parse()
+        .ok()
+        .filter(|y: &i32| crate::content::fields::YEARS.contains(y) && y.to_string() == year)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let now = state.clock.now();
+    let reviews = db::stats::reviews_written(&mut *tx, now, year_value).await?;
+    let counts = db::stats::diary_years(&mut *tx, now)
+        .await?
+        .into_iter()
+        .find(|row| row.year == year_value);
+    if counts.is_none() && reviews == 0 {
+        return Err(AppError::NotFound);
+    }
+    let (watched, rewatches) = counts.map_or((0, 0), |row| (row.watched, row.rewatches));
+    let ratings = RatingRows::from(&db::stats::ratings(&mut *tx, now, year_value).await?);
+    let per_month = db::stats::months(&mut *tx, now, year_value).await?;
+    let months: Vec<MonthRow> = MONTHS
+        .iter()
+        .zip(1..)
+        .map(|(name, number)| MonthRow {
+            name,
+            watched: per_month
+                .iter()
+                .find(|(month, _)| *month == number)
+                .map_or(0, |(_, count)| *count),
+        })
+        .collect();
+    let busiest = months
+        .iter()
+        .map(|month| month.watched)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let top = db::stats::top_rated(&mut *tx, now, year_value, TOP)
+        .await?
+        .into_iter()
+        .map(|film| TopRow {
+            title: match film.film_year {
+                Some(film_year) => format!("{} ({film_year})", film.film_title),
+                None => film.film_title,
+            },
+            href: urls::film(&film.film_slug),
+            stars: Stars::from(film.rating),
+        })
+        .collect();
+    let title = format!("{year} in review");
+    let mut chrome = Chrome::new(
+        &state,
+        &mut tx,
+        &urls::stats_year(year_value),
+        Some(&title),
+        &format!("{year} in films: {watched} watched, {reviews} reviewed."),
+    )
+    .await?;
+    chrome.section = Section::Stats;
+    let page = YearInReviewPage {
+        chrome,
+        year: year_value,
+        watched,
+        rewatches,
+        reviews,
+        ratings,
+        months,
+        busiest,
+        top,
+        diary_href: urls::diary_year(year_value),
+    };
+    let modified = modified::catalog(&mut tx, &state.options.content_dir, now).await?;
+    Ok(Page::new(page).modified(modified).into_response())
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// `GET /stats`
 pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -368,36 +576,27 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
             href: urls::film_year(&year.to_string()),
         })
         .collect();
-    let rated: i64 = distribution.iter().map(|(_, count)| count).sum();
-    let most = distribution
-        .iter()
-        .map(|(_, count)| *count)
-        .max()
-        .unwrap_or(0);
-    let ratings = (1..=10)
-        .rev()
-        .filter_map(Rating::from_halves)
-        .map(|rating| {
-            let stars = Stars::from(rating);
-            let count = distribution
-                .iter()
-                .find(|(r, _)| *r == rating)
-                .map_or(0, |(_, count)| *count);
-            RatingRow {
-                href: urls::rating(&stars.value),
-                label: stars_label(&stars.value),
-                stars,
-                count,
-            }
+    let ratings = RatingRows::from(&distribution);
+    let diary_years = db::stats::diary_years(&mut *tx, now)
+        .await?
+        .into_iter()
+        .map(|row| DiaryYearRow {
+            stats_href: urls::stats_year(row.year),
+            diary_href: urls::diary_year(row.year),
+            year: row.year,
+            watched: row.watched,
+            rewatches: row.rewatches,
         })
         .collect();
-    let average = (rated > 0).then(|| {
-        let halves: i64 = distribution
-            .iter()
-            .map(|(rating, count)| i64::from(rating.halves()) * count)
-            .sum();
-        average_stars(halves, rated)
-    });
+    let directors = db::stats::most_watched_directors(&mut *tx, now, TOP)
+        .await?
+        .into_iter()
+        .map(|row| DirectorRow {
+            href: urls::director(&row.slug),
+            name: row.name,
+            watched: row.watched,
+        })
+        .collect();
     let mut chrome = Chrome::new(
         &state,
         &mut tx,
@@ -410,11 +609,13 @@ pub(crate) async fn stats(State(state): State<AppState>) -> Result<Response, App
     let page = StatsPage {
         chrome,
         total,
-        rated,
-        ratings,
-        most: most.max(1),
+        rated: ratings.rated,
+        most: ratings.most,
+        average: ratings.average,
+        ratings: ratings.rows,
         years,
-        average,
+        diary_years,
+        directors,
     };
     let modified = modified::catalog(&mut tx, &state.options.content_dir, now).await?;
     Ok(Page::new(page).modified(modified).into_response())

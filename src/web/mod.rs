@@ -12,13 +12,18 @@ pub mod assets;
 mod browse;
 pub mod cache;
 mod cards;
+mod diary;
 mod error;
 mod feeds;
+mod films;
 pub(crate) mod heads;
 mod layout;
+mod lists;
 pub(crate) mod metrics;
 mod modified;
 mod pages;
+mod related;
+mod releases;
 mod respond;
 pub mod reviews;
 mod search;
@@ -142,9 +147,20 @@ pub fn router(state: AppState) -> Router {
         .route("/ratings/{stars}/page/{page}", get(browse::rating))
         .route("/films/{year}", get(browse::film_year))
         .route("/films/{year}/page/{page}", get(browse::film_year))
+        .route("/film/{slug}", get(films::show))
         .route("/directors/{slug}", get(browse::director))
         .route("/directors/{slug}/page/{page}", get(browse::director))
         .route("/stats", get(browse::stats))
+        .route("/stats/{year}", get(browse::stats_year))
+        .route("/releases", get(releases::page))
+        .route("/releases.ics", get(releases::calendar_file))
+        .route("/lists", get(lists::index))
+        .route("/lists/feed.xml", get(feeds::lists_rss))
+        .route("/lists/{slug}", get(lists::show))
+        .route("/diary", get(diary::index))
+        .route("/diary/page/{page}", get(diary::index_page))
+        .route("/diary/feed.xml", get(feeds::diary_rss))
+        .route("/diary/{year}", get(diary::year))
         .route(
             "/search",
             get(search::search).layer(middleware::from_fn_with_state(

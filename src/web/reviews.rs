@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use icalendar::{Calendar, Component, EventLike};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -13,11 +12,11 @@ use super::cache::CachePolicy;
 use super::error::AppError;
 use super::layout::Chrome;
 use super::respond::{Page, set_last_modified};
-use super::{AppState, assets, modified, urls};
+use super::{AppState, assets, modified, related, releases, urls};
 use crate::db;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
-use crate::render::views::{ReleaseView, Stars, TagView};
+use crate::render::views::{Card, ReleaseView, Stars, TagView};
 
 /// Everything the review page shows.
 struct ReviewView {
@@ -40,6 +39,10 @@ struct ReviewView {
     body_html: String,
     tags: Vec<TagView>,
     releases: Vec<ReleaseView>,
+    /// The film's page, where every review, viewing and list of it meets.
+    film_href: Option<String>,
+    /// The film on TMDB and IMDb, for the structured data.
+    film_same_as: Vec<String>,
 }
 
 #[derive(Template)]
@@ -49,6 +52,10 @@ pub(crate) struct ReviewPage {
     review: ReviewView,
     /// schema.org `Review` as JSON, made safe to sit in a `<script>`.
     json_ld: String,
+    /// "More by {director}": the director's other reviews.
+    more_by: Vec<Card>,
+    /// Reviews sharing its tags, rating or year (`db::related`).
+    related: Vec<Card>,
 }
 
 /// `GET /reviews/{slug}`
@@ -63,6 +70,9 @@ pub(crate) async fn show(
         .ok_or(AppError::NotFound)?;
     let tags = db::reviews::tags_of(&mut *tx, &[row.id]).await?;
     let releases = db::reviews::releases_of(&mut *tx, &[row.id]).await?;
+    let film = db::films::of_review(&mut *tx, row.id).await?;
+    let more_by = related::more_by(&mut tx, row.director_slug.as_deref(), &row.slug, now).await?;
+    let related = related::related(&mut tx, row.id, now).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -76,8 +86,11 @@ pub(crate) async fn show(
         .into_iter()
         .map(|release| ReleaseView::from_row(release, today))
         .collect();
+    // "More by" and "Related" show other reviews, so the catalog's changes
+    // are the page's too.
     let last_modified = last_modified(&row, &releases)
-        .max(modified::layout(&mut tx, &state.options.content_dir).await?);
+        .max(modified::layout(&mut tx, &state.options.content_dir).await?)
+        .max(modified::catalog(&mut tx, &state.options.content_dir, now).await?);
     let og_image = super::cards::review_image(&state, &mut tx, &row).await?;
     let review = ReviewView {
         poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
@@ -88,6 +101,10 @@ pub(crate) async fn show(
         author: row.author.clone().unwrap_or_else(|| site.author.clone()),
         tags: tags.into_iter().map(TagView::from).collect(),
         releases,
+        film_href: film.as_ref().map(|film| urls::film(&film.film_slug)),
+        film_same_as: film.map_or_else(Vec::new, |film| {
+            crate::content::film::same_as(film.tmdb, film.imdb.as_deref())
+        }),
         slug: row.slug,
         title: row.title,
         film_title: row.film_title,
@@ -114,6 +131,8 @@ pub(crate) async fn show(
         chrome,
         review,
         json_ld,
+        more_by,
+        related,
     };
     Ok(Page::new(page).modified(last_modified))
 }
@@ -180,6 +199,8 @@ struct SchemaMovie {
     director: Option<SchemaPerson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
+    #[serde(rename = "sameAs", skip_serializing_if = "Vec::is_empty")]
+    same_as: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -220,6 +241,7 @@ fn schema_review(chrome: &Chrome, review: &ReviewView) -> SchemaReview {
                 .poster_url
                 .as_deref()
                 .map(|url| absolute(chrome, url)),
+            same_as: review.film_same_as.clone(),
         },
         review_rating: review.stars.as_ref().map(|stars| SchemaRating {
             kind: "Rating",
@@ -257,47 +279,22 @@ pub(crate) async fn release_calendar(
         .into_iter()
         .find(|release| release.region_slug == region_slug)
         .ok_or(AppError::NotFound)?;
-    // The calendar crate speaks chrono.
-    let date = chrono::NaiveDate::from_ymd_opt(
-        release.date.year(),
-        u32::from(u8::from(release.date.month())),
-        u32::from(release.date.day()),
+    let site = state.site.get();
+    let event = releases::event(
+        &site,
+        &releases::ReleaseEvent {
+            review_slug: &row.slug,
+            review_title: &row.title,
+            film_title: &row.film_title,
+            film_year: row.film_year,
+            region: &release.region,
+            region_slug: &release.region_slug,
+            date: release.date,
+            modified: row.modified,
+        },
     )
     .ok_or(AppError::NotFound)?;
-    let site = state.site.get();
-    let page_url = site.url(&urls::review(&row.slug));
-    let year = row
-        .film_year
-        .map(|year| format!(" ({year})"))
-        .unwrap_or_default();
-    let stamp =
-        chrono::DateTime::from_timestamp(row.modified.unix_timestamp(), 0).unwrap_or_default();
-    let host = site
-        .base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("marquee")
-        .trim_end_matches('/');
-    let event = icalendar::Event::new()
-        .uid(&format!(
-            "release-{}-{}@{host}",
-            row.slug, release.region_slug
-        ))
-        .timestamp(stamp)
-        .summary(&format!(
-            "{}{year} releases in {}",
-            row.film_title, release.region
-        ))
-        .description(&format!("{}\n{page_url}", row.title))
-        .url(&page_url)
-        .starts(date)
-        .ends(date + chrono::Days::new(1))
-        .done();
-    let mut calendar = Calendar::new();
-    calendar
-        .name(&format!("{} — {}", site.title, row.film_title))
-        .push(event);
-    let body = calendar.done().to_string();
+    let body = releases::calendar(&format!("{} — {}", site.title, row.film_title), [event]);
     let mut response = (
         [
             (

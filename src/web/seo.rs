@@ -39,8 +39,8 @@ pub(crate) async fn sitemap(State(state): State<AppState>) -> Result<Document, A
     })
 }
 
-/// The home page, the tag index, every visible review, every tag page and
-/// every published standalone page. Drafts and scheduled reviews are left
+/// The home page, the tag index, every visible review, every tag page,
+/// every published standalone page, the lists and the diary. Drafts and scheduled reviews are left
 /// out by the queries.
 async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
     let mut tx = state.db.begin().await?;
@@ -74,6 +74,21 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
         loc: site.url(&urls::page(&page.slug)),
         lastmod: page.modified,
     }));
+    let lists = db::lists::visible_lists(&mut *tx, now).await?;
+    entries.push(SitemapUrl {
+        loc: site.url("/lists"),
+        lastmod: catalog,
+    });
+    entries.extend(lists.into_iter().map(|list| SitemapUrl {
+        loc: site.url(&urls::list(&list.slug)),
+        lastmod: list.modified,
+    }));
+    if db::diary::count(&mut *tx, now, db::diary::Span::All).await? > 0 {
+        entries.push(SitemapUrl {
+            loc: site.url("/diary"),
+            lastmod: catalog,
+        });
+    }
     // A review `updated` in the future (or a file dated there) changed no
     // later than now, as far as a crawler can know.
     for entry in &mut entries {

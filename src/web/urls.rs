@@ -33,6 +33,26 @@ pub(crate) fn film_year(year: &str) -> String {
     format!("/films/{year}")
 }
 
+/// `/film/{slug}`: a film's page.
+pub(crate) fn film(slug: &str) -> String {
+    format!("/film/{slug}")
+}
+
+/// `/lists/{slug}`
+pub(crate) fn list(slug: &str) -> String {
+    format!("/lists/{slug}")
+}
+
+/// `/stats/{year}`: a year in review.
+pub(crate) fn stats_year(year: i32) -> String {
+    format!("/stats/{year}")
+}
+
+/// `/diary/{year}`
+pub(crate) fn diary_year(year: i32) -> String {
+    format!("/diary/{year}")
+}
+
 /// `/{slug}`: a standalone page.
 pub(crate) fn page(slug: &str) -> String {
     format!("/{slug}")
@@ -76,7 +96,7 @@ pub(super) async fn lowercase_slugs(request: Request, next: Next) -> Response {
 fn lowercased(path: &str) -> Option<String> {
     let mut segments: Vec<String> = path.split('/').map(str::to_string).collect();
     let slug = match segments.get(1).map(String::as_str) {
-        Some("reviews" | "tags" | "directors") => 2,
+        Some("reviews" | "tags" | "directors" | "film" | "lists") => 2,
         Some(_) if segments.len() == 2 => 1,
         _ => return None,
     };
@@ -122,6 +142,9 @@ mod tests {
         assert_eq!(rating("4.5"), "/ratings/4.5");
         assert_eq!(film_year("2024"), "/films/2024");
         assert_eq!(page("about"), "/about");
+        assert_eq!(film("anora-2024"), "/film/anora-2024");
+        assert_eq!(list("best-of-2024"), "/lists/best-of-2024");
+        assert_eq!(diary_year(2024), "/diary/2024");
     }
 
     #[test]

@@ -129,8 +129,14 @@ pub(crate) fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, FieldError
 /// A whole TOML file seen as front matter starting on line 1, so that
 /// `line_of_field` finds its fields too.
 pub(crate) fn toml_file(text: &str) -> Split<'_> {
+    whole_file(Format::Toml, text)
+}
+
+/// A whole data file (a diary year) seen as front matter starting on line
+/// 1: it deserializes, and names its lines and fields, as front matter does.
+pub(crate) fn whole_file(format: Format, text: &str) -> Split<'_> {
     Split {
-        format: Format::Toml,
+        format,
         front_matter: text,
         first_line: 1,
         body: "",

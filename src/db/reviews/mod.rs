@@ -97,6 +97,8 @@ pub(crate) enum Listing {
     FilmYear(i32),
     /// A director's slug.
     Director(String),
+    /// These reviews (a film's, a review's related ones).
+    Ids(Vec<i64>),
 }
 
 impl Listing {
@@ -120,6 +122,12 @@ impl Listing {
                 query
                     .push(" AND r.director_slug = ")
                     .push_bind(slug.clone());
+            }
+            Listing::Ids(ids) => {
+                query
+                    .push(" AND r.id IN (SELECT value FROM json_each(")
+                    .push_bind(ids_json(ids))
+                    .push("))");
             }
         }
     }

@@ -173,7 +173,7 @@ fn entry(
 }
 
 /// "Anora (2024) ★★★★★": the film, its year and the rating, each if known.
-fn item_title(film_title: &str, year: Option<i32>, stars: Option<&Stars>) -> String {
+pub(super) fn item_title(film_title: &str, year: Option<i32>, stars: Option<&Stars>) -> String {
     [
         Some(film_title.to_string()),
         year.map(|year| format!("({year})")),

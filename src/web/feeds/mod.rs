@@ -8,8 +8,10 @@
 //! page cache in front of these routes adds the ETag, compression and 304s.
 
 mod atom;
+mod diary;
 mod gather;
 mod json;
+mod lists;
 mod rss;
 
 use axum::extract::{Path, State};
@@ -100,6 +102,18 @@ pub(crate) async fn tag_atom(
 ) -> Result<Document, AppError> {
     let feed = gather(&state, Some(&tag), &format!("{}/atom.xml", urls::tag(&tag))).await?;
     Ok(feed_document(ATOM_TYPE, atom::write(&feed)?, &feed))
+}
+
+/// `GET /diary/feed.xml`
+pub(crate) async fn diary_rss(State(state): State<AppState>) -> Result<Document, AppError> {
+    let feed = diary::gather(&state).await?;
+    Ok(feed_document(RSS_TYPE, rss::write(&feed)?, &feed))
+}
+
+/// `GET /lists/feed.xml`
+pub(crate) async fn lists_rss(State(state): State<AppState>) -> Result<Document, AppError> {
+    let feed = lists::gather(&state).await?;
+    Ok(feed_document(RSS_TYPE, rss::write(&feed)?, &feed))
 }
 
 fn feed_document(content_type: &'static str, body: Vec<u8>, feed: &Feed) -> Document {
