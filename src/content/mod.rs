@@ -36,6 +36,41 @@ pub struct CheckReport {
 
 /// The settings in `site.toml`, read on their own (for a site served
 /// without a sync); `None` when the file is missing or broken.
+/// A review whose local poster cannot be used is an error on its
+/// `film.poster`, as the server reports it (`publish::imaging`): the check
+/// decodes the poster whole, so a file broken past its header is found
+/// too. Posters under `static/` are looked for in the `static` folder
+/// beside the content folder, where a site keeps them.
+fn check_poster(
+    content_dir: &Path,
+    path: &str,
+    document: Document,
+) -> Result<Document, ContentError> {
+    let Document::Review(review) = &document else {
+        return Ok(document);
+    };
+    let Some(poster) = review.film.poster.as_deref() else {
+        return Ok(document);
+    };
+    if poster.starts_with("https://") || poster.starts_with("http://") {
+        return Ok(document);
+    }
+    let static_dir = content_dir.parent().unwrap_or(content_dir).join("static");
+    let reason = match crate::images::locate(poster, path, review.asset_base.is_some()) {
+        None => format!("{poster} is not a file in the static folder or beside the review"),
+        Some(located) => {
+            match crate::images::decode_bounded(&located.path(content_dir, &static_dir)) {
+                Ok(_) => return Ok(document),
+                Err(crate::images::ImageError::Unreadable(_)) => format!("cannot find {poster}"),
+                Err(error) => error.to_string(),
+            }
+        }
+    };
+    let mut error = ContentError::new(path, reason);
+    error.field = Some("film.poster".to_string());
+    Err(error)
+}
+
 pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
     let file = loader::stat(content_dir, site::SITE_FILE).ok()??;
     loader::read_settings(&file)
@@ -52,7 +87,9 @@ pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
         .map(|file| {
             // Embeds never make a file invalid, so the check renders with
             // none allowed.
-            let document = loader::read(file).and_then(|bytes| loader::parse(file, &bytes, &[]));
+            let document = loader::read(file)
+                .and_then(|bytes| loader::parse(file, &bytes, &[]))
+                .and_then(|document| check_poster(content_dir, &file.path, document));
             (file.path.clone(), document)
         })
         .collect();

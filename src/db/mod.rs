@@ -3,6 +3,7 @@
 //!
 //! SQL lives here, one module per table group, always parameterised.
 
+pub(crate) mod images;
 pub(crate) mod meta;
 pub mod pages;
 pub mod reviews;

@@ -14,6 +14,7 @@ pub mod cache;
 mod error;
 mod feeds;
 pub(crate) mod heads;
+mod images;
 mod layout;
 mod modified;
 mod pages;
@@ -23,7 +24,7 @@ mod search;
 pub mod security;
 mod seo;
 mod status;
-mod urls;
+pub(crate) mod urls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,6 +84,8 @@ pub struct Shared {
     pub options: Arc<WebOptions>,
     /// Whether publishing works, for the status page.
     pub(crate) health: SyncHealth,
+    /// The posters' sources and derivatives, for `/images/`.
+    pub imaging: Arc<crate::publish::imaging::Imaging>,
 }
 
 impl AppState {
@@ -149,6 +152,7 @@ pub fn router(state: AppState) -> Router {
     let files_and_operations = Router::new()
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/images/{name}", get(images::derivative))
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
         .route("/healthz", get(status::healthz))
         .route("/status", get(status::status));

@@ -17,7 +17,7 @@ use super::{AppState, assets, modified, urls};
 use crate::db;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
-use crate::render::views::{ReleaseView, Stars, TagView};
+use crate::render::views::{PosterView, ReleaseView, Stars, TagView};
 
 /// Everything the review page shows.
 struct ReviewView {
@@ -29,6 +29,11 @@ struct ReviewView {
     director_slug: Option<String>,
     runtime_minutes: Option<u32>,
     poster_url: Option<String>,
+    /// The poster as the page shows it (`None` for none, or one that
+    /// cannot be used).
+    poster: Option<PosterView>,
+    /// "Poster for Anora"
+    poster_alt: String,
     stars: Option<Stars>,
     spoilers: bool,
     /// Shown only in preview mode: the review is a draft or not yet due.
@@ -63,6 +68,7 @@ pub(crate) async fn show(
         .ok_or(AppError::NotFound)?;
     let tags = db::reviews::tags_of(&mut *tx, &[row.id]).await?;
     let releases = db::reviews::releases_of(&mut *tx, &[row.id]).await?;
+    let poster_facts = db::images::poster_of(&mut *tx, row.id).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -77,8 +83,11 @@ pub(crate) async fn show(
         .map(|release| ReleaseView::from_row(release, today))
         .collect();
     let last_modified = last_modified(&row, &releases).max(modified::layout(&mut tx).await?);
+    let poster_url = urls::poster(row.poster.as_deref(), row.asset_base.as_deref());
     let review = ReviewView {
-        poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
+        poster: PosterView::new(poster_url.clone(), &poster_facts),
+        poster_url,
+        poster_alt: format!("Poster for {}", row.film_title),
         stars: row.rating.map(Stars::from),
         hidden_reason,
         published: row.published,

@@ -183,6 +183,37 @@ impl TestSite {
         write_file(&self.content().join(path), text);
     }
 
+    /// Writes a binary content file (an image), relative to `content/`.
+    pub fn write_bytes(&self, path: &str, bytes: &[u8]) {
+        let path = self.content().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Where this site keeps its image derivatives (beside the database).
+    pub fn images_dir(&self) -> PathBuf {
+        self.args.db.with_file_name("marquee-images")
+    }
+
+    /// A GET whose body is kept as bytes (images).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     pub fn remove(&self, path: &str) {
         std::fs::remove_file(self.content().join(path)).unwrap();
     }
@@ -302,6 +333,23 @@ pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> 
     format!(
         "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2024\npublished: 2024-06-01\n{extra_front_matter}---\n{body}\n"
     )
+}
+
+/// A JPEG of `width`×`height` pixels: a gradient whose colours depend on
+/// `seed`, so two seeds give two different files.
+pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            seed,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+        .encode_image(&image)
+        .expect("a JPEG");
+    bytes
 }
 
 // ---------------------------------------------------------------------------

@@ -63,7 +63,11 @@ fn snippet_reading(body: &str, terms: &[Term], first_read: usize) -> String {
                 .is_some_and(|word| may_contain(body, word))
         })
         .fold(0u32, |mask, (index, _)| mask | 1 << (index % 32));
-    let mut limit = if wanted == 0 { WINDOW + 1 } else { first_read.max(1) };
+    let mut limit = if wanted == 0 {
+        WINDOW + 1
+    } else {
+        first_read.max(1)
+    };
     let (words, hits, (start, end)) = loop {
         let words = words(body, limit);
         let hits = hits(body, &words, terms);
