@@ -505,3 +505,25 @@ async fn a_changed_poster_gets_new_addresses_and_the_old_ones_go() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_sample_reviews_show_their_posters_from_the_static_folder() {
+    let site = TestSite::sample().await;
+    let html = page_with_sizes(&site, "/reviews/anora").await;
+    let (url, width) = candidates(&attr(&html, "picture.poster img", "srcset"))
+        .pop()
+        .unwrap();
+    let (format, decoded, _) = fetch_image(&site, &url).await;
+    assert_eq!((format, decoded.width()), (ImageFormat::Jpeg, width));
+    let home = site.get("/").await.html();
+    assert_eq!(
+        home.select(&Selector::parse("picture.card-poster").unwrap())
+            .count(),
+        4,
+        "every sample review has a poster"
+    );
+    // `marquee check` finds them in the repository's static/, beside
+    // content/, as a site's own would be.
+    let report = content::check(&common::repo().join("content")).unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+}

@@ -34,15 +34,12 @@ pub struct CheckReport {
     pub errors: Vec<ContentError>,
 }
 
-/// The settings in `site.toml`, read on their own (for a site served
-/// without a sync); `None` when the file is missing or broken.
 /// A review whose local poster cannot be used is an error on its
 /// `film.poster`, as the server reports it (`publish::imaging`): the check
 /// decodes the poster whole, so a file broken past its header is found
-/// too. Posters under `static/` are looked for in the `static` folder
-/// beside the content folder, where a site keeps them.
+/// too.
 fn check_poster(
-    content_dir: &Path,
+    (content_dir, static_dir): (&Path, &Path),
     path: &str,
     document: Document,
 ) -> Result<Document, ContentError> {
@@ -55,11 +52,10 @@ fn check_poster(
     if poster.starts_with("https://") || poster.starts_with("http://") {
         return Ok(document);
     }
-    let static_dir = content_dir.parent().unwrap_or(content_dir).join("static");
     let reason = match crate::images::locate(poster, path, review.asset_base.is_some()) {
         None => format!("{poster} is not a file in the static folder or beside the review"),
         Some(located) => {
-            match crate::images::decode_bounded(&located.path(content_dir, &static_dir)) {
+            match crate::images::decode_bounded(&located.path(content_dir, static_dir)) {
                 Ok(_) => return Ok(document),
                 Err(crate::images::ImageError::Unreadable(_)) => format!("cannot find {poster}"),
                 Err(error) => error.to_string(),
@@ -71,6 +67,8 @@ fn check_poster(
     Err(error)
 }
 
+/// The settings in `site.toml`, read on their own (for a site served
+/// without a sync); `None` when the file is missing or broken.
 pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
     let file = loader::stat(content_dir, site::SITE_FILE).ok()??;
     loader::read_settings(&file)
@@ -78,8 +76,16 @@ pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
 
 /// Validates every content file without touching a database: the same
 /// parsing the server does, folders it cannot read, and slug clashes,
-/// decided by the rule the server applies (`slugs`).
+/// decided by the rule the server applies (`slugs`), and every local
+/// poster decoded, those under `static/` looked for in the `static` folder
+/// beside the content folder, where a site keeps them.
 pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
+    let static_dir = content_dir.parent().unwrap_or(content_dir).join("static");
+    check_with_static(content_dir, &static_dir)
+}
+
+/// `check`, finding posters under `static/` in `static_dir`.
+pub fn check_with_static(content_dir: &Path, static_dir: &Path) -> std::io::Result<CheckReport> {
     let scan = loader::scan(content_dir)?;
     let parsed: Vec<(String, Result<Document, ContentError>)> = scan
         .files
@@ -89,7 +95,7 @@ pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
             // none allowed.
             let document = loader::read(file)
                 .and_then(|bytes| loader::parse(file, &bytes, &[]))
-                .and_then(|document| check_poster(content_dir, &file.path, document));
+                .and_then(|document| check_poster((content_dir, static_dir), &file.path, document));
             (file.path.clone(), document)
         })
         .collect();
