@@ -27,6 +27,15 @@ fn bundle_review(film: &str, ext: &str, extra: &str) -> String {
     )
 }
 
+/// A site of only the test's own files: no sample reviews, whose posters
+/// the background would be making meanwhile.
+fn only_these() -> Options {
+    Options {
+        sample_content: false,
+        ..Options::default()
+    }
+}
+
 /// The review page once the poster's facts are known (its `<picture>`
 /// offers a WebP `<source>`).
 async fn page_with_sizes(site: &TestSite, path: &str) -> Html {
@@ -78,7 +87,7 @@ async fn fetch_image(site: &TestSite, url: &str) -> (ImageFormat, image::Dynamic
 #[tokio::test]
 async fn every_srcset_candidate_serves_an_image_of_its_stated_width_and_type() {
     let site = TestSite::build(
-        Options::default(),
+        only_these(),
         &[("reviews/anora/index.md", &bundle_review("Anora", "jpg", ""))],
     )
     .await;
@@ -121,7 +130,7 @@ async fn every_srcset_candidate_serves_an_image_of_its_stated_width_and_type() {
 #[tokio::test]
 async fn names_that_are_not_a_current_derivative_are_not_found() {
     let site = TestSite::build(
-        Options::default(),
+        only_these(),
         &[("reviews/anora/index.md", &bundle_review("Anora", "jpg", ""))],
     )
     .await;
@@ -391,7 +400,7 @@ async fn derivatives_are_upright_and_carry_no_exif() {
     );
 
     let site = TestSite::build(
-        Options::default(),
+        only_these(),
         &[("reviews/photo/index.md", &bundle_review("Photo", "jpg", ""))],
     )
     .await;
@@ -440,7 +449,7 @@ fn cached_files(site: &TestSite) -> BTreeSet<String> {
 #[tokio::test]
 async fn derivatives_are_made_in_the_background_and_again_on_first_request_once() {
     let site = TestSite::build(
-        Options::default(),
+        only_these(),
         &[("reviews/anora/index.md", &bundle_review("Anora", "jpg", ""))],
     )
     .await;
@@ -481,7 +490,7 @@ async fn derivatives_are_made_in_the_background_and_again_on_first_request_once(
 #[tokio::test]
 async fn a_changed_poster_gets_new_addresses_and_the_old_ones_go() {
     let site = TestSite::build(
-        Options::default(),
+        only_these(),
         &[("reviews/anora/index.md", &bundle_review("Anora", "jpg", ""))],
     )
     .await;

@@ -112,8 +112,8 @@ impl Derivatives {
         Ok(made)
     }
 
-    /// Whether every derivative of a source is on disk.
-    fn complete(&self, facts: &Facts) -> bool {
+    /// Whether every derivative of a source is on disk (blocking: stats).
+    pub(crate) fn complete(&self, facts: &Facts) -> bool {
         names(facts).all(|name| self.dir.join(name.file_name()).is_file())
     }
 

@@ -141,10 +141,25 @@ impl Imaging {
         let started = std::time::Instant::now();
         let mut made = 0;
         let mut failed = false;
-        for row in db::images::sources(db).await? {
-            let Some((path, facts)) = self.source_of(&row) else {
-                continue;
-            };
+        let sources: Vec<(StoredImage, PathBuf, Facts)> = db::images::sources(db)
+            .await?
+            .into_iter()
+            .filter_map(|row| {
+                let (path, facts) = self.source_of(&row)?;
+                Some((row, path, facts))
+            })
+            .collect();
+        // Which lack a derivative: a few stats each, off the async threads.
+        let derivatives = self.derivatives.clone();
+        let missing = tokio::task::spawn_blocking(move || {
+            sources
+                .into_iter()
+                .filter(|(_, _, facts)| !derivatives.complete(facts))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (row, path, facts) in missing {
             match self.derivatives.ensure(&path, &facts).await {
                 Ok(true) => made += 1,
                 Ok(false) | Err(ImageError::Changed(_)) | Err(ImageError::Unreadable(_)) => {}
@@ -184,25 +199,36 @@ fn examine(
     static_dir: &Path,
 ) -> (Vec<StoredImage>, Vec<(String, String)>) {
     let mut written = Vec::new();
+    let mut removed = Vec::new();
     for poster in wanted {
         let key = (poster.review_path.clone(), poster.poster.clone());
         let before = stored.remove(&key);
-        let row = examine_one(poster, before.as_ref(), content_dir, static_dir);
-        if before.as_ref() != Some(&row) {
-            written.push(row);
+        match examine_one(poster, before.as_ref(), content_dir, static_dir) {
+            Some(row) if before.as_ref() != Some(&row) => written.push(row),
+            Some(_) => {}
+            None if before.is_some() => removed.push(key),
+            None => {}
         }
     }
-    (written, stored.into_keys().collect())
+    removed.extend(stored.into_keys());
+    (written, removed)
 }
 
 /// The row for one poster: the stored one when its file has not moved,
-/// else what probing it finds now.
+/// else what probing it finds now. None when there is no such file (or
+/// the name leaves its folder): the page links the name as written, as it
+/// always did, and a later sync looks again.
 fn examine_one(
     wanted: &Wanted,
     before: Option<&StoredImage>,
     content_dir: &Path,
     static_dir: &Path,
-) -> StoredImage {
+) -> Option<StoredImage> {
+    let located = images::locate(&wanted.poster, &wanted.review_path, wanted.is_bundle)?;
+    let path = located.path(content_dir, static_dir);
+    let metadata = std::fs::metadata(&path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)?;
     let mut row = StoredImage {
         review_path: wanted.review_path.clone(),
         reference: wanted.poster.clone(),
@@ -216,21 +242,8 @@ fn examine_one(
         format: None,
         error: None,
     };
-    let Some(located) = images::locate(&wanted.poster, &wanted.review_path, wanted.is_bundle)
-    else {
-        row.error = Some(format!(
-            "{} is not a file in the static folder or beside the review",
-            wanted.poster
-        ));
-        return row;
-    };
     row.root = located.root.name().to_string();
     row.file.clone_from(&located.file);
-    let path = located.path(content_dir, static_dir);
-    let Ok(metadata) = std::fs::metadata(&path) else {
-        row.error = Some(format!("cannot find {}", wanted.poster));
-        return row;
-    };
     row.size = i64::try_from(metadata.len()).unwrap_or(i64::MAX);
     row.mtime_ns = metadata
         .modified()
@@ -245,7 +258,7 @@ fn examine_one(
             && before.size == row.size
             && row.mtime_ns != 0
     }) {
-        return before.clone();
+        return Some(before.clone());
     }
     match images::probe(&path) {
         Ok(facts) => {
@@ -256,5 +269,5 @@ fn examine_one(
         }
         Err(error) => row.error = Some(error.to_string()),
     }
-    row
+    Some(row)
 }

@@ -157,11 +157,15 @@ pub(crate) async fn start(
     if initial.search_pending {
         tokio::spawn(index_for_search(syncer.clone(), changed.clone()));
     }
-    {
-        // The text is published; the posters' facts follow, in the
-        // syncer's turn, and then the derivatives (`imaging`).
+    // The posters' facts (`imaging`): before serving, as after every later
+    // sync, unless the first sync was large enough to serve before its
+    // search index is built; then they follow in the background too, and
+    // pages show those posters as given until they are known.
+    if initial.search_pending {
         let syncer = syncer.clone();
         tokio::spawn(async move { syncer.refresh_images().await });
+    } else {
+        syncer.refresh_images().await;
     }
     let images = imaging.start_worker(db.clone(), clock.clone(), changed.clone());
     let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, changed));

@@ -104,6 +104,10 @@ impl TestSite {
         if options.sample_content {
             copy_dir(&repo().join("content"), &content);
         }
+        // The static folder beside the content folder, as a site keeps it
+        // and as `marquee check` looks for posters.
+        let static_dir = dir.path().join("static");
+        copy_dir(&repo().join("static"), &static_dir);
         for (path, text) in files {
             write_file(&content.join(path), text);
         }
@@ -112,7 +116,7 @@ impl TestSite {
             content,
             db: dir.path().join("marquee.db"),
             base_url: Some("https://films.example".into()),
-            static_dir: repo().join("static"),
+            static_dir,
             drafts: options.drafts,
             status_token: options.status_token.clone(),
             cache_mb: 16,
