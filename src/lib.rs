@@ -16,6 +16,7 @@ pub mod content;
 pub mod corpus;
 pub mod db;
 pub mod error;
+pub(crate) mod images;
 pub mod publish;
 pub(crate) mod render;
 pub mod search;

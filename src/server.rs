@@ -22,6 +22,7 @@ use crate::content::site::SiteCell;
 use crate::db;
 use crate::error::Error;
 use crate::publish::health::SyncHealth;
+use crate::publish::imaging::Imaging;
 use crate::publish::indexing::Feeder;
 use crate::publish::syncer::{SyncReport, Syncer};
 use crate::publish::watcher::WatchOptions;
@@ -54,6 +55,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
     let options = publish::Options {
         content_dir: args.content.clone(),
+        static_dir: args.static_dir.clone(),
         watch: WatchOptions {
             events: !args.no_watch,
             rescan: (args.rescan_secs > 0).then(|| Duration::from_secs(args.rescan_secs)),
@@ -73,11 +75,12 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     )
     .await?;
     let search = publishing.search();
+    let imaging = publishing.imaging();
     let (syncer, initial, background) = publishing.into_parts();
     let state = app_state(
         args,
         pool,
-        search,
+        (search, imaging),
         site,
         cache,
         clock,
@@ -95,7 +98,7 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
 fn app_state(
     args: &ServeArgs,
     pool: SqlitePool,
-    search: Arc<SearchIndex>,
+    (search, imaging): (Arc<SearchIndex>, Arc<Imaging>),
     site: SiteCell,
     cache: PageCache,
     clock: Clock,
@@ -117,6 +120,7 @@ fn app_state(
         metrics: Arc::new(Metrics::new(|registry| health.register(registry))),
         health,
         cards: Arc::new(Cards::beside(&args.db)),
+        imaging,
     })
 }
 
@@ -135,7 +139,22 @@ async fn load_read_only(args: &ServeArgs, clock: Clock, why: &db::DbError) -> Op
     health.failed(why.to_string(), clock.now());
     let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
     let search = Feeder::open_read_only(&pool, &args.db).await;
-    Some(app_state(args, pool, search, site, cache, clock, health))
+    // Derivatives already made are served; a missing one is made if the
+    // disk lets it be written.
+    let imaging = Arc::new(Imaging::new(
+        args.content.clone(),
+        args.static_dir.clone(),
+        crate::images::cache_dir(&args.db),
+    ));
+    Some(app_state(
+        args,
+        pool,
+        (search, imaging),
+        site,
+        cache,
+        clock,
+        health,
+    ))
 }
 
 /// What `serve` serves: the live site, or (after a start on a disk that

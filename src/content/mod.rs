@@ -37,6 +37,37 @@ pub struct CheckReport {
     pub errors: Vec<ContentError>,
 }
 
+/// A review whose local poster cannot be used is an error on its
+/// `film.poster`, as the server reports it (`publish::imaging`): the check
+/// decodes the poster whole, so a file broken past its header is found
+/// too.
+fn check_poster(
+    (content_dir, static_dir): (&Path, &Path),
+    path: &str,
+    document: Document,
+) -> Result<Document, ContentError> {
+    let Document::Review(review) = &document else {
+        return Ok(document);
+    };
+    let Some(poster) = review.film.poster.as_deref() else {
+        return Ok(document);
+    };
+    if poster.starts_with("https://") || poster.starts_with("http://") {
+        return Ok(document);
+    }
+    // A name that is no file is linked as written, as the server does.
+    let Some(located) = crate::images::locate(poster, path, review.asset_base.is_some()) else {
+        return Ok(document);
+    };
+    let reason = match crate::images::decode_bounded(&located.path(content_dir, static_dir)) {
+        Ok(_) | Err(crate::images::ImageError::Unreadable(_)) => return Ok(document),
+        Err(error) => error.to_string(),
+    };
+    let mut error = ContentError::new(path, reason);
+    error.field = Some("film.poster".to_string());
+    Err(error)
+}
+
 /// The settings in `site.toml`, read on their own (for a site served
 /// without a sync); `None` when the file is missing or broken.
 pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
@@ -46,8 +77,16 @@ pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
 
 /// Validates every content file without touching a database: the same
 /// parsing the server does, folders it cannot read, and slug clashes,
-/// decided by the rule the server applies (`slugs`).
+/// decided by the rule the server applies (`slugs`), and every local
+/// poster decoded, those under `static/` looked for in the `static` folder
+/// beside the content folder, where a site keeps them.
 pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
+    let static_dir = content_dir.parent().unwrap_or(content_dir).join("static");
+    check_with_static(content_dir, &static_dir)
+}
+
+/// `check`, finding posters under `static/` in `static_dir`.
+pub fn check_with_static(content_dir: &Path, static_dir: &Path) -> std::io::Result<CheckReport> {
     let scan = loader::scan(content_dir)?;
     let parsed: Vec<(String, Result<Document, ContentError>)> = scan
         .files
@@ -55,7 +94,9 @@ pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
         .map(|file| {
             // Embeds never make a file invalid, so the check renders with
             // none allowed.
-            let document = loader::read(file).and_then(|bytes| loader::parse(file, &bytes, &[]));
+            let document = loader::read(file)
+                .and_then(|bytes| loader::parse(file, &bytes, &[]))
+                .and_then(|document| check_poster((content_dir, static_dir), &file.path, document));
             (file.path.clone(), document)
         })
         .collect();

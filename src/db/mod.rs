@@ -5,6 +5,7 @@
 
 pub(crate) mod diary;
 pub(crate) mod films;
+pub(crate) mod images;
 pub(crate) mod lists;
 pub(crate) mod meta;
 pub mod pages;

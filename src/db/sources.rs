@@ -105,9 +105,15 @@ pub(crate) async fn newest_mtime(db: impl SqliteExecutor<'_>, part: Part) -> sql
 
 /// The current content errors, by path: what the status page shows.
 pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentError>> {
+    // A review's poster that cannot be used is the review's error, on its
+    // `film.poster` field (`db::images`), though the review is published.
     let rows: Vec<StoredSource> = sqlx::query_as(
         "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
-         FROM sources WHERE error_reason IS NOT NULL ORDER BY path",
+         FROM sources WHERE error_reason IS NOT NULL
+         UNION ALL
+         SELECT review_path, '', 0, 0, NULL, 'film.poster', error
+         FROM images WHERE error IS NOT NULL
+         ORDER BY 1",
     )
     .fetch_all(db)
     .await?;

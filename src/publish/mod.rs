@@ -8,6 +8,7 @@
 //! and `db` (to store); neither knows it exists.
 
 pub mod health;
+pub mod imaging;
 pub mod indexing;
 pub mod schedule;
 pub mod syncer;
@@ -26,6 +27,7 @@ use crate::content::plan::Scope;
 use crate::content::site::SiteCell;
 use crate::db::sync::Indexing;
 use crate::search::SearchIndex;
+use imaging::Imaging;
 use indexing::Feeder;
 use syncer::{SyncError, SyncReport, Syncer};
 use watcher::{WatchHandle, WatchOptions};
@@ -35,6 +37,8 @@ use watcher::{WatchHandle, WatchOptions};
 pub(crate) struct Options {
     /// The folder to sync from and watch.
     pub(crate) content_dir: PathBuf,
+    /// The site's static folder, where posters may be.
+    pub(crate) static_dir: PathBuf,
     /// Which ways of noticing changes run.
     pub(crate) watch: WatchOptions,
 }
@@ -46,6 +50,8 @@ pub(crate) struct Publishing {
     syncer: Arc<Syncer>,
     /// The search index the syncer feeds, for the search page.
     search: Arc<SearchIndex>,
+    /// The posters' facts and derivatives, for the image routes.
+    imaging: Arc<Imaging>,
     /// The first sync's report, for start-up messages and tests.
     initial: SyncReport,
     background: Background,
@@ -61,17 +67,25 @@ impl Publishing {
     pub(crate) fn search(&self) -> Arc<SearchIndex> {
         self.search.clone()
     }
+
+    /// The posters' facts and derivatives, for the image routes.
+    pub(crate) fn imaging(&self) -> Arc<Imaging> {
+        self.imaging.clone()
+    }
 }
 
-/// The watcher and the scheduler; dropping this stops both.
+/// The watcher, the scheduler and the image worker; dropping this stops
+/// them.
 pub(crate) struct Background {
     _watch: Option<WatchHandle>,
     scheduler: tokio::task::JoinHandle<()>,
+    images: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
         self.scheduler.abort();
+        self.images.abort();
     }
 }
 
@@ -99,12 +113,18 @@ pub(crate) async fn start(
     changed: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Result<Publishing, PublishError> {
     let search = Arc::new(Feeder::open(&db, db_path).await);
+    let imaging = Arc::new(Imaging::new(
+        options.content_dir.clone(),
+        options.static_dir,
+        crate::images::cache_dir(db_path),
+    ));
     let syncer = Arc::new(Syncer::new(
         options.content_dir,
         db.clone(),
         site,
         clock.clone(),
         search.clone(),
+        imaging.clone(),
         Arc::new(changed.clone()),
     ));
     let content_changed = Arc::new(Notify::new());
@@ -137,14 +157,27 @@ pub(crate) async fn start(
     if initial.search_pending {
         tokio::spawn(index_for_search(syncer.clone(), changed.clone()));
     }
+    // The posters' facts (`imaging`): before serving, as after every later
+    // sync, unless the first sync was large enough to serve before its
+    // search index is built; then they follow in the background too, and
+    // pages show those posters as given until they are known.
+    if initial.search_pending {
+        let syncer = syncer.clone();
+        tokio::spawn(async move { syncer.refresh_images().await });
+    } else {
+        syncer.refresh_images().await;
+    }
+    let images = imaging.start_worker(db.clone(), changed.clone());
     let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, changed));
     Ok(Publishing {
         syncer,
         search: search.index().clone(),
+        imaging,
         initial,
         background: Background {
             _watch: watch,
             scheduler,
+            images,
         },
     })
 }

@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
 use super::health::SyncHealth;
+use super::imaging::Imaging;
 use super::indexing::{Feeder, IndexingError};
 use crate::clock::Clock;
 use crate::content::error::ContentError;
@@ -83,6 +84,8 @@ pub struct Syncer {
     clock: Clock,
     /// Feeds the search index from the queue after each sync commits.
     search: Arc<Feeder>,
+    /// Learns the posters' facts after each sync commits.
+    imaging: Arc<Imaging>,
     /// Runs when what readers see may have changed (the page cache empties):
     /// right after a sync commits, and again once the index has its changes.
     changed: Arc<dyn Fn() + Send + Sync>,
@@ -113,6 +116,7 @@ impl Syncer {
         site: SiteCell,
         clock: Clock,
         search: Arc<Feeder>,
+        imaging: Arc<Imaging>,
         changed: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
         Self {
@@ -121,6 +125,7 @@ impl Syncer {
             site,
             clock,
             search,
+            imaging,
             changed,
             running: Mutex::new(()),
             site_loaded: AtomicBool::new(false),
@@ -199,7 +204,39 @@ impl Syncer {
             (self.changed)();
         }
         drop(feeding);
+        if indexing == Indexing::Inline && self.learn_images().await {
+            (self.changed)();
+        }
         Ok(report)
+    }
+
+    /// Learns the facts of posters that are new or changed, in the
+    /// syncer's turn, after the sync that a start makes (which publishes
+    /// the text first and leaves this to the background).
+    pub(crate) async fn refresh_images(&self) {
+        let _one_at_a_time = self.running.lock().await;
+        if self.learn_images().await {
+            (self.changed)();
+        }
+    }
+
+    /// Brings the posters' facts in step (`Imaging::refresh`); says whether
+    /// pages change. A failure is logged: pages show what was known, and
+    /// the next sync tries again.
+    async fn learn_images(&self) -> bool {
+        let refreshed = async {
+            // Last-Modified follows the files (`web::modified`); the pages'
+            // ETags change with the posters' facts.
+            let changed = self.imaging.refresh(&self.db).await?;
+            Ok::<bool, sqlx::Error>(changed)
+        };
+        match refreshed.await {
+            Ok(changed) => changed,
+            Err(error) => {
+                tracing::error!(%error, "cannot store what the posters are; the next sync retries");
+                false
+            }
+        }
     }
 
     /// One sync, up to its commit; returns its report and the hold on the

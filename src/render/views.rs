@@ -3,7 +3,9 @@
 use time::{Date, OffsetDateTime};
 
 use crate::content::review::Rating;
+use crate::db::images::PosterFacts;
 use crate::db::reviews::{CardRow, ReleaseRow, TagRow};
+use crate::images::{self, DerivativeName, Format};
 
 /// A star rating as the pages and feeds show it: five stars filled to the
 /// rating for the eye (drawn by the partial from `halves`), the glyphs for
@@ -79,11 +81,18 @@ pub(crate) struct Card {
     pub(crate) spoilers: bool,
     pub(crate) summary: String,
     pub(crate) published: OffsetDateTime,
+    /// The poster thumbnail; `None` shows the placeholder.
+    pub(crate) poster: Option<PosterView>,
+    /// Which of the placeholder's tints: the same film, the same tint.
+    pub(crate) tint: u8,
 }
 
 impl From<CardRow> for Card {
     fn from(row: CardRow) -> Self {
+        let url = crate::web::urls::poster(row.poster.as_deref(), row.asset_base.as_deref());
         Self {
+            poster: PosterView::new(url, &row.poster_facts),
+            tint: tint(&row.film_title),
             stars: row.rating.map(Stars::from),
             published: row.published,
             slug: row.slug,
@@ -94,6 +103,94 @@ impl From<CardRow> for Card {
             spoilers: row.spoilers,
             summary: row.summary,
         }
+    }
+}
+
+/// How many tints the placeholder comes in (`.tint-0` … in the stylesheet).
+const TINTS: u8 = 6;
+
+fn tint(film_title: &str) -> u8 {
+    let hash = xxhash_rust::xxh3::xxh3_64(film_title.as_bytes());
+    u8::try_from(hash % u64::from(TINTS)).unwrap_or(0)
+}
+
+/// A poster as a page shows it.
+#[derive(Debug, Clone)]
+pub(crate) enum PosterView {
+    /// A local image whose derivatives exist (or are made on request).
+    Sized(SizedPoster),
+    /// Shown as given: a URL, or a local file the publisher has not looked
+    /// at yet.
+    Plain(String),
+}
+
+/// The candidates of a local poster, for `<picture>`.
+#[derive(Debug, Clone)]
+pub(crate) struct SizedPoster {
+    /// `srcset` of the WebP `<source>`, unless the source is WebP itself.
+    pub(crate) webp_srcset: Option<String>,
+    /// `srcset` of the `<img>`: the source's own format.
+    pub(crate) srcset: String,
+    /// `src` of the `<img>`, for browsers without `srcset`.
+    pub(crate) src: String,
+    /// The `src` candidate's size: the aspect ratio the browser reserves.
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+/// Browsers without `srcset` get the largest candidate up to this wide.
+const PLAIN_SRC_WIDTH: u32 = 640;
+
+impl PosterView {
+    /// The view of a poster linked as `url` (`web::urls::poster`), with
+    /// what the publisher knows of it. `None` when there is none, or it
+    /// cannot be used: the placeholder is shown instead.
+    pub(crate) fn new(url: Option<String>, facts: &PosterFacts) -> Option<Self> {
+        let url = url?;
+        if facts.failed {
+            return None;
+        }
+        let (Some(hash), Some(width), Some(height), Some(format)) = (
+            facts.hash.as_ref(),
+            facts.width,
+            facts.height,
+            facts.format.as_deref().and_then(Format::from_name),
+        ) else {
+            return Some(PosterView::Plain(url));
+        };
+        let widths = images::widths(width);
+        let srcset = |format: Format| {
+            widths
+                .iter()
+                .map(|w| {
+                    let name = DerivativeName {
+                        hash: hash.clone(),
+                        width: *w,
+                        format,
+                    };
+                    format!("{} {w}w", crate::web::urls::derivative(&name))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let fallback = *format.served().last().unwrap_or(&Format::Webp);
+        let src_width = widths
+            .iter()
+            .copied()
+            .filter(|w| *w <= PLAIN_SRC_WIDTH)
+            .max()
+            .unwrap_or(widths[0]);
+        Some(PosterView::Sized(SizedPoster {
+            webp_srcset: (fallback != Format::Webp).then(|| srcset(Format::Webp)),
+            srcset: srcset(fallback),
+            src: crate::web::urls::derivative(&DerivativeName {
+                hash: hash.clone(),
+                width: src_width,
+                format: fallback,
+            }),
+            width: src_width,
+            height: images::scaled_height(width, height, src_width),
+        }))
     }
 }
 

@@ -36,6 +36,7 @@ use super::error::AppError;
 /// that tests run what a release runs).
 #[derive(rust_embed::Embed)]
 #[folder = "static/"]
+#[exclude = "posters/*"]
 struct BuiltIn;
 
 /// The static files a site serves and the fingerprinted name of each:

@@ -16,7 +16,7 @@ use crate::content::review::Rating;
 use crate::db;
 use crate::db::reviews::{Listing, TagCount};
 use crate::render::filters;
-use crate::render::views::{Card, Stars};
+use crate::render::views::{Card, PosterView, Stars};
 
 /// Page links for a paginated listing (`partials/pagination.html`).
 #[derive(Debug, Clone)]

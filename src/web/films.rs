@@ -20,7 +20,7 @@ use crate::content::film;
 use crate::db;
 use crate::db::reviews::Listing;
 use crate::render::filters;
-use crate::render::views::{Card, ReleaseView, Stars};
+use crate::render::views::{Card, PosterView, ReleaseView, Stars};
 
 /// One viewing in the film's rating history.
 struct ViewingView {

@@ -20,7 +20,7 @@ use crate::db;
 use crate::db::lists::{ItemRow, ListRow};
 use crate::db::reviews::Listing;
 use crate::render::filters;
-use crate::render::views::Card;
+use crate::render::views::{Card, PosterView};
 
 /// A list on `/lists`.
 struct ListSummary {

@@ -17,6 +17,7 @@ mod error;
 mod feeds;
 mod films;
 pub(crate) mod heads;
+mod images;
 mod layout;
 mod lists;
 pub(crate) mod metrics;
@@ -30,7 +31,7 @@ mod search;
 pub mod security;
 mod seo;
 mod status;
-mod urls;
+pub(crate) mod urls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,6 +95,8 @@ pub struct Shared {
     pub(crate) metrics: Arc<metrics::Metrics>,
     /// Share cards, drawn on first request and kept beside the database.
     pub cards: Arc<crate::cards::Cards>,
+    /// The posters' sources and derivatives, for `/images/`.
+    pub imaging: Arc<crate::publish::imaging::Imaging>,
 }
 
 impl AppState {
@@ -180,6 +183,7 @@ pub fn router(state: AppState) -> Router {
     let files_and_operations = Router::new()
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/images/{name}", get(images::derivative))
         .route("/reviews/{slug}/{file}", get(reviews::bundle_file))
         .route("/cards/reviews/{file}", get(cards::review))
         .route("/cards/{file}", get(cards::site))

@@ -16,7 +16,7 @@ use super::{AppState, assets, modified, related, releases, urls};
 use crate::db;
 use crate::db::reviews::ReviewRow;
 use crate::render::filters;
-use crate::render::views::{Card, ReleaseView, Stars, TagView};
+use crate::render::views::{Card, PosterView, ReleaseView, Stars, TagView};
 
 /// Everything the review page shows.
 struct ReviewView {
@@ -28,6 +28,11 @@ struct ReviewView {
     director_slug: Option<String>,
     runtime_minutes: Option<u32>,
     poster_url: Option<String>,
+    /// The poster as the page shows it (`None` for none, or one that
+    /// cannot be used).
+    poster: Option<PosterView>,
+    /// "Poster for Anora"
+    poster_alt: String,
     stars: Option<Stars>,
     spoilers: bool,
     /// Shown only in preview mode: the review is a draft or not yet due.
@@ -73,6 +78,7 @@ pub(crate) async fn show(
     let film = db::films::of_review(&mut *tx, row.id).await?;
     let more_by = related::more_by(&mut tx, row.director_slug.as_deref(), &row.slug, now).await?;
     let related = related::related(&mut tx, row.id, now).await?;
+    let poster_facts = db::images::poster_of(&mut *tx, row.id).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -92,8 +98,11 @@ pub(crate) async fn show(
         .max(modified::layout(&mut tx, &state.options.content_dir).await?)
         .max(modified::catalog(&mut tx, &state.options.content_dir, now).await?);
     let og_image = super::cards::review_image(&state, &mut tx, &row).await?;
+    let poster_url = urls::poster(row.poster.as_deref(), row.asset_base.as_deref());
     let review = ReviewView {
-        poster_url: urls::poster(row.poster.as_deref(), row.asset_base.as_deref()),
+        poster: PosterView::new(poster_url.clone(), &poster_facts),
+        poster_url,
+        poster_alt: format!("Poster for {}", row.film_title),
         stars: row.rating.map(Stars::from),
         hidden_reason,
         published: row.published,

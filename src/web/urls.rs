@@ -74,6 +74,12 @@ pub(crate) fn poster(poster: Option<&str>, asset_base: Option<&str>) -> Option<S
     })
 }
 
+/// `/images/{hash}-{width}.{ext}`: a poster's derivative, under a name
+/// that changes when the image does (`web::images`).
+pub(crate) fn derivative(name: &crate::images::DerivativeName) -> String {
+    format!("/images/{}", name.file_name())
+}
+
 /// Slugs are lower case (`Anora.md` and `anora.md` are one slug), so an
 /// address that capitalises one (`/reviews/Anora`, `/tags/Drama`, `/About`)
 /// is sent to the page's one address instead of a 404.

@@ -106,6 +106,10 @@ impl TestSite {
         if options.sample_content {
             copy_dir(&repo().join("content"), &content);
         }
+        // The static folder beside the content folder, as a site keeps it
+        // and as `marquee check` looks for posters.
+        let static_dir = dir.path().join("static");
+        copy_dir(&repo().join("static"), &static_dir);
         for (path, text) in files {
             write_file(&content.join(path), text);
         }
@@ -114,7 +118,7 @@ impl TestSite {
             content,
             db: dir.path().join("marquee.db"),
             base_url: Some("https://films.example".into()),
-            static_dir: repo().join("static"),
+            static_dir,
             drafts: options.drafts,
             status_token: options.status_token.clone(),
             cache_mb: 16,
@@ -196,6 +200,18 @@ impl TestSite {
     /// Writes a content file (relative to `content/`) in one go.
     pub fn write(&self, path: &str, text: &str) {
         write_file(&self.content().join(path), text);
+    }
+
+    /// Writes a binary content file (an image), relative to `content/`.
+    pub fn write_bytes(&self, path: &str, bytes: &[u8]) {
+        let path = self.content().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Where this site keeps its image derivatives (beside the database).
+    pub fn images_dir(&self) -> PathBuf {
+        self.args.db.with_file_name("marquee-images")
     }
 
     pub fn remove(&self, path: &str) {
@@ -330,6 +346,23 @@ pub fn review(title: &str, film: &str, extra_front_matter: &str, body: &str) -> 
     format!(
         "---\ntitle: {title}\nfilm:\n  title: {film}\n  year: 2024\npublished: 2024-06-01\n{extra_front_matter}---\n{body}\n"
     )
+}
+
+/// A JPEG of `width`×`height` pixels: a gradient whose colours depend on
+/// `seed`, so two seeds give two different files.
+pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            seed,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+        .encode_image(&image)
+        .expect("a JPEG");
+    bytes
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
 /** The flags TOOLING.md found to work for headless Chromium here. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -172,6 +172,12 @@ export async function checkInBrowser(base, { executablePath, screenshotDir }) {
       for (const shot of SCREENSHOT_PAGES) {
         current = { ...shot, status: 200 };
         await page.goto(new URL(shot.path, base).href, { waitUntil: 'load' });
+        // A full-page picture shows the posters below the fold too: load
+        // the lazy ones before taking it.
+        await page.evaluate(() => Promise.all([...document.images].map((image) => {
+          image.loading = 'eager';
+          return image.decode().catch(() => {});
+        })));
         const path = join(screenshotDir, `${shot.name}-${variant.name}.png`);
         await page.screenshot({ path, fullPage: true });
         screenshots.push(path);

@@ -23,9 +23,17 @@ const textOf = (html) =>
   html.replace(/<[^>]*>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
 async function fetchPage(base, path) {
-  const response = await fetch(new URL(path, base), { redirect: 'manual' });
+  const response = await fetchOnce(new URL(path, base)).catch((error) => {
+    // vnu runs synchronously for seconds; meanwhile the server may close
+    // the idle keep-alive connection, which the next fetch then finds
+    // closed. A GET is safe to repeat, on a new connection.
+    if (error?.cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetchOnce(new URL(path, base));
+  });
   return { response, body: await response.text() };
 }
+
+const fetchOnce = (url) => fetch(url, { redirect: 'manual' });
 
 /**
  * Runs vnu over files and returns its messages grouped by file path.

@@ -69,6 +69,7 @@ export const DOCUMENTS = [
 /** Screenshots for a person to look at. */
 export const SCREENSHOT_PAGES = [
   { name: 'home', path: '/' },
+  { name: 'tag', path: '/tags/drama' },
   { name: 'anora', path: '/reviews/anora' },
 ];
 

@@ -9,6 +9,7 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor};
 use time::{Date, OffsetDateTime};
 
+use crate::db::images::{POSTER_JOIN, PosterFacts};
 use crate::db::visible;
 
 mod write;
@@ -18,7 +19,9 @@ pub(crate) use write::{delete_by_source, slug_claim, upsert};
 
 /// The columns of a listing card: enough for a list, none of the body.
 const CARD_COLUMNS: &str = "r.slug, r.title, r.film_title, r.film_year, r.director,
-     r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published";
+     r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published, r.poster,
+     r.asset_base, i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+     i.format AS poster_format, i.error IS NOT NULL AS poster_failed";
 
 /// A review in a listing.
 #[derive(Debug, Clone, FromRow)]
@@ -32,6 +35,12 @@ pub(crate) struct CardRow {
     pub(crate) spoilers: bool,
     pub(crate) summary: String,
     pub(crate) published: OffsetDateTime,
+    /// The poster as written, and the bundle's address if it is one.
+    pub(crate) poster: Option<String>,
+    pub(crate) asset_base: Option<String>,
+    /// What the publisher knows of the poster (`db::images`).
+    #[sqlx(flatten)]
+    pub(crate) poster_facts: PosterFacts,
 }
 
 /// A whole review, as its page and the feeds show it.
@@ -136,7 +145,17 @@ impl Listing {
 /// `SELECT {columns} FROM reviews r WHERE` the review is visible `AND` in
 /// the listing: the start of every listing query.
 fn select_listed(columns: &str, now: OffsetDateTime, listing: &Listing) -> QueryBuilder<Sqlite> {
-    let mut query = QueryBuilder::new(format!("SELECT {columns} FROM reviews r WHERE "));
+    select_listed_joining(columns, "", now, listing)
+}
+
+/// `select_listed` with `joins` after `FROM reviews r`.
+fn select_listed_joining(
+    columns: &str,
+    joins: &str,
+    now: OffsetDateTime,
+    listing: &Listing,
+) -> QueryBuilder<Sqlite> {
+    let mut query = QueryBuilder::new(format!("SELECT {columns} FROM reviews r {joins} WHERE "));
     visible::push(&mut query, "r", now);
     listing.push_condition(&mut query);
     query
@@ -153,7 +172,7 @@ pub(crate) async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<CardRow>> {
-    let mut query = select_listed(CARD_COLUMNS, now, listing);
+    let mut query = select_listed_joining(CARD_COLUMNS, POSTER_JOIN, now, listing);
     query
         .push(NEWEST_FIRST)
         .push(" LIMIT ")

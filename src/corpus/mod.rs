@@ -18,6 +18,8 @@ use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+pub mod posters;
+
 const TAGS: [&str; 40] = [
     "Drama",
     "Comedy",
@@ -288,12 +290,15 @@ const HEADINGS: [&str; 12] = [
     "Verdict",
 ];
 
-/// Writes `count` reviews into `out/reviews/`, a diary (`diary_years`) and
-/// a few lists of their films and others, and a `site.toml` if there is
-/// none. Returns how many reviews were written.
+/// Writes `count` reviews into `out/reviews/`, a poster for each into
+/// `out/static/posters/` (serve with `--static out/static`), a diary
+/// (`diary_years`) and a few lists of their films and others, and a
+/// `site.toml` if there is none. Returns how many reviews were written.
 pub fn generate(out: &Path, count: usize, seed: u64) -> std::io::Result<usize> {
     let reviews = out.join("reviews");
     std::fs::create_dir_all(&reviews)?;
+    let posters = out.join("static").join("posters");
+    std::fs::create_dir_all(&posters)?;
     let site = out.join("site.toml");
     if !site.exists() {
         std::fs::write(
@@ -306,15 +311,26 @@ pub fn generate(out: &Path, count: usize, seed: u64) -> std::io::Result<usize> {
         // One generator per review, so review N is the same whatever the count.
         let mut rng =
             ChaCha8Rng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
-        let (slug, text) = review(&mut rng, index);
+        let (slug, film, text) = review(&mut rng, index);
         films.extend(reviewed_film(&slug, &text));
         std::fs::write(reviews.join(format!("{slug}.md")), text)?;
+        let poster = posters::draw(&film, rng.random(), POSTER_WIDTH, POSTER_HEIGHT);
+        std::fs::write(
+            posters.join(format!("{slug}.jpg")),
+            posters::jpeg(&poster, 80),
+        )?;
     }
     write_diary_and_lists(out, seed, &films)?;
     Ok(count)
 }
 
-fn review(rng: &mut ChaCha8Rng, index: usize) -> (String, String) {
+/// The corpus's posters: the size of a typical web poster, small enough
+/// that 10,000 are drawn in seconds (about 20 kB each).
+const POSTER_WIDTH: u32 = 400;
+const POSTER_HEIGHT: u32 = 600;
+
+/// One review's slug, film title and file.
+fn review(rng: &mut ChaCha8Rng, index: usize) -> (String, String, String) {
     let film = format!("{} {}", pick(rng, &TITLE_WORDS), pick(rng, &TITLE_WORDS));
     let film = if rng.random_bool(0.3) {
         format!("The {film}")
@@ -346,10 +362,7 @@ fn review(rng: &mut ChaCha8Rng, index: usize) -> (String, String) {
         text,
         "film:\n  title: \"{film}\"\n  year: {year}\n  director: \"{director}\"\n  runtime: {runtime}"
     );
-    let _ = writeln!(
-        text,
-        "  poster: https://images.example.com/posters/{slug}.jpg"
-    );
+    let _ = writeln!(text, "  poster: posters/{slug}.jpg");
     let _ = writeln!(
         text,
         "rating: {rating}\nspoilers: {spoilers}\npublished: {published}"
@@ -368,7 +381,7 @@ fn review(rng: &mut ChaCha8Rng, index: usize) -> (String, String) {
     let _ = writeln!(text, "slug: {slug}\nauthor: \"{}\"\n---", person(rng));
     let words = rng.random_range(800..=1500);
     body(rng, &mut text, words);
-    (slug, text)
+    (slug, film, text)
 }
 
 /// Markdown until `words` words are written: paragraphs under headings,
@@ -661,7 +674,7 @@ fn film_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::check;
+    use crate::content::check_with_static;
 
     #[test]
     fn generated_reviews_are_valid_deterministic_and_full_length() {
@@ -669,7 +682,7 @@ mod tests {
         let second = tempfile::tempdir().unwrap();
         generate(first.path(), 12, 7).unwrap();
         generate(second.path(), 12, 7).unwrap();
-        let report = check(first.path()).unwrap();
+        let report = check_with_static(first.path(), &first.path().join("static")).unwrap();
         assert_eq!(
             report.files, 19,
             "12 reviews, two diary years, four lists and site.toml"

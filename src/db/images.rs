@@ -1,0 +1,176 @@
+//! The `images` table (migration 0004): what the publisher learned of each
+//! local poster, for pages to render without opening an image, for the web
+//! to find a derivative's source, and for the status page's errors.
+
+use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+
+/// A poster a review names: what the publisher looks at after a sync.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Wanted {
+    pub(crate) review_path: String,
+    pub(crate) poster: String,
+    pub(crate) is_bundle: bool,
+}
+
+/// Every local-looking poster reviews name (URLs are left out here; the
+/// caller's `images::locate` decides the rest).
+pub(crate) async fn wanted(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Wanted>> {
+    sqlx::query_as(
+        "SELECT source_path AS review_path, poster, asset_base IS NOT NULL AS is_bundle
+         FROM reviews
+         WHERE poster IS NOT NULL AND poster NOT LIKE 'http://%' AND poster NOT LIKE 'https://%'",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A row of `images`.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub(crate) struct StoredImage {
+    pub(crate) review_path: String,
+    pub(crate) reference: String,
+    /// `content` or `static` (`images::Root::name`).
+    pub(crate) root: String,
+    pub(crate) file: String,
+    pub(crate) mtime_ns: i64,
+    pub(crate) size: i64,
+    pub(crate) hash: Option<String>,
+    pub(crate) width: Option<u32>,
+    pub(crate) height: Option<u32>,
+    /// `jpeg`, `png` or `webp` (`images::Format::name`).
+    pub(crate) format: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// The columns of `StoredImage`, for `concat!` into each statement (sqlx
+/// takes only literal SQL).
+macro_rules! columns {
+    () => {
+        "review_path, reference, root, file, mtime_ns, size, hash, width, height, format, error"
+    };
+}
+
+/// Every row.
+pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<StoredImage>> {
+    sqlx::query_as(concat!("SELECT ", columns!(), " FROM images"))
+        .fetch_all(db)
+        .await
+}
+
+/// Writes what changed and removes what no review names any more, in one
+/// transaction.
+pub(crate) async fn apply(
+    db: &SqlitePool,
+    written: &[StoredImage],
+    removed: &[(String, String)],
+) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    for (review_path, reference) in removed {
+        sqlx::query("DELETE FROM images WHERE review_path = ? AND reference = ?")
+            .bind(review_path)
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for image in written {
+        sqlx::query(concat!(
+            "INSERT OR REPLACE INTO images (",
+            columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&image.review_path)
+        .bind(&image.reference)
+        .bind(&image.root)
+        .bind(&image.file)
+        .bind(image.mtime_ns)
+        .bind(image.size)
+        .bind(&image.hash)
+        .bind(image.width)
+        .bind(image.height)
+        .bind(&image.format)
+        .bind(&image.error)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Records that the source with `hash` cannot be decoded (found only when
+/// its derivatives were made): its rows lose their facts and carry the
+/// error, so pages stop offering sizes that cannot exist.
+pub(crate) async fn failed(db: &SqlitePool, hash: &str, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE images SET hash = NULL, width = NULL, height = NULL, format = NULL, error = ?
+         WHERE hash = ?",
+    )
+    .bind(error)
+    .bind(hash)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One row of a usable source with this hash: where to read it.
+pub(crate) async fn by_hash(
+    db: impl SqliteExecutor<'_>,
+    hash: &str,
+) -> sqlx::Result<Option<StoredImage>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM images WHERE hash = ? AND error IS NULL LIMIT 1"
+    ))
+    .bind(hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// One row per usable source (by hash): what the background makes
+/// derivatives of.
+pub(crate) async fn sources(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<StoredImage>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM images WHERE hash IS NOT NULL GROUP BY hash"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// What a page needs of a review's poster, from `images` (all `None`
+/// when the publisher has not looked at it yet, or it is a URL).
+#[derive(Debug, Clone, Default, FromRow)]
+pub(crate) struct PosterFacts {
+    #[sqlx(rename = "poster_hash")]
+    pub(crate) hash: Option<String>,
+    #[sqlx(rename = "poster_width")]
+    pub(crate) width: Option<u32>,
+    #[sqlx(rename = "poster_height")]
+    pub(crate) height: Option<u32>,
+    #[sqlx(rename = "poster_format")]
+    pub(crate) format: Option<String>,
+    /// The poster cannot be used: pages show the placeholder.
+    #[sqlx(rename = "poster_failed")]
+    pub(crate) failed: bool,
+}
+
+/// Joins a review `r`'s poster row as `i`.
+pub(crate) const POSTER_JOIN: &str =
+    "LEFT JOIN images i ON i.review_path = r.source_path AND i.reference = r.poster";
+
+/// The facts of a review's poster.
+pub(crate) async fn poster_of(
+    db: impl SqliteExecutor<'_>,
+    review_id: i64,
+) -> sqlx::Result<PosterFacts> {
+    let facts: Option<PosterFacts> = sqlx::query_as(
+        "SELECT i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+             i.format AS poster_format, i.error IS NOT NULL AS poster_failed
+         FROM reviews r JOIN images i ON i.review_path = r.source_path AND i.reference = r.poster
+         WHERE r.id = ?",
+    )
+    .bind(review_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(facts.unwrap_or_default())
+}
