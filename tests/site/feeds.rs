@@ -8,7 +8,7 @@
 //! Feeds are read with feed-rs (what a reader sees) and, for XML, first with
 //! roxmltree, which rejects anything that is not well-formed.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! very same bytes with the very same validators, so a cache in front never
 //! sees an ETag or a Last-Modified flap between them.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

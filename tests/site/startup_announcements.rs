@@ -2,7 +2,7 @@
 //! for people, one JSON object per line on stdout says where Marquee serves
 //! and what its start did, and when a deferred search index is complete.
 
-mod common;
+use crate::common;
 
 use common::{Binary, PROCESS_DEADLINE, eventually, review, write_file};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! page, and failures (a panic, a broken database) that must become error
 //! pages in the site's layout without leaking internals.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -195,7 +195,7 @@ fn assert_sandboxed_embed(page: &str, iframe: ElementRef<'_>, embed_hosts: &[Str
 // ---------------------------------------------------------------------------
 
 fn payloads() -> Vec<&'static str> {
-    include_str!("fixtures/xss-payloads.txt")
+    include_str!("../fixtures/xss-payloads.txt")
         .lines()
         .filter(|line| !line.trim().is_empty())
         .collect()

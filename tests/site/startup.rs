@@ -3,7 +3,7 @@
 //! folder fails loudly and leaves nothing behind; links name the address
 //! served when nothing else does; logs suit whatever reads them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! see every content error, the token-protected status page on the running
 //! server, and errors reported once rather than on every sync.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! history; the diary's own feed; and a broken line that is reported with
 //! its file, line and field while the rest of the diary stays up.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, attr_of, text_of, texts_of};

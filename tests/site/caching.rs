@@ -1,7 +1,7 @@
 //! The page cache as operators and CDNs see it: what makes an entry of its
 //! own, and the `X-Cache` header that says where a response came from.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestSite, text_of};

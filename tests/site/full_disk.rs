@@ -5,7 +5,7 @@
 //! The filesystem is a real tmpfs, which only root can mount: run as any
 //! other user, the test says so and checks nothing.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

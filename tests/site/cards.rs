@@ -1,7 +1,7 @@
 //! Share cards: every review page, the home page and tag pages name a
 //! 1200 × 630 PNG that Marquee draws once per change of what it shows.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, attr_of, review};

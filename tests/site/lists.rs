@@ -3,7 +3,7 @@
 //! a film with no review still has its entry; drafts and scheduled lists
 //! stay hidden; the list is structured data and in its feed.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, attr_of, text_of, texts_of};

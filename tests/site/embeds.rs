@@ -3,7 +3,7 @@
 //! those iframes, sandboxed, and a Content-Security-Policy that lets frames
 //! come from those hosts alone; changing the setting re-renders every body.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

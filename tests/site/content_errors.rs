@@ -6,7 +6,7 @@
 //! `marquee check` runs `content::check` on a folder; the served site is
 //! the real router on the sample content plus the broken files.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

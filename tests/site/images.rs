@@ -4,7 +4,7 @@
 //! and an image that cannot be used reported like any content error, while
 //! the review stays readable.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Cursor;

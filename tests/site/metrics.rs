@@ -1,7 +1,7 @@
 //! `/metrics` as Prometheus scrapes it: behind the status token, in the
 //! text format, with counters that move as the site is used.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, review};

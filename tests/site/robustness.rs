@@ -4,7 +4,7 @@
 //! are in flight. Each must end in a clear error or a served site, never a
 //! panic, a hang or a broken site.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -3,7 +3,7 @@
 //! the same story. Each test syncs changes into a running site, takes every
 //! page it serves, rebuilds the database from scratch and compares.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! compare, files that must never leave their folder, and the one binary
 //! that carries its own stylesheet.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite};

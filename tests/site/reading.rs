@@ -2,7 +2,7 @@
 //! notice and release box, the 404 page, and a site that survives broken
 //! files and a deleted database.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, attr_of, text_of, texts_of};

@@ -2,7 +2,7 @@
 //! punctuation, meets on the film's page; each review links there; the ids
 //! an editor gives are checked and become `sameAs` links.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Options, TestSite, attr_of, text_of, texts_of};

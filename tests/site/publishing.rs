@@ -3,7 +3,7 @@
 //! runs the real watcher on real files in a temp dir, wired to the real
 //! router, and waits by polling with a deadline.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::Duration;

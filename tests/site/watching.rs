@@ -4,7 +4,7 @@
 //! system reports (or fails to), the site ends up as the files say, and a
 //! folder that cannot be read is never taken as empty.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

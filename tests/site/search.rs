@@ -1,6 +1,6 @@
 //! Search as readers use it, through `/search` on a real site.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
