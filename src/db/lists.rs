@@ -6,6 +6,8 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 use time::OffsetDateTime;
 
 use crate::content::list::List;
+use crate::content::rating::Rating;
+use crate::db::diary::push_seen;
 use crate::db::visible;
 
 /// Inserts or replaces the list loaded from `source_path` with its films,
@@ -140,9 +142,13 @@ pub(crate) struct ItemRow {
     /// Its newest visible review, if any.
     pub(crate) review_id: Option<i64>,
     pub(crate) review_slug: Option<String>,
+    /// The rating of its newest rated diary entry: the stars a film the
+    /// critic logged but never reviewed still has.
+    pub(crate) diary_rating: Option<Rating>,
 }
 
-/// A list's films in order, each with its newest visible review.
+/// A list's films in order, each with its newest visible review and its
+/// latest diary rating.
 pub(crate) async fn items(
     db: impl SqliteExecutor<'_>,
     list_id: i64,
@@ -150,7 +156,14 @@ pub(crate) async fn items(
 ) -> sqlx::Result<Vec<ItemRow>> {
     let mut query = QueryBuilder::<Sqlite>::new(
         "SELECT i.position, i.film_title, i.film_year, i.film_slug, i.note_html,
-             r.id AS review_id, r.slug AS review_slug
+             r.id AS review_id, r.slug AS review_slug, (
+                 SELECT d.rating_halves FROM diary_entries d
+                 WHERE (d.film_slug = i.film_slug OR d.tmdb = i.tmdb OR d.imdb = i.imdb)
+                     AND d.rating_halves IS NOT NULL AND ",
+    );
+    push_seen(&mut query, "d", now);
+    query.push(
+        " ORDER BY d.watched DESC, d.position DESC LIMIT 1) AS diary_rating
          FROM list_items i LEFT JOIN reviews r ON r.id = (
              SELECT r.id FROM review_films f JOIN reviews r ON r.id = f.review_id
              WHERE (f.film_slug = i.film_slug OR f.tmdb = i.tmdb OR f.imdb = i.imdb) AND ",

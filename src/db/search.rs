@@ -7,12 +7,14 @@
 //! lacks: the publisher empties it only once the index has committed.
 
 pub(crate) mod snippet;
+pub(crate) mod titles;
 
 use std::collections::HashMap;
 
 use sqlx::{FromRow, QueryBuilder, SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
 
+use super::images::{POSTER_JOIN, PosterFacts};
 use super::visible;
 use crate::content::review::Rating;
 
@@ -36,6 +38,11 @@ pub(crate) struct SearchHit {
     pub(crate) published: OffsetDateTime,
     /// Words of the body around the hits, marked with `HIT_START`/`HIT_END`.
     pub(crate) snippet: String,
+    /// The poster as written, the bundle's address if it is one, and what
+    /// the publisher knows of it: results show it as listings do.
+    pub(crate) poster: Option<String>,
+    pub(crate) asset_base: Option<String>,
+    pub(crate) poster_facts: PosterFacts,
 }
 
 /// A result row as read, the body whole: the snippet is made from it.
@@ -49,6 +56,10 @@ struct HitRow {
     rating: Option<Rating>,
     published: OffsetDateTime,
     body_text: String,
+    poster: Option<String>,
+    asset_base: Option<String>,
+    #[sqlx(flatten)]
+    poster_facts: PosterFacts,
     /// See `Results::incomplete`: asked in the same statement, as a
     /// constant subquery SQLite evaluates once.
     incomplete: bool,
@@ -82,11 +93,15 @@ pub(crate) async fn results(
 ) -> sqlx::Result<Results> {
     let mut sql = QueryBuilder::new(
         "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
-                r.published_at AS published, r.body_text,
+                r.published_at AS published, r.body_text, r.poster, r.asset_base,
+                i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+                i.format AS poster_format, i.error IS NOT NULL AS poster_failed,
                 EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
     );
     push_tag_names(&mut sql, slugs, now);
-    sql.push(") AS tag_names FROM reviews r WHERE r.id IN (SELECT value FROM json_each(")
+    sql.push(") AS tag_names FROM reviews r ")
+        .push(POSTER_JOIN)
+        .push(" WHERE r.id IN (SELECT value FROM json_each(")
         .push_bind(json(ids))
         .push(")) AND ");
     visible::push(&mut sql, "r", now);
@@ -117,6 +132,9 @@ pub(crate) async fn results(
             film_year: row.film_year,
             rating: row.rating,
             published: row.published,
+            poster: row.poster,
+            asset_base: row.asset_base,
+            poster_facts: row.poster_facts,
         })
         .collect();
     Ok(Results {

@@ -109,7 +109,8 @@ impl From<CardRow> for Card {
 /// How many tints the placeholder comes in (`.tint-0` … in the stylesheet).
 const TINTS: u8 = 6;
 
-fn tint(film_title: &str) -> u8 {
+/// The placeholder's tint for a film: the same film, the same tint.
+pub(crate) fn tint(film_title: &str) -> u8 {
     let hash = xxhash_rust::xxh3::xxh3_64(film_title.as_bytes());
     u8::try_from(hash % u64::from(TINTS)).unwrap_or(0)
 }

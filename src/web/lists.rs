@@ -20,7 +20,7 @@ use crate::db;
 use crate::db::lists::{ItemRow, ListRow};
 use crate::db::reviews::Listing;
 use crate::render::filters;
-use crate::render::views::{Card, PosterView};
+use crate::render::views::{Card, PosterView, Stars, tint};
 
 /// A list on `/lists`.
 struct ListSummary {
@@ -84,6 +84,10 @@ struct EntryView {
     note_html: Option<String>,
     /// The card of its review, where there is one.
     card: Option<Card>,
+    /// Without a review: the stars of its latest diary entry, and the
+    /// placeholder's tint.
+    diary_stars: Option<Stars>,
+    tint: u8,
 }
 
 #[derive(Template)]
@@ -170,6 +174,8 @@ async fn entries(
                 .as_ref()
                 .and_then(|slug| cards.get(slug).cloned()),
             film_href: urls::film(&item.film_slug),
+            diary_stars: item.diary_rating.map(Stars::from),
+            tint: tint(&item.film_title),
             film_title: item.film_title,
             film_year: item.film_year,
             note_html: item.note_html,

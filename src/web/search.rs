@@ -18,7 +18,7 @@ use crate::db;
 use crate::db::search::snippet::Term;
 use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
-use crate::render::views::Stars;
+use crate::render::views::{PosterView, Stars, tint};
 use crate::search::{Facets, Filters, MAX_TERMS, Outcome, Request};
 
 /// Results per page.
@@ -138,6 +138,9 @@ struct Fragment {
 
 struct ResultView {
     slug: String,
+    /// The poster thumbnail; `None` shows the placeholder, as on cards.
+    poster: Option<PosterView>,
+    tint: u8,
     title: String,
     film_title: String,
     film_year: Option<i32>,
@@ -183,9 +186,27 @@ struct CorrectionView {
     original: String,
 }
 
+/// A film or a list whose title the search names.
+struct TitleLink {
+    href: String,
+    title: String,
+    /// A film's year.
+    year: Option<i32>,
+    /// How many films a list holds.
+    films: Option<i64>,
+}
+
+/// How many films and lists the first page names above the reviews.
+const FILMS_SHOWN: i64 = 6;
+const LISTS_SHOWN: usize = 4;
+
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    /// Films and lists named by the search: on the first page of an
+    /// unfiltered search only.
+    films: Vec<TitleLink>,
+    lists: Vec<TitleLink>,
     chrome: Chrome,
     query: String,
     /// The index is still being built: results may be missing.
@@ -255,6 +276,15 @@ pub(crate) async fn search(
         tag_names,
     } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, now).await?;
     let incomplete = incomplete || !state.search.is_available();
+    let (films, lists) = if page == 1 && params.filters == Filters::default() {
+        let searched = match &outcome.correction {
+            Some(correction) if correction.applied => correction.text.as_str(),
+            _ => query.as_str(),
+        };
+        titles(&state, searched, now).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
@@ -265,6 +295,8 @@ pub(crate) async fn search(
     chrome.noindex = true;
     chrome.section = Section::Search;
     let view = SearchPage {
+        films,
+        lists,
         prev: (page > 1).then(|| params.href(page - 1)),
         next: (page < last_page).then(|| params.href(page + 1)),
         pages: numbered_pages(&params, page, last_page),
@@ -297,6 +329,38 @@ pub(crate) async fn search(
         last_page,
     };
     Ok(Page::new(view).into_response())
+}
+
+/// The films and lists `text` names (`db::search::titles`), as links.
+async fn titles(
+    state: &AppState,
+    text: &str,
+    now: time::OffsetDateTime,
+) -> Result<(Vec<TitleLink>, Vec<TitleLink>), AppError> {
+    if text.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let films = db::search::titles::films(&state.db, text, now, FILMS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|film| TitleLink {
+            href: super::urls::film(&film.slug),
+            year: film.year,
+            films: None,
+            title: film.title,
+        })
+        .collect();
+    let lists = db::search::titles::lists(&state.db, text, now, LISTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|list| TitleLink {
+            href: super::urls::list(&list.slug),
+            year: None,
+            films: Some(list.films),
+            title: list.title,
+        })
+        .collect();
+    Ok((films, lists))
 }
 
 /// Asks the engine, off the async threads (a search is CPU work); an empty
@@ -469,7 +533,10 @@ fn chosen_filters(params: &SearchQuery, tag_names: &HashMap<String, String>) -> 
 }
 
 fn result_view(hit: SearchHit) -> ResultView {
+    let url = super::urls::poster(hit.poster.as_deref(), hit.asset_base.as_deref());
     ResultView {
+        poster: PosterView::new(url, &hit.poster_facts),
+        tint: tint(&hit.film_title),
         stars: hit.rating.map(Stars::from),
         published: hit.published,
         snippet: fragments(&hit.snippet),

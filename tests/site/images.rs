@@ -160,6 +160,9 @@ async fn names_that_are_not_a_current_derivative_are_not_found() {
     }
 }
 
+/// A list of the two films of the listing test.
+const BOTH_LIST: &str = "---\ntitle: Both\nranked: false\npublished: 2024-06-02\nfilms:\n  - { title: Anora, year: 2024 }\n  - { title: Perfect Days, year: 2024 }\n---\n";
+
 #[tokio::test]
 async fn every_listing_shows_the_poster_or_a_placeholder_with_the_title() {
     let with = bundle_review("Anora", "jpg", "rating: 4\ntags: [Drama]\n");
@@ -172,6 +175,7 @@ async fn every_listing_shows_the_poster_or_a_placeholder_with_the_title() {
         &[
             ("reviews/anora/index.md", &with),
             ("reviews/perfect-days.md", without),
+            ("lists/both.md", BOTH_LIST),
         ],
     )
     .await;
@@ -183,10 +187,12 @@ async fn every_listing_shows_the_poster_or_a_placeholder_with_the_title() {
         "/ratings/4",
         "/films/2024",
         "/directors/ann-director",
+        "/search?q=director",
+        "/lists/both",
     ] {
         let html = site.get(path).await.html();
         let cards: Vec<_> = html
-            .select(&Selector::parse("article.card").unwrap())
+            .select(&Selector::parse("article.card, li.search-result").unwrap())
             .collect();
         assert_eq!(cards.len(), 2, "{path}");
         for card in cards {

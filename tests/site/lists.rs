@@ -231,3 +231,62 @@ fn marquee_new_list_starts_a_draft_list_that_check_refuses_until_dated() {
     );
     assert_eq!(run(&["new", "Anora", "--list", "X"]).status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn a_film_logged_but_not_reviewed_shows_its_latest_diary_stars_on_a_placeholder() {
+    let diary = "entries:
+  - date: 2025-01-01
+    film: { title: Never Reviewed, year: 2025 }
+    rating: 2
+  - date: 2025-02-01
+    film: { title: Never Reviewed, year: 2025 }
+    rating: 3.5
+    rewatch: true
+  - date: 2025-03-01
+    film: { title: Never Reviewed, year: 2025 }
+";
+    let site = TestSite::build(
+        Options::default(),
+        &[("lists/top-three.md", TOP), ("diary/2025.yaml", diary)],
+    )
+    .await;
+    let html = site.get("/lists/top-three").await.html();
+    let entry = "ol.list-films > li:nth-child(2)";
+    // The newest rated viewing gives the stars (the unrated one after it
+    // does not take them away).
+    assert_eq!(
+        attr_of(&html, &format!("{entry} [role=img]"), "aria-label").as_deref(),
+        Some("3.5 out of 5 stars")
+    );
+    assert_eq!(
+        text_of(&html, &format!("{entry} .card-meta")).as_deref(),
+        Some("Logged in the diary, not reviewed")
+    );
+    // No poster is known for it: the film's title on a tinted placeholder,
+    // hidden from assistive technology (the heading names the film).
+    assert_eq!(
+        text_of(&html, &format!("{entry} .poster-placeholder")).as_deref(),
+        Some("Never Reviewed")
+    );
+    assert_eq!(
+        attr_of(
+            &html,
+            &format!("{entry} .poster-placeholder"),
+            "aria-hidden"
+        )
+        .as_deref(),
+        Some("true")
+    );
+
+    // Without a diary entry, the entry says only that it is not reviewed.
+    let bare = TestSite::build(Options::default(), &[("lists/top-three.md", TOP)]).await;
+    let html = bare.get("/lists/top-three").await.html();
+    assert_eq!(
+        attr_of(&html, &format!("{entry} [role=img]"), "aria-label"),
+        None
+    );
+    assert_eq!(
+        text_of(&html, &format!("{entry} .card-meta")).as_deref(),
+        Some("Not reviewed")
+    );
+}

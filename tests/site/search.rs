@@ -828,3 +828,128 @@ async fn words_past_the_sixteenth_are_left_out_and_the_page_says_so() {
         ["Anora (2024)"]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Films and lists: named by their titles above the reviews
+// ---------------------------------------------------------------------------
+
+/// The links of a "Films" or "Lists" box: (text, href).
+fn named(html: &scraper::Html, heading_id: &str) -> Vec<(String, String)> {
+    let selector =
+        scraper::Selector::parse(&format!("[aria-labelledby='{heading_id}'] li a")).unwrap();
+    html.select(&selector)
+        .map(|a| {
+            let text = a.text().collect::<String>();
+            (
+                text.split_whitespace().collect::<Vec<_>>().join(" "),
+                a.value().attr("href").unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_films_title_finds_its_page_and_a_lists_name_finds_the_list() {
+    let list = "---
+title: Slow cinema for fast times
+description: Films that take their time.
+ranked: false
+published: 2024-12-01
+films:
+  - { title: Jeanne Dielman, year: 1975 }
+---
+";
+    let hidden = "---
+title: Slow drafts
+ranked: false
+draft: true
+published: 2024-12-01
+films:
+  - { title: Secret Film, year: 2020 }
+---
+";
+    let diary = "entries:\n  - date: 2024-03-01\n    film: { title: Brutal Logic, year: 2019 }\n    rating: 3\n";
+    let site = TestSite::build(
+        Options::default(),
+        &[
+            ("lists/slow.md", list),
+            ("lists/slow-drafts.md", hidden),
+            ("diary/2024.yaml", diary),
+        ],
+    )
+    .await;
+
+    // A reviewed film without its article; a film only in the diary shares
+    // the first word; the reviews found are still shown below.
+    let html = site.get("/search?q=brutal").await.html();
+    assert_eq!(
+        named(&html, "search-films"),
+        [(
+            "Brutal Logic (2019)".to_string(),
+            "/film/brutal-logic-2019".to_string()
+        ),],
+        "films are found by whole words: Brutal Logic, not The Brutalist"
+    );
+    let html = site.get("/search?q=brutalist").await.html();
+    assert_eq!(
+        named(&html, "search-films"),
+        [(
+            "The Brutalist (2024)".to_string(),
+            "/film/the-brutalist-2024".to_string()
+        )]
+    );
+    assert!(
+        texts_of(&html, ".search-result .card-film")
+            .iter()
+            .any(|film| film.starts_with("The Brutalist")),
+        "the review is found as well"
+    );
+
+    // A film only on a list, by its title's first words, case and accents
+    // aside; a list by a word of its description and an unfinished word.
+    let html = site.get("/search?q=jeanne").await.html();
+    assert_eq!(
+        named(&html, "search-films"),
+        [(
+            "Jeanne Dielman (1975)".to_string(),
+            "/film/jeanne-dielman-1975".to_string()
+        )]
+    );
+    let html = site.get("/search?q=take+the").await.html();
+    assert_eq!(
+        named(&html, "search-lists"),
+        [(
+            "Slow cinema for fast times".to_string(),
+            "/lists/slow".to_string()
+        )]
+    );
+    assert_eq!(
+        text_of(&html, "[aria-labelledby='search-lists'] li .facet-count").as_deref(),
+        Some("1 film")
+    );
+
+    // A draft list and its films are not named; nor is anything on a later
+    // page or a filtered search.
+    let html = site.get("/search?q=slow").await.html();
+    assert_eq!(
+        named(&html, "search-lists"),
+        [(
+            "Slow cinema for fast times".to_string(),
+            "/lists/slow".to_string()
+        )]
+    );
+    let html = site.get("/search?q=secret").await.html();
+    assert_eq!(named(&html, "search-films"), Vec::<(String, String)>::new());
+    let html = site.get("/search?q=brutalist&rating=1").await.html();
+    assert_eq!(named(&html, "search-films"), Vec::<(String, String)>::new());
+
+    // A typo corrected for the reviews is corrected for the films too.
+    let html = site.get("/search?q=brutalst").await.html();
+    assert_eq!(
+        named(&html, "search-films"),
+        [(
+            "The Brutalist (2024)".to_string(),
+            "/film/the-brutalist-2024".to_string()
+        )]
+    );
+}
