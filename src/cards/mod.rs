@@ -284,7 +284,7 @@ impl Cards {
     /// the card may read. Blocking: call it off the async threads.
     pub(crate) fn poster(&self, path: PathBuf) -> Option<Poster> {
         let metadata = std::fs::metadata(&path).ok()?;
-        if !metadata.is_file() || metadata.len() > poster::MAX_FILE_BYTES {
+        if !metadata.is_file() || metadata.len() > crate::images::MAX_FILE_BYTES {
             return None;
         }
         let stamp = (metadata.len(), metadata.modified().ok()?);

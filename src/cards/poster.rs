@@ -1,44 +1,27 @@
-//! Reading a poster for a share card, within bounds: an editor's file may
-//! be huge, broken or hostile, and the server keeps to 128 MB. Anything
-//! outside the bounds, or that fails to decode, gives `None`, and the card
-//! shows the placeholder instead.
-//!
-//! (src/images/ has the general bounded decoder for the site's responsive
-//! images; this one is the card's own until the two are made one.)
+//! A poster for a share card: read through the one bounded decoder every
+//! picture of the site goes through (`crate::images::decode_bounded`: size
+//! on disk, pixel count, allocation, EXIF orientation), then cropped and
+//! scaled to the card's panel. An editor's file may be huge, broken or
+//! hostile: anything the decoder refuses gives `None`, and the card shows
+//! the placeholder instead.
 
-use std::io::{Cursor, Read};
 use std::path::Path;
 
-use image::{DynamicImage, ImageReader, Limits, imageops};
+use image::{DynamicImage, imageops};
 
-/// A poster file larger than this is not read (a 3000-pixel JPEG is
-/// about 4 MB).
-pub(crate) const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
-/// Nor one of more pixels than this (4000 × 6000); the limit on what the
-/// decoder may allocate, below, may refuse a smaller one first.
-const MAX_PIXELS: u64 = 24_000_000;
-/// The most the decoder may allocate: a 3000 × 4500 RGB poster fits.
-const MAX_ALLOC: u64 = 48 * 1024 * 1024;
-const MAX_SIDE: u32 = 8_000;
+use crate::images;
 
-/// The file's bytes, if it is a file no larger than `MAX_FILE_BYTES`.
+/// The file's bytes, if it is a file the decoder would read.
 pub(crate) fn read(path: &Path) -> Option<Vec<u8>> {
-    let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).ok()?;
-    (bytes.len() as u64 <= MAX_FILE_BYTES).then_some(bytes)
+    images::read_bounded(path).ok()
 }
 
-/// The poster at `path`, decoded within the bounds and scaled to cover
-/// `width` × `height` (cropped to the middle), as RGBA.
+/// The poster at `path`, decoded within the bounds, turned upright and
+/// scaled to cover `width` × `height` (cropped to the middle), as RGBA.
 pub(crate) fn load(path: &Path, width: u32, height: u32) -> Option<image::RgbaImage> {
-    let bytes = read(path)?;
     // A decoder that panics on a broken file must cost the card its
     // poster, not the request.
-    std::panic::catch_unwind(|| decode(&bytes))
+    std::panic::catch_unwind(|| images::decode_bounded(path).ok())
         .ok()
         .flatten()
         .map(|poster| cover(&poster, width, height))
@@ -66,29 +49,12 @@ fn cover(poster: &DynamicImage, width: u32, height: u32) -> image::RgbaImage {
     imageops::thumbnail(&*middle, width, height)
 }
 
-fn decode(bytes: &[u8]) -> Option<DynamicImage> {
-    let (width, height) = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()?;
-    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
-        return None;
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?;
-    reader.limits(limits);
-    reader.decode().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
+
+    use image::ImageReader;
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
         let path = dir.join(name);

@@ -12,13 +12,16 @@ pub(crate) fn what_to_write(field: &str) -> Option<&'static str> {
     Some(match field {
         "title" => "a title in words, such as An anti-Fairytale of New York",
         "film" => {
-            "the film's details on the lines below it, indented with spaces: title, year, director, runtime, poster, tmdb, imdb"
+            "the film's details on the lines below it, indented with spaces: title, year, director, runtime, poster, poster_width, poster_height, tmdb, imdb"
         }
         "film.title" => "the film's title, such as Anora",
         "film.year" => "the film's year, such as 2024",
         "film.director" => "the director's name, such as Sean Baker",
         "film.runtime" => "the running time in whole minutes, such as 138",
         "film.poster" => "an image path or URL, such as posters/anora.jpg",
+        "film.poster_width" | "film.poster_height" => {
+            "the poster's size in whole pixels, such as poster_width: 500 and poster_height: 750"
+        }
         "film.tmdb" | "entries.film.tmdb" | "films.tmdb" => {
             "the number from the film's TMDB address, such as 1064213"
         }

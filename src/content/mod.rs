@@ -38,10 +38,11 @@ pub struct CheckReport {
 }
 
 /// A review whose local poster cannot be used is an error on its
-/// `film.poster`, as the server reports it (`publish::imaging`): the check
-/// decodes the poster whole, so a file broken past its header is found
-/// too.
-fn check_poster(
+/// `film.poster`, and one whose body shows a local image that cannot be
+/// used an error on its `body`, as the server reports them
+/// (`publish::imaging`): the check decodes each image whole, so a file
+/// broken past its header is found too.
+fn check_images(
     (content_dir, static_dir): (&Path, &Path),
     path: &str,
     document: Document,
@@ -49,23 +50,28 @@ fn check_poster(
     let Document::Review(review) = &document else {
         return Ok(document);
     };
-    let Some(poster) = review.film.poster.as_deref() else {
-        return Ok(document);
-    };
-    if poster.starts_with("https://") || poster.starts_with("http://") {
-        return Ok(document);
+    let poster = review
+        .film
+        .poster
+        .as_deref()
+        .filter(|poster| !poster.starts_with("https://") && !poster.starts_with("http://"))
+        .and_then(|poster| crate::images::locate(poster, path, review.asset_base.is_some()))
+        .map(|located| ("film.poster", located));
+    let body = review.body_images.iter().filter_map(|src| {
+        crate::images::locate_linked(src, path, review.asset_base.as_deref())
+            .map(|located| ("body", located))
+    });
+    for (field, located) in poster.into_iter().chain(body) {
+        // A name that is no file is linked as written, as the server does.
+        let reason = match crate::images::decode_bounded(&located.path(content_dir, static_dir)) {
+            Ok(_) | Err(crate::images::ImageError::Unreadable(_)) => continue,
+            Err(error) => error.to_string(),
+        };
+        let mut error = ContentError::new(path, reason);
+        error.field = Some(field.to_string());
+        return Err(error);
     }
-    // A name that is no file is linked as written, as the server does.
-    let Some(located) = crate::images::locate(poster, path, review.asset_base.is_some()) else {
-        return Ok(document);
-    };
-    let reason = match crate::images::decode_bounded(&located.path(content_dir, static_dir)) {
-        Ok(_) | Err(crate::images::ImageError::Unreadable(_)) => return Ok(document),
-        Err(error) => error.to_string(),
-    };
-    let mut error = ContentError::new(path, reason);
-    error.field = Some("film.poster".to_string());
-    Err(error)
+    Ok(document)
 }
 
 /// The settings in `site.toml`, read on their own (for a site served
@@ -78,7 +84,7 @@ pub(crate) fn site_settings(content_dir: &Path) -> Option<site::Site> {
 /// Validates every content file without touching a database: the same
 /// parsing the server does, folders it cannot read, and slug clashes,
 /// decided by the rule the server applies (`slugs`), and every local
-/// poster decoded, those under `static/` looked for in the `static` folder
+/// poster and image in a review's text decoded, those under `static/` looked for in the `static` folder
 /// beside the content folder, where a site keeps them.
 pub fn check(content_dir: &Path) -> std::io::Result<CheckReport> {
     let static_dir = content_dir.parent().unwrap_or(content_dir).join("static");
@@ -96,7 +102,7 @@ pub fn check_with_static(content_dir: &Path, static_dir: &Path) -> std::io::Resu
             // none allowed.
             let document = loader::read(file)
                 .and_then(|bytes| loader::parse(file, &bytes, &[]))
-                .and_then(|document| check_poster((content_dir, static_dir), &file.path, document));
+                .and_then(|document| check_images((content_dir, static_dir), &file.path, document));
             (file.path.clone(), document)
         })
         .collect();

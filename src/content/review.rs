@@ -69,6 +69,12 @@ pub(crate) struct FilmFrontMatter {
     /// A path under `static/`, a file in the review's bundle, or a URL.
     #[serde(default)]
     pub(crate) poster: Option<String>,
+    /// A poster URL's size in pixels, so that pages reserve its shape (a
+    /// local file's is read from the file).
+    #[serde(default)]
+    pub(crate) poster_width: Option<u32>,
+    #[serde(default)]
+    pub(crate) poster_height: Option<u32>,
     /// A TMDB movie id: joins the film's diary and list entries, and links
     /// the film from its structured data.
     #[serde(default)]
@@ -115,6 +121,9 @@ pub struct Film {
     /// As written: a path under `static/`, a file in the bundle, or a URL;
     /// the web layer decides which.
     pub(crate) poster: Option<String>,
+    /// The poster's size as the editor gave it (both or neither, each from
+    /// 1 to 20,000 pixels): what a page reserves for a poster URL.
+    pub(crate) poster_size: Option<(u32, u32)>,
     /// What joins the review to the film's page, diary and lists; `None`
     /// when the title has no letter or digit to make an address from.
     pub(crate) key: Option<FilmKey>,
@@ -162,6 +171,8 @@ pub struct Review {
     /// for a bundle, spoilers as closed disclosures).
     pub body_html: String,
     pub(crate) body_text: String,
+    /// The local images the body shows, as linked (`Rendered::images`).
+    pub(crate) body_images: Vec<String>,
 }
 
 /// Where a review file sits decides its default slug and whether it is a
@@ -231,6 +242,8 @@ fn validate(
             ),
         ));
     }
+    let poster_size = poster_size(raw.film.poster_width, raw.film.poster_height)
+        .map_err(|(field, reason)| invalid(field, reason))?;
     let published = raw
         .published
         .to_moment()
@@ -306,6 +319,7 @@ fn validate(
             director,
             runtime_minutes: raw.film.runtime,
             poster: raw.film.poster.as_deref().and_then(required_text),
+            poster_size,
             key,
         },
         rating,
@@ -322,6 +336,7 @@ fn validate(
         asset_base,
         body_html: rendered.html,
         body_text: rendered.text,
+        body_images: rendered.images,
     })
 }
 
@@ -420,6 +435,44 @@ pub(crate) fn valid_slug(slug: &str) -> Option<String> {
 pub(crate) fn default_slug(stem: &str) -> Option<String> {
     let slug = slug::slugify(stem);
     (!slug.is_empty()).then_some(slug)
+}
+
+/// The largest poster side an editor may give, in pixels.
+const MAX_POSTER_SIDE: u32 = 20_000;
+
+/// `film.poster_width` and `film.poster_height` checked: both or neither,
+/// each a plausible number of pixels.
+fn poster_size(
+    width: Option<u32>,
+    height: Option<u32>,
+) -> Result<Option<(u32, u32)>, (&'static str, String)> {
+    let check = |field: &'static str, pixels: u32| {
+        if (1..=MAX_POSTER_SIDE).contains(&pixels) {
+            Ok(pixels)
+        } else {
+            Err((
+                field,
+                format!(
+                    "{pixels} is not a poster size; write the poster's size in whole pixels, from 1 to 20000, such as 500"
+                ),
+            ))
+        }
+    };
+    match (width, height) {
+        (None, None) => Ok(None),
+        (Some(width), Some(height)) => Ok(Some((
+            check("film.poster_width", width)?,
+            check("film.poster_height", height)?,
+        ))),
+        (Some(_), None) => Err((
+            "film.poster_height",
+            "is missing; give both poster_width and poster_height, such as 500 and 750".into(),
+        )),
+        (None, Some(_)) => Err((
+            "film.poster_width",
+            "is missing; give both poster_width and poster_height, such as 500 and 750".into(),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -574,6 +627,18 @@ Body.
                 "such as 138",
             ),
             (
+                "  title: Film\n",
+                "  title: Film\n  poster: https://img.example/p.jpg\n  poster_width: 500\n",
+                "film.poster_height",
+                "such as 500 and 750",
+            ),
+            (
+                "  title: Film\n",
+                "  title: Film\n  poster_width: 0\n  poster_height: 750\n",
+                "film.poster_width",
+                "such as 500",
+            ),
+            (
                 "published:",
                 "tags: [\"\"]\npublished:",
                 "tags",
@@ -628,11 +693,24 @@ Body.
             is_bundle: true,
             embed_hosts: &[],
         };
-        let review = parse_review(&format!("{MINIMAL}\n![still](still.jpg)\n"), location).unwrap();
+        let review = parse_review(
+            &format!(
+                "{MINIMAL}\n![still](still.jpg) ![again](still.jpg)\n\n![set](/static/sets/a.png) \
+                 ![far](https://img.example/b.jpg) ![other](/reviews/other/c.jpg)\n"
+            ),
+            location,
+        )
+        .unwrap();
         assert!(
             review.body_html.contains("/reviews/test/still.jpg"),
             "{}",
             review.body_html
+        );
+        // The images the site serves itself, each once: the bundle's and
+        // the static folder's, not a URL's nor another review's.
+        assert_eq!(
+            review.body_images,
+            ["/reviews/test/still.jpg", "/static/sets/a.png"]
         );
     }
 }

@@ -4,21 +4,32 @@
 
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
-/// A poster a review names: what the publisher looks at after a sync.
+/// A local image a review shows, its poster or one in its body: what the
+/// publisher looks at after a sync.
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct Wanted {
     pub(crate) review_path: String,
-    pub(crate) poster: String,
-    pub(crate) is_bundle: bool,
+    /// As the review names it: `film.poster` as written, or a body image
+    /// as its HTML links it.
+    pub(crate) reference: String,
+    /// The bundle's address (`/reviews/anora/`), if the review is one.
+    pub(crate) asset_base: Option<String>,
+    /// In the body rather than the poster.
+    pub(crate) in_body: bool,
 }
 
 /// Every local-looking poster reviews name (URLs are left out here; the
-/// caller's `images::locate` decides the rest).
+/// caller's `images::locate` decides the rest), and every local image in
+/// their bodies (listed by the renderer, migration 0006).
 pub(crate) async fn wanted(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Wanted>> {
     sqlx::query_as(
-        "SELECT source_path AS review_path, poster, asset_base IS NOT NULL AS is_bundle
+        "SELECT source_path AS review_path, poster AS reference, asset_base, 0 AS in_body
          FROM reviews
-         WHERE poster IS NOT NULL AND poster NOT LIKE 'http://%' AND poster NOT LIKE 'https://%'",
+         WHERE poster IS NOT NULL AND poster NOT LIKE 'http://%' AND poster NOT LIKE 'https://%'
+         UNION ALL
+         SELECT r.source_path, j.value, r.asset_base, 1
+         FROM reviews r, json_each(r.body_images) j
+         WHERE r.body_images <> '[]'",
     )
     .fetch_all(db)
     .await
@@ -138,7 +149,8 @@ pub(crate) async fn sources(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Sto
 }
 
 /// What a page needs of a review's poster, from `images` (all `None`
-/// when the publisher has not looked at it yet, or it is a URL).
+/// when the publisher has not looked at it yet, or it is a URL: then the
+/// size is the one the editor gave, if any).
 #[derive(Debug, Clone, Default, FromRow)]
 pub(crate) struct PosterFacts {
     #[sqlx(rename = "poster_hash")]
@@ -164,13 +176,43 @@ pub(crate) async fn poster_of(
     review_id: i64,
 ) -> sqlx::Result<PosterFacts> {
     let facts: Option<PosterFacts> = sqlx::query_as(
-        "SELECT i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+        "SELECT i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
+             coalesce(i.height, r.poster_height) AS poster_height,
              i.format AS poster_format, i.error IS NOT NULL AS poster_failed
-         FROM reviews r JOIN images i ON i.review_path = r.source_path AND i.reference = r.poster
+         FROM reviews r LEFT JOIN images i
+             ON i.review_path = r.source_path AND i.reference = r.poster
          WHERE r.id = ?",
     )
     .bind(review_id)
     .fetch_optional(db)
     .await?;
     Ok(facts.unwrap_or_default())
+}
+
+/// An image in a review's body, with what the publisher knows of it.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct BodyImage {
+    /// The `src` the body's HTML has.
+    pub(crate) reference: String,
+    #[sqlx(flatten)]
+    pub(crate) facts: PosterFacts,
+}
+
+/// The facts of the images in a review's body that the publisher has
+/// looked at (one not looked at yet is simply missing).
+pub(crate) async fn body_images_of(
+    db: impl SqliteExecutor<'_>,
+    review_id: i64,
+) -> sqlx::Result<Vec<BodyImage>> {
+    sqlx::query_as(
+        "SELECT i.reference, i.hash AS poster_hash, i.width AS poster_width,
+             i.height AS poster_height, i.format AS poster_format,
+             i.error IS NOT NULL AS poster_failed
+         FROM reviews r, json_each(r.body_images) j
+         JOIN images i ON i.review_path = r.source_path AND i.reference = j.value
+         WHERE r.id = ?",
+    )
+    .bind(review_id)
+    .fetch_all(db)
+    .await
 }

@@ -94,7 +94,8 @@ pub(crate) async fn results(
     let mut sql = QueryBuilder::new(
         "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
                 r.published_at AS published, r.body_text, r.poster, r.asset_base,
-                i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+                i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
+                coalesce(i.height, r.poster_height) AS poster_height,
                 i.format AS poster_format, i.error IS NOT NULL AS poster_failed,
                 EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
     );

@@ -105,14 +105,19 @@ pub(crate) async fn newest_mtime(db: impl SqliteExecutor<'_>, part: Part) -> sql
 
 /// The current content errors, by path: what the status page shows.
 pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentError>> {
-    // A review's poster that cannot be used is the review's error, on its
-    // `film.poster` field (`db::images`), though the review is published.
+    // An image that cannot be used is the review's error, though the review
+    // is published: on its `film.poster` field, or on the body that shows
+    // it (`db::images`; the message names the file).
     let rows: Vec<StoredSource> = sqlx::query_as(
         "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
          FROM sources WHERE error_reason IS NOT NULL
          UNION ALL
-         SELECT review_path, '', 0, 0, NULL, 'film.poster', error
-         FROM images WHERE error IS NOT NULL
+         SELECT i.review_path, '', 0, 0, NULL,
+             CASE WHEN EXISTS (SELECT 1 FROM reviews r
+                 WHERE r.source_path = i.review_path AND r.poster = i.reference)
+             THEN 'film.poster' ELSE 'body' END,
+             i.error
+         FROM images i WHERE i.error IS NOT NULL
          ORDER BY 1",
     )
     .fetch_all(db)

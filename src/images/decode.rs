@@ -55,7 +55,7 @@ pub(super) fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<DynamicImage, Im
 
 /// The file's bytes, refused when larger than `MAX_FILE_BYTES` (asked of
 /// the file system first, and enforced while reading, as it may grow).
-pub(super) fn read_bounded(path: &Path) -> Result<Vec<u8>, ImageError> {
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ImageError> {
     let unreadable = || ImageError::Unreadable(display(path));
     let file = std::fs::File::open(path).map_err(|_| unreadable())?;
     let too_large = |bytes: u64| ImageError::TooLarge {

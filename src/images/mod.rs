@@ -12,7 +12,7 @@ mod decode;
 mod derive;
 mod store;
 
-pub(crate) use decode::{Facts, decode_bounded, probe};
+pub(crate) use decode::{Facts, decode_bounded, probe, read_bounded};
 pub(crate) use derive::{derive_all, scaled_height};
 pub(crate) use store::{Derivatives, cache_dir, names};
 
@@ -245,10 +245,37 @@ pub(crate) fn locate(poster: &str, review_path: &str, is_bundle: bool) -> Option
     } else {
         (Root::Static, poster.to_string())
     };
-    let plain = Path::new(&file)
-        .components()
-        .all(|component| matches!(component, Component::Normal(_)));
-    (plain && !file.is_empty()).then_some(Located { root, file })
+    plain(&file).then_some(Located { root, file })
+}
+
+/// Where an image a body links is (`src` as the page has it, see
+/// `content::markdown`): under `/static/`, or in the review's own bundle
+/// (`asset_base`, `/reviews/anora/`), beside its `index.md`. Anything else
+/// is not one of the site's files (`None`).
+pub(crate) fn locate_linked(
+    src: &str,
+    review_path: &str,
+    asset_base: Option<&str>,
+) -> Option<Located> {
+    let (root, file) = if let Some(file) = src.strip_prefix("/static/") {
+        (Root::Static, file.to_string())
+    } else {
+        let name = src
+            .strip_prefix(asset_base?)
+            .filter(|name| !name.is_empty())?;
+        let folder = review_path.rsplit_once('/')?.0;
+        (Root::Content, format!("{folder}/{name}"))
+    };
+    plain(&file).then_some(Located { root, file })
+}
+
+/// Whether `file` is a path inside its folder: no `..`, no root, no `\\`.
+fn plain(file: &str) -> bool {
+    !file.is_empty()
+        && !file.contains('\\')
+        && Path::new(file)
+            .components()
+            .all(|component| matches!(component, Component::Normal(_)))
 }
 
 #[cfg(test)]
@@ -307,5 +334,33 @@ mod tests {
         assert_eq!(located("https://img.example/p.jpg"), None);
         assert_eq!(located("../other/poster.jpg"), None);
         assert_eq!(located("/etc/passwd"), None);
+    }
+
+    #[test]
+    fn body_images_are_located_from_the_links_the_page_has() {
+        let linked = |src| locate_linked(src, "reviews/anora/index.md", Some("/reviews/anora/"));
+        assert_eq!(
+            linked("/reviews/anora/stills/one.jpg"),
+            Some(Located {
+                root: Root::Content,
+                file: "reviews/anora/stills/one.jpg".into()
+            })
+        );
+        assert_eq!(
+            linked("/static/sets/a.png"),
+            Some(Located {
+                root: Root::Static,
+                file: "sets/a.png".into()
+            })
+        );
+        assert_eq!(linked("/reviews/other/one.jpg"), None);
+        assert_eq!(linked("/reviews/anora/../../site.toml"), None);
+        assert_eq!(linked("/static/../marquee.db"), None);
+        assert_eq!(linked("/reviews/anora/"), None);
+        assert_eq!(
+            locate_linked("/reviews/a/x.jpg", "reviews/a.md", None),
+            None,
+            "a review that is not a bundle has no files of its own"
+        );
     }
 }

@@ -1,7 +1,7 @@
-//! Keeping the posters' facts and derivatives in step with the reviews.
+//! Keeping the images' facts and derivatives in step with the reviews.
 //!
 //! After each sync commits, in the syncer's turn, `Imaging::refresh` stats
-//! every local poster a review names, reads and hashes those whose size or
+//! every local poster a review names, and every local image in a body, reads and hashes those whose size or
 //! mtime moved (or that are new), reads their headers (`images::probe`: no
 //! pixels decoded) and stores the facts (`db::images`): pages then render
 //! `width`, `height` and derivative names without opening an image. A file
@@ -191,10 +191,10 @@ fn examine(
 ) -> (Vec<StoredImage>, Vec<(String, String)>) {
     let mut written = Vec::new();
     let mut removed = Vec::new();
-    for poster in wanted {
-        let key = (poster.review_path.clone(), poster.poster.clone());
+    for image in wanted {
+        let key = (image.review_path.clone(), image.reference.clone());
         let before = stored.remove(&key);
-        match examine_one(poster, before.as_ref(), content_dir, static_dir) {
+        match examine_one(image, before.as_ref(), content_dir, static_dir) {
             Some(row) if before.as_ref() != Some(&row) => written.push(row),
             Some(_) => {}
             None if before.is_some() => removed.push(key),
@@ -215,16 +215,28 @@ fn examine_one(
     content_dir: &Path,
     static_dir: &Path,
 ) -> Option<StoredImage> {
-    let located = images::locate(&wanted.poster, &wanted.review_path, wanted.is_bundle)?;
+    let located = if wanted.in_body {
+        images::locate_linked(
+            &wanted.reference,
+            &wanted.review_path,
+            wanted.asset_base.as_deref(),
+        )?
+    } else {
+        images::locate(
+            &wanted.reference,
+            &wanted.review_path,
+            wanted.asset_base.is_some(),
+        )?
+    };
     let path = located.path(content_dir, static_dir);
     let metadata = std::fs::metadata(&path)
         .ok()
         .filter(std::fs::Metadata::is_file)?;
     let mut row = StoredImage {
         review_path: wanted.review_path.clone(),
-        reference: wanted.poster.clone(),
+        reference: wanted.reference.clone(),
         root: Root::Static.name().to_string(),
-        file: wanted.poster.clone(),
+        file: wanted.reference.clone(),
         mtime_ns: 0,
         size: 0,
         hash: None,

@@ -122,8 +122,20 @@ pub(crate) enum PosterView {
     Sized(SizedPoster),
     /// Shown as given: a URL, or a local file the publisher has not looked
     /// at yet.
-    Plain(String),
+    Plain(PlainPoster),
 }
+
+/// A poster shown as given, at the size the editor gave (a URL's
+/// `film.poster_width` and `poster_height`), else at the usual poster shape.
+#[derive(Debug, Clone)]
+pub(crate) struct PlainPoster {
+    pub(crate) url: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+/// The shape reserved for a poster of unknown size: 2 : 3, as posters are.
+const PLAIN_SIZE: (u32, u32) = (200, 300);
 
 /// The candidates of a local poster, for `<picture>`.
 #[derive(Debug, Clone)]
@@ -157,7 +169,8 @@ impl PosterView {
             facts.height,
             facts.format.as_deref().and_then(Format::from_name),
         ) else {
-            return Some(PosterView::Plain(url));
+            let (width, height) = facts.width.zip(facts.height).unwrap_or(PLAIN_SIZE);
+            return Some(PosterView::Plain(PlainPoster { url, width, height }));
         };
         let widths = images::widths(width);
         let srcset = |format: Format| {

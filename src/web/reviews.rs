@@ -1,6 +1,8 @@
 //! A review's own URLs: the page, its release dates as calendar entries,
 //! and the images of a page bundle.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
@@ -15,8 +17,8 @@ use super::respond::{Page, set_last_modified};
 use super::{AppState, assets, modified, related, releases, urls};
 use crate::db;
 use crate::db::reviews::ReviewRow;
-use crate::render::filters;
 use crate::render::views::{Card, PosterView, ReleaseView, Stars, TagView};
+use crate::render::{body_images, filters};
 
 /// Everything the review page shows.
 struct ReviewView {
@@ -63,6 +65,23 @@ pub(crate) struct ReviewPage {
     related: Vec<Card>,
 }
 
+/// The body with its local images in sizes (`render::body_images`): one
+/// read of their facts, only for a body that has an image.
+async fn sized_body(tx: &mut sqlx::SqliteConnection, row: &ReviewRow) -> Result<String, AppError> {
+    if !row.body_html.contains("<img") {
+        return Ok(row.body_html.clone());
+    }
+    let known: HashMap<String, PosterView> = db::images::body_images_of(&mut *tx, row.id)
+        .await?
+        .into_iter()
+        .filter_map(|image| {
+            let view = PosterView::new(Some(image.reference.clone()), &image.facts)?;
+            Some((image.reference, view))
+        })
+        .collect();
+    Ok(body_images::sized(&row.body_html, &known))
+}
+
 /// `GET /reviews/{slug}`
 pub(crate) async fn show(
     State(state): State<AppState>,
@@ -79,6 +98,7 @@ pub(crate) async fn show(
     let more_by = related::more_by(&mut tx, row.director_slug.as_deref(), &row.slug, now).await?;
     let related = related::related(&mut tx, row.id, now).await?;
     let poster_facts = db::images::poster_of(&mut *tx, row.id).await?;
+    let body_html = sized_body(&mut tx, &row).await?;
     let site = state.site.get();
     let today = now.date();
     let hidden_reason = if row.draft {
@@ -123,7 +143,7 @@ pub(crate) async fn show(
         runtime_minutes: row.runtime_minutes,
         spoilers: row.spoilers,
         summary: row.summary,
-        body_html: row.body_html,
+        body_html,
     };
     let path = urls::review(&review.slug);
     let page_title = match review.film_year {

@@ -542,3 +542,168 @@ async fn the_sample_reviews_show_their_posters_from_the_static_folder() {
     let report = content::check(&common::repo().join("content")).unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
 }
+
+/// The review page once the body's image `selector` has its sizes.
+async fn body_with_sizes(site: &TestSite, path: &str, selector: &str) -> Html {
+    eventually(DEADLINE, "the body image's sizes on the page", || async {
+        let html = site.get(path).await.html();
+        common::attr_of(&html, selector, "srcset").map(|_| html)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn images_in_the_text_are_served_in_sizes_and_a_broken_one_is_reported() {
+    let body = "---\ntitle: On Stills\nfilm:\n  title: Stills\n  year: 2024\npublished: 2024-06-01\n---\n\
+                The opening.\n\n![The diner at night](frames/diner.jpg)\n\n\
+                ![A set photo](/static/sets/set.png)\n\n![Broken](broken.jpg)\n\n\
+                ![Elsewhere](https://img.example/far.jpg)\n";
+    let site = TestSite::build(
+        Options {
+            status_token: Some("token".into()),
+            ..only_these()
+        },
+        &[("reviews/stills/index.md", body)],
+    )
+    .await;
+    site.write_bytes("reviews/stills/frames/diner.jpg", &jpeg(1600, 900, 3));
+    site.write_bytes("reviews/stills/broken.jpg", b"not an image");
+    let mut set = Vec::new();
+    image::RgbImage::from_pixel(500, 400, image::Rgb([20, 90, 160]))
+        .write_to(&mut Cursor::new(&mut set), ImageFormat::Png)
+        .unwrap();
+    let set_path = site.content().parent().unwrap().join("static/sets/set.png");
+    std::fs::create_dir_all(set_path.parent().unwrap()).unwrap();
+    std::fs::write(&set_path, &set).unwrap();
+    site.sync_everything().await;
+
+    let diner = ".review-body img[alt='The diner at night']";
+    let html = body_with_sizes(&site, "/reviews/stills", diner).await;
+    for (selector, source_width, source_height, fallback) in [
+        (diner, 1600.0, 900.0, ImageFormat::Jpeg),
+        (
+            ".review-body img[alt='A set photo']",
+            500.0,
+            400.0,
+            ImageFormat::Png,
+        ),
+    ] {
+        let html = body_with_sizes(&site, "/reviews/stills", selector).await;
+        let srcset = candidates(&attr(&html, selector, "srcset"));
+        assert!(!srcset.is_empty(), "{selector}");
+        for (url, width) in &srcset {
+            let (format, decoded, _) = fetch_image(&site, url).await;
+            assert_eq!(format, ImageFormat::WebP, "{url}");
+            assert_eq!(decoded.width(), *width, "{url}");
+            assert!(f64::from(*width) <= source_width, "never upscaled: {url}");
+        }
+        // Its shape is reserved, it loads when scrolled to, and browsers
+        // without srcset get the source's own format.
+        let width: f64 = attr(&html, selector, "width").parse().unwrap();
+        let height: f64 = attr(&html, selector, "height").parse().unwrap();
+        assert!(
+            (height / width - source_height / source_width).abs() < 0.01,
+            "{selector}: {width}×{height}"
+        );
+        assert_eq!(attr(&html, selector, "loading"), "lazy");
+        assert_eq!(attr(&html, selector, "decoding"), "async");
+        assert!(attr(&html, selector, "sizes").contains("40rem"));
+        let (format, src, _) = fetch_image(&site, &attr(&html, selector, "src")).await;
+        assert_eq!(format, fallback, "{selector}");
+        assert_eq!(f64::from(src.width()), width);
+    }
+    // A URL and a broken file stay as linked; the page renders.
+    assert_eq!(
+        attr(&html, ".review-body img[alt='Elsewhere']", "src"),
+        "https://img.example/far.jpg"
+    );
+    assert_eq!(
+        common::attr_of(&html, ".review-body img[alt='Elsewhere']", "srcset"),
+        None
+    );
+    assert_eq!(
+        attr(&html, ".review-body img[alt='Broken']", "src"),
+        "/reviews/stills/broken.jpg"
+    );
+    assert_eq!(
+        common::attr_of(&html, ".review-body img[alt='Broken']", "srcset"),
+        None
+    );
+    // The broken one is the review's error on its body, on the status page
+    // and in `marquee check`.
+    let row = eventually(DEADLINE, "the body image's error on /status", || async {
+        let html = site.get("/status?token=token").await.html();
+        html.select(&Selector::parse("table.errors tbody tr").unwrap())
+            .map(|row| {
+                row.select(&Selector::parse("td").unwrap())
+                    .map(|cell| cell.text().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .find(|row| row[0] == "reviews/stills/index.md")
+    })
+    .await;
+    assert_eq!(row[2], "body");
+    assert!(row[3].contains("broken.jpg"), "{row:?}");
+    let report = content::check(site.content()).expect("checks");
+    let error = report
+        .errors
+        .iter()
+        .find(|error| error.path == "reviews/stills/index.md")
+        .unwrap_or_else(|| panic!("{:?}", report.errors));
+    assert_eq!(error.field.as_deref(), Some("body"));
+    assert!(error.reason.contains("broken.jpg"), "{}", error.reason);
+}
+
+#[tokio::test]
+async fn a_poster_url_is_shown_as_given_at_the_size_the_editor_gave() {
+    let sized = "---\ntitle: Far\nfilm:\n  title: Far Away\n  year: 2024\n  poster: https://img.example/far.jpg\n  poster_width: 500\n  poster_height: 740\npublished: 2024-06-01\n---\nBody.\n";
+    let plain = "---\ntitle: Near\nfilm:\n  title: Near By\n  year: 2024\n  poster: https://img.example/near.jpg\npublished: 2024-06-02\n---\nBody.\n";
+    let site = TestSite::build(
+        only_these(),
+        &[("reviews/far.md", sized), ("reviews/near.md", plain)],
+    )
+    .await;
+    // On the review page and on the cards alike.
+    for (path, selector, url, size) in [
+        (
+            "/reviews/far",
+            "picture.poster img",
+            "https://img.example/far.jpg",
+            ("500", "740"),
+        ),
+        (
+            "/reviews/near",
+            "picture.poster img",
+            "https://img.example/near.jpg",
+            ("200", "300"),
+        ),
+        (
+            "/",
+            "article.card:has(a[href='/reviews/far']) picture img",
+            "https://img.example/far.jpg",
+            ("500", "740"),
+        ),
+        (
+            "/",
+            "article.card:has(a[href='/reviews/near']) picture img",
+            "https://img.example/near.jpg",
+            ("200", "300"),
+        ),
+    ] {
+        let html = site.get(path).await.html();
+        assert_eq!(attr(&html, selector, "src"), url, "{path} {selector}");
+        assert_eq!(
+            (
+                attr(&html, selector, "width").as_str(),
+                attr(&html, selector, "height").as_str()
+            ),
+            size,
+            "{path} {selector}"
+        );
+        assert_eq!(
+            common::attr_of(&html, selector, "srcset"),
+            None,
+            "shown as given"
+        );
+    }
+}

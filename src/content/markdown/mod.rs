@@ -33,7 +33,8 @@ pub use embeds::is_embeddable;
 /// next sync (see `plan::rendering_fingerprint`).
 ///
 /// 2: plain text keeps block boundaries and leaves spoiler blocks out.
-pub(crate) const RENDERER_VERSION: u32 = 2;
+/// 3: the local images a body shows are listed (`Rendered::images`).
+pub(crate) const RENDERER_VERSION: u32 = 3;
 
 use renderer::{RawHtml, Renderer};
 
@@ -76,6 +77,10 @@ pub struct Rendered {
     /// reasonable time (see `sanitize`). The HTML then shows the raw HTML as
     /// text, which is safe; loaders report the file as an error.
     pub(crate) too_much_html: bool,
+    /// The local images the body shows (a bundle's, or under `/static/`),
+    /// each once, as the HTML links them: the publisher makes their sizes,
+    /// and the page gives them `srcset`, `width` and `height`.
+    pub(crate) images: Vec<String>,
 }
 
 /// Renders a body for `target`: one pass over the markdown, and a second

@@ -39,6 +39,8 @@ pub(super) struct Renderer<'t> {
     spoilers: usize,
     has_raw_html: bool,
     text: PlainText,
+    /// Local images the body shows, as linked (see `Rendered::images`).
+    images: Vec<String>,
 }
 
 impl<'t> Renderer<'t> {
@@ -50,6 +52,7 @@ impl<'t> Renderer<'t> {
             spoilers: 0,
             has_raw_html: false,
             text: PlainText::default(),
+            images: Vec::new(),
         }
     }
 
@@ -72,6 +75,7 @@ impl<'t> Renderer<'t> {
             text,
             first_paragraph,
             too_much_html,
+            images: self.images,
         }
     }
 
@@ -119,12 +123,28 @@ impl<'t> Renderer<'t> {
                 }
                 Event::Html(html) => events.push(self.raw_html(html, Event::Html)),
                 Event::InlineHtml(html) => events.push(self.raw_html(html, Event::InlineHtml)),
-                other => events.push(urls::resolve_event(other, self.target)),
+                other => {
+                    let event = self.resolve(other);
+                    events.push(event);
+                }
             }
         }
         let mut out = String::with_capacity(markdown.len() + markdown.len() / 4);
         pulldown_cmark::html::push_html(&mut out, events.into_iter());
         out
+    }
+
+    /// `event` with its URL resolved (`urls`), noting a local image the
+    /// page will show.
+    fn resolve<'e>(&mut self, event: Event<'e>) -> Event<'e> {
+        let event = urls::resolve_event(event, self.target);
+        if let Event::Start(Tag::Image { dest_url, .. }) = &event
+            && let Some(local) = urls::local_image(dest_url, self.target)
+            && !self.images.iter().any(|known| known == local)
+        {
+            self.images.push(local.to_string());
+        }
+        event
     }
 
     /// A heading with its unique id. Custom attributes (`{onclick=...}`) are
@@ -151,7 +171,7 @@ impl<'t> Renderer<'t> {
         for event in inner {
             events.push(match event {
                 Event::InlineHtml(html) => self.raw_html(html, Event::InlineHtml),
-                other => urls::resolve_event(other, self.target),
+                other => self.resolve(other),
             });
         }
         events.push(Event::End(TagEnd::Heading(level)));

@@ -41,6 +41,18 @@ pub(super) fn resolve_event<'e>(event: Event<'e>, target: Target<'_>) -> Event<'
     }
 }
 
+/// An image URL as resolved for a page, if it names a file the site
+/// serves itself (a bundle's, or one under `/static/`): those are served
+/// in sizes (`crate::images`). Not in feeds, which link the file itself.
+pub(super) fn local_image<'u>(url: &'u str, target: Target<'_>) -> Option<&'u str> {
+    let local = target.feed.is_none()
+        && url.starts_with('/')
+        && !url.starts_with("//")
+        && (url.starts_with("/static/")
+            || target.asset_base.is_some_and(|base| url.starts_with(base)));
+    local.then_some(url)
+}
+
 fn resolve<'e>(url: CowStr<'e>, target: Target<'_>) -> CowStr<'e> {
     resolve_url(&url, target).map_or(url, CowStr::from)
 }

@@ -20,7 +20,8 @@ pub(crate) use write::{delete_by_source, slug_claim, upsert};
 /// The columns of a listing card: enough for a list, none of the body.
 const CARD_COLUMNS: &str = "r.slug, r.title, r.film_title, r.film_year, r.director,
      r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published, r.poster,
-     r.asset_base, i.hash AS poster_hash, i.width AS poster_width, i.height AS poster_height,
+     r.asset_base, i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
+     coalesce(i.height, r.poster_height) AS poster_height,
      i.format AS poster_format, i.error IS NOT NULL AS poster_failed";
 
 /// A review in a listing.

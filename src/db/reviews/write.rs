@@ -57,9 +57,10 @@ pub(crate) async fn upsert(
         "SAVEPOINT upsert_review;
          INSERT INTO reviews (source_path, slug, title, film_title, film_year, director, director_slug,
              runtime_minutes, poster, rating_halves, spoilers, draft, published_at, updated_at, summary,
-             author, asset_base, body_markdown, body_html, body_text, tags_text, modified_at)
+             author, asset_base, body_markdown, body_html, body_text, tags_text, modified_at,
+             body_images, poster_width, poster_height)
          VALUES (?1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-             ?21, ?22, ?23, ?24)
+             ?21, ?22, ?23, ?24, ?25, ?26, ?27)
          ON CONFLICT (source_path) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              film_title = excluded.film_title, film_year = excluded.film_year, director = excluded.director,
              director_slug = excluded.director_slug, runtime_minutes = excluded.runtime_minutes,
@@ -67,7 +68,9 @@ pub(crate) async fn upsert(
              draft = excluded.draft, published_at = excluded.published_at, updated_at = excluded.updated_at,
              summary = excluded.summary, author = excluded.author, asset_base = excluded.asset_base,
              body_markdown = excluded.body_markdown, body_html = excluded.body_html,
-             body_text = excluded.body_text, tags_text = excluded.tags_text, modified_at = excluded.modified_at;
+             body_text = excluded.body_text, tags_text = excluded.tags_text, modified_at = excluded.modified_at,
+             body_images = excluded.body_images, poster_width = excluded.poster_width,
+             poster_height = excluded.poster_height;
          DELETE FROM review_tags WHERE review_id = (SELECT id FROM reviews WHERE source_path = ?1);
          INSERT INTO review_tags (review_id, position, slug, name)
              SELECT (SELECT id FROM reviews WHERE source_path = ?1), key, value ->> 0, value ->> 1
@@ -109,6 +112,9 @@ pub(crate) async fn upsert(
             .join(" "),
     )
     .bind(modified_at)
+    .bind(json(&review.body_images))
+    .bind(review.film.poster_size.map(|(width, _)| width))
+    .bind(review.film.poster_size.map(|(_, height)| height))
     .execute(&mut *conn)
     .await;
     if let Err(error) = written {
