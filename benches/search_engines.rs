@@ -263,6 +263,7 @@ async fn load(content: &Path, db: &Path) {
         cache_mb: 0,
         no_watch: true,
         rescan_secs: 0,
+        purge_hook: None,
     };
     let site = marquee::server::load(
         &args,

@@ -162,6 +162,11 @@ pub struct ServeArgs {
     /// only).
     #[arg(long, env = "MARQUEE_RESCAN_SECS", default_value_t = 60)]
     pub rescan_secs: u64,
+    /// A shell command run after each sync that changed what readers see,
+    /// with the `Surrogate-Key`s it changed as its arguments (`site` when
+    /// every page did), to purge a CDN by key: `"$@"` in the command.
+    #[arg(long, env = "MARQUEE_PURGE_HOOK", value_name = "COMMAND")]
+    pub purge_hook: Option<String>,
 }
 
 /// The flags of `marquee check`.

@@ -20,10 +20,12 @@ use crate::config::ServeArgs;
 use crate::content;
 use crate::content::site::SiteCell;
 use crate::db;
+use crate::db::changes::Changes;
 use crate::error::Error;
 use crate::publish::health::SyncHealth;
 use crate::publish::imaging::Imaging;
 use crate::publish::indexing::Feeder;
+use crate::publish::purge::PurgeHook;
 use crate::publish::syncer::{SyncReport, Syncer};
 use crate::publish::watcher::WatchOptions;
 use crate::publish::{self, Background, Backoff};
@@ -61,9 +63,15 @@ pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
             rescan: (args.rescan_secs > 0).then(|| Duration::from_secs(args.rescan_secs)),
         },
     };
+    let purge = args.purge_hook.clone().map(PurgeHook::start);
     let invalidate = {
         let cache = cache.clone();
-        move || cache.invalidate()
+        move |changes: &Changes| {
+            cache.invalidate(changes);
+            if let Some(purge) = &purge {
+                purge.changed(changes);
+            }
+        }
     };
     let publishing = publish::start(
         pool.clone(),

@@ -3,6 +3,7 @@
 //!
 //! SQL lives here, one module per table group, always parameterised.
 
+pub mod changes;
 pub(crate) mod diary;
 pub(crate) mod films;
 pub(crate) mod images;

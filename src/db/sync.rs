@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
+use super::changes::{Changes, ReviewKeys, SurrogateKey};
 use super::meta;
 use super::sources::{self, StoredSource};
 use super::{diary, films, lists, pages, reviews, search};
@@ -55,6 +56,8 @@ pub(crate) struct Applied {
     /// The search index is to be fed in the background (see
     /// `Indexing::Deferred`).
     pub(crate) search_pending: bool,
+    /// What pages show that changed (`db::changes`).
+    pub(crate) changes: Changes,
 }
 
 /// How a sync ends.
@@ -83,6 +86,12 @@ pub(crate) struct SyncTransaction {
     /// Files that lost their slug to a better claim during this sync, to be
     /// read again and wait like the others.
     evicted: BTreeSet<String>,
+    /// Files removed in this sync.
+    removed: Vec<String>,
+    /// Whether to find out which reviews' keys each write touches (a
+    /// query per write): for the small syncs of editing. A large sync says
+    /// that everything changed.
+    track: bool,
 }
 
 struct Waiting {
@@ -104,7 +113,36 @@ impl SyncTransaction {
             read: BTreeMap::new(),
             waiting: Vec::new(),
             evicted: BTreeSet::new(),
+            removed: Vec::new(),
+            track: false,
         })
+    }
+
+    /// Finds out precisely what each write touches (`Applied::changes`),
+    /// at the cost of a query per written review: for a sync of a few files.
+    pub(crate) fn track_changes(&mut self) {
+        self.track = true;
+    }
+
+    /// The keys of the review stored from `path` as it stands, when
+    /// tracking.
+    async fn review_keys(&mut self, path: &str) -> sqlx::Result<Option<ReviewKeys>> {
+        if !self.track {
+            return Ok(None);
+        }
+        reviews::keys_by_source(&mut *self.tx, path).await
+    }
+
+    /// Notes what a write or removal changed: the review's keys before
+    /// and after (`None` for none), or, untracked, everything.
+    fn touched(&mut self, before: Option<ReviewKeys>, after: Option<ReviewKeys>) {
+        if !self.track {
+            self.applied.changes.set_everything();
+            return;
+        }
+        for keys in [before, after].into_iter().flatten() {
+            keys.touched(&mut self.applied.changes);
+        }
     }
 
     /// What the store knew of each file when the sync began.
@@ -120,7 +158,12 @@ impl SyncTransaction {
 
     /// Forgets a file that is gone, with what was published from it.
     pub(crate) async fn remove(&mut self, path: &str) -> sqlx::Result<()> {
+        let before = self.review_keys(path).await?;
         let documents = remove(&mut self.tx, path).await?;
+        self.removed.push(path.to_string());
+        if documents > 0 {
+            self.touched(before, None);
+        }
         self.applied.documents_changed += documents;
         self.applied.layout_changed |= documents > 0 && is_page(path);
         Ok(())
@@ -176,12 +219,23 @@ impl SyncTransaction {
         hash: String,
         document: Document,
     ) -> sqlx::Result<()> {
+        let before = match &document {
+            Document::Review(_) => self.review_keys(&file.path).await?,
+            _ => None,
+        };
         match store(&mut self.tx, &file, &document).await? {
             Stored::Written { evicted } => {
                 self.evicted.remove(&file.path);
+                let after = match &document {
+                    Document::Review(review) => Some(ReviewKeys::of(review)),
+                    _ => None,
+                };
+                self.touched(before, after);
                 if let Some(evicted) = evicted {
                     self.applied.documents_changed += 1;
                     self.applied.layout_changed |= is_page(&evicted);
+                    // Another file's review went: rare enough not to track.
+                    self.applied.changes.set_everything();
                     self.evicted.insert(evicted);
                 }
                 self.conclude(&file, &hash, Ok(true));
@@ -235,8 +289,20 @@ impl SyncTransaction {
             mut tx,
             mut applied,
             read,
+            removed,
             ..
         } = self;
+        // Any file read or removed moves the Last-Modified of what it
+        // belongs to (`web::modified`, from the files' times): the
+        // catalog's listings for a review, list or diary file, even a draft
+        // or a broken one; every page for `site.toml` or a standalone page.
+        for path in read.keys().chain(&removed) {
+            applied.changes.add(if is_layout(path) {
+                SurrogateKey::Site
+            } else {
+                SurrogateKey::Catalog
+            });
+        }
         let read: Vec<StoredSource> = read.into_values().collect();
         sources::record_all(&mut tx, &read).await?;
         applied.search_pending = match finish.indexing {
@@ -369,6 +435,12 @@ async fn write(
         Document::List(list) => lists::upsert(conn, &file.path, list, modified_at).await,
         Document::Site(_) => Ok(()),
     }
+}
+
+/// The files every page shows something of: `site.toml` and the
+/// standalone pages (the menu).
+fn is_layout(path: &str) -> bool {
+    path == crate::content::site::SITE_FILE || is_page(path)
 }
 
 /// Standalone pages appear in every page's navigation.

@@ -10,6 +10,7 @@
 pub mod health;
 pub mod imaging;
 pub mod indexing;
+pub(crate) mod purge;
 pub mod schedule;
 pub mod syncer;
 pub(crate) mod watcher;
@@ -25,6 +26,7 @@ use crate::announce::Announcement;
 use crate::clock::Clock;
 use crate::content::plan::Scope;
 use crate::content::site::SiteCell;
+use crate::db::changes::{Changes, SurrogateKey};
 use crate::db::sync::Indexing;
 use crate::search::SearchIndex;
 use imaging::Imaging;
@@ -96,10 +98,9 @@ const INDEX_AFTER_SERVING_FROM: i64 = 1_000;
 
 /// Opens the search index beside the database at `db_path` (see
 /// `indexing`), syncs the whole content folder once, then keeps following
-/// it. `changed`
-/// runs whenever what readers see may have changed (a sync that changed
-/// something, a review coming due, the search index completed): the page
-/// cache empties itself there.
+/// it. `changed` runs with what readers see that changed (a sync's
+/// changes, everything when a review comes due, the search index
+/// completed): the page cache drops those pages there.
 ///
 /// A first sync that cannot write (the disk full, say) does not stop the
 /// site: what the database holds is served, the syncer's health says why
@@ -110,7 +111,7 @@ pub(crate) async fn start(
     site: SiteCell,
     clock: Clock,
     options: Options,
-    changed: impl Fn() + Clone + Send + Sync + 'static,
+    changed: impl Fn(&Changes) + Clone + Send + Sync + 'static,
 ) -> Result<Publishing, PublishError> {
     let search = Arc::new(Feeder::open(&db, db_path).await);
     let imaging = Arc::new(Imaging::new(
@@ -127,18 +128,24 @@ pub(crate) async fn start(
         imaging.clone(),
         Arc::new(changed.clone()),
     ));
+    // Time alone (a scheduled review coming due, midnight for release
+    // dates) and the posters' facts change pages nobody saved: all of them.
+    let everything = {
+        let changed = changed.clone();
+        move || changed(&Changes::everything())
+    };
     let content_changed = Arc::new(Notify::new());
     // Watch before the first sync: a file saved while it runs is then synced
     // right after it, instead of waiting for its next save.
     let watch = if options.watch.events || options.watch.rescan.is_some() {
-        let changed = changed.clone();
+        // The syncer has told the page cache; the scheduler learns of new
+        // scheduled reviews here.
         let content_changed = content_changed.clone();
         Some(watcher::watch(
             syncer.clone(),
             options.watch,
             move |report| {
                 if report.changed() {
-                    changed();
                     content_changed.notify_one();
                 }
             },
@@ -167,8 +174,8 @@ pub(crate) async fn start(
     } else {
         syncer.refresh_images().await;
     }
-    let images = imaging.start_worker(db.clone(), changed.clone());
-    let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, changed));
+    let images = imaging.start_worker(db.clone(), everything.clone());
+    let scheduler = tokio::spawn(schedule::run(db, clock, content_changed, everything));
     Ok(Publishing {
         syncer,
         search: search.index().clone(),
@@ -231,11 +238,11 @@ impl Backoff {
 /// Indexes what the first sync left for search, while the site is served.
 /// A failure is logged and loses nothing: the reviews stay queued, and the
 /// next sync indexes them.
-async fn index_for_search(syncer: Arc<Syncer>, changed: impl Fn()) {
+async fn index_for_search(syncer: Arc<Syncer>, changed: impl Fn(&Changes)) {
     let started = std::time::Instant::now();
     match syncer.index_pending().await {
         Ok(indexed) => {
-            changed();
+            changed(&Changes::of([SurrogateKey::Search]));
             let elapsed_ms = started.elapsed().as_millis() as u64;
             tracing::info!(reviews = indexed, elapsed_ms, "search index built");
             Announcement::SearchIndexed {

@@ -23,7 +23,15 @@ use crate::content::loader::{self, Document, SourceFile, SourceKind};
 use crate::content::plan::{self, Found, Known, Outcome, Reread, Scope};
 use crate::content::site::{SITE_FILE, Site, SiteCell};
 use crate::db;
+use crate::db::changes::{Changes, SurrogateKey};
 use crate::db::sync::{Finish, Indexing, SyncTransaction};
+
+/// What runs with the changes of each sync (see `Syncer::changed`).
+pub(crate) type OnChange = Arc<dyn Fn(&Changes) + Send + Sync>;
+
+/// A sync of at most this many files says precisely what it changed
+/// (a query per review written); a larger one says everything did.
+const TRACKED_FILES: usize = 64;
 
 /// Why a sync could not run. Errors in content files are not among them:
 /// those are data for the editor (`SyncReport::new_errors`). A failed sync
@@ -65,6 +73,9 @@ pub struct SyncReport {
     /// The search index was left to be fed in the background (see
     /// `Indexing::Deferred`): `Syncer::index_pending` does it.
     pub search_pending: bool,
+    /// What pages show that changed: the page cache drops those, and a
+    /// purge hook hears of them (`db::changes`).
+    pub changes: Changes,
 }
 
 impl SyncReport {
@@ -86,9 +97,10 @@ pub struct Syncer {
     search: Arc<Feeder>,
     /// Learns the posters' facts after each sync commits.
     imaging: Arc<Imaging>,
-    /// Runs when what readers see may have changed (the page cache empties):
-    /// right after a sync commits, and again once the index has its changes.
-    changed: Arc<dyn Fn() + Send + Sync>,
+    /// Runs with what readers see that changed (the page cache drops those
+    /// pages): right after a sync commits, and again once the index has
+    /// its changes.
+    changed: OnChange,
     /// Syncs run one at a time: the watcher and start-up never interleave.
     running: Mutex<()>,
     /// Whether `site` holds the settings from `site.toml` yet. A restart
@@ -117,7 +129,7 @@ impl Syncer {
         clock: Clock,
         search: Arc<Feeder>,
         imaging: Arc<Imaging>,
-        changed: Arc<dyn Fn() + Send + Sync>,
+        changed: OnChange,
     ) -> Self {
         Self {
             content_dir,
@@ -197,15 +209,15 @@ impl Syncer {
             Err(error) => self.health.failed(error.to_string(), self.clock.now()),
         }
         let (report, feeding) = result?;
-        if report.changed() {
-            (self.changed)();
+        if !report.changes.is_empty() {
+            (self.changed)(&report.changes);
         }
         if !report.search_pending && self.feed_search().await {
-            (self.changed)();
+            (self.changed)(&Changes::of([SurrogateKey::Search]));
         }
         drop(feeding);
         if indexing == Indexing::Inline && self.learn_images().await {
-            (self.changed)();
+            (self.changed)(&Changes::everything());
         }
         Ok(report)
     }
@@ -216,7 +228,7 @@ impl Syncer {
     pub(crate) async fn refresh_images(&self) {
         let _one_at_a_time = self.running.lock().await;
         if self.learn_images().await {
-            (self.changed)();
+            (self.changed)(&Changes::everything());
         }
     }
 
@@ -279,6 +291,11 @@ impl Syncer {
             })
             .collect();
         let files_read = to_read.len();
+        // A few files (an editor's save) are tracked write by write; a
+        // large sync (a start, a `git pull` of many) changes everything.
+        if files_read + found.removed.len() <= TRACKED_FILES {
+            tx.track_changes();
+        }
         let (mut outcomes, reading) =
             plan::read_all(to_read, known_hashes, rendering.embed_hosts.clone());
 
@@ -316,7 +333,12 @@ impl Syncer {
         if loads_everything {
             self.site_loaded.store(true, Ordering::Release);
         }
+        let mut changes = applied.changes;
+        if site_changed {
+            changes.set_everything();
+        }
         let report = SyncReport {
+            changes,
             files_read,
             documents_changed: applied.documents_changed,
             site_changed,

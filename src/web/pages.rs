@@ -49,7 +49,12 @@ pub(crate) async fn show(
         body_html: page.body_html,
         draft: page.draft,
     };
-    Ok(Page::new(view).modified(modified_at).into_response())
+    // A standalone page shows itself and the site: no review's change
+    // touches it.
+    Ok(Page::new(view)
+        .modified(modified_at)
+        .shows([])
+        .into_response())
 }
 
 /// Any path no route claims.

@@ -9,14 +9,16 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use time::OffsetDateTime;
 
-use super::cache::CachePolicy;
+use super::cache::{CachePolicy, Shows};
 use super::error::AppError;
+use crate::db::changes::SurrogateKey;
 
 /// An HTML page from a template.
 pub(crate) struct Page<T> {
     template: T,
     modified: Option<OffsetDateTime>,
     policy: Option<CachePolicy>,
+    shows: Option<Shows>,
 }
 
 impl<T: Template> Page<T> {
@@ -25,7 +27,16 @@ impl<T: Template> Page<T> {
             template,
             modified: None,
             policy: None,
+            shows: None,
         }
+    }
+
+    /// What the page shows that a change may touch, beyond the site
+    /// (`db::changes`): the page cache keeps it through other changes.
+    /// Without this, any change to the catalog drops it.
+    pub(crate) fn shows(mut self, keys: impl IntoIterator<Item = SurrogateKey>) -> Self {
+        self.shows = Some(Shows(keys.into_iter().collect()));
+        self
     }
 
     /// When what the page shows last changed: its `Last-Modified`, which
@@ -57,6 +68,9 @@ impl<T: Template> IntoResponse for Page<T> {
         }
         if let Some(at) = self.modified {
             set_last_modified(&mut response, at);
+        }
+        if let Some(shows) = self.shows {
+            response.extensions_mut().insert(shows);
         }
         response
     }

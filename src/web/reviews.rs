@@ -16,6 +16,7 @@ use super::layout::Chrome;
 use super::respond::{Page, set_last_modified};
 use super::{AppState, assets, modified, related, releases, urls};
 use crate::db;
+use crate::db::changes::SurrogateKey;
 use crate::db::reviews::ReviewRow;
 use crate::render::views::{Card, PosterView, ReleaseView, Stars, TagView};
 use crate::render::{body_images, filters};
@@ -112,11 +113,17 @@ pub(crate) async fn show(
         .into_iter()
         .map(|release| ReleaseView::from_row(release, today))
         .collect();
-    // "More by" and "Related" show other reviews, so the catalog's changes
-    // are the page's too.
+    // "More by" and "Related" show other reviews: their changes are the
+    // page's too, and no others (the page cache keeps it through them).
+    let shown: Vec<&str> = more_by
+        .iter()
+        .chain(&related)
+        .map(|card| card.slug.as_str())
+        .collect();
     let last_modified = last_modified(&row, &releases)
         .max(modified::layout(&mut tx, &state.options.content_dir).await?)
-        .max(modified::catalog(&mut tx, &state.options.content_dir, now).await?);
+        .max(db::reviews::newest_modified(&mut *tx, &shown).await?);
+    let shows = shows(&row, &tags, &shown);
     let og_image = super::cards::review_image(&state, &mut tx, &row).await?;
     let poster_url = urls::poster(row.poster.as_deref(), row.asset_base.as_deref());
     let review = ReviewView {
@@ -163,7 +170,24 @@ pub(crate) async fn show(
         more_by,
         related,
     };
-    Ok(Page::new(page).modified(last_modified))
+    Ok(Page::new(page).modified(last_modified).shows(shows))
+}
+
+/// What the page shows that a change may touch (`db::changes`): the
+/// review, the reviews of "More by" and "Related", and what decides which
+/// those are (its tags, its film's year, its director). A change to any
+/// other review leaves the page cached.
+fn shows(row: &ReviewRow, tags: &[db::reviews::TagRow], shown: &[&str]) -> Vec<SurrogateKey> {
+    let mut keys = vec![SurrogateKey::Review(row.slug.clone())];
+    keys.extend(
+        shown
+            .iter()
+            .map(|slug| SurrogateKey::Review((*slug).to_string())),
+    );
+    keys.extend(tags.iter().map(|tag| SurrogateKey::Tag(tag.slug.clone())));
+    keys.extend(row.film_year.map(SurrogateKey::Year));
+    keys.extend(row.director_slug.clone().map(SurrogateKey::Director));
+    keys
 }
 
 /// The review page changes when its file does, and when one of its release

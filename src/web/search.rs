@@ -15,6 +15,7 @@ use super::layout::{Chrome, Section};
 use super::respond::Page;
 use crate::content::rating::Rating;
 use crate::db;
+use crate::db::changes::SurrogateKey;
 use crate::db::search::snippet::Term;
 use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
@@ -328,7 +329,9 @@ pub(crate) async fn search(
         page,
         last_page,
     };
-    Ok(Page::new(view).into_response())
+    Ok(Page::new(view)
+        .shows([SurrogateKey::Catalog, SurrogateKey::Search])
+        .into_response())
 }
 
 /// The films and lists `text` names (`db::search::titles`), as links.

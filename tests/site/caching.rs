@@ -4,7 +4,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::{TestSite, text_of};
+use common::{Options, TestSite, text_of};
 
 #[tokio::test]
 async fn x_cache_says_whether_a_page_came_from_the_cache() {
@@ -68,4 +68,272 @@ async fn parameters_a_route_reads_still_make_their_own_pages() {
         first_film(&brutalist).as_deref(),
         Some("The Brutalist (2024)")
     );
+}
+
+// ---------------------------------------------------------------------------
+// Dropping what changed, and nothing else
+// ---------------------------------------------------------------------------
+
+/// A review of `film` from `year`, tagged `tag`, directed by `director`.
+fn review_of(film: &str, year: i32, tag: &str, director: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: On {film}\nfilm:\n  title: {film}\n  year: {year}\n  director: {director}\n\
+         published: 2024-06-01\nrating: 4\ntags: [{tag}]\n---\n{body}\n"
+    )
+}
+
+/// The keys of a response's `Surrogate-Key`, and that `Cache-Tag` says the
+/// same.
+fn keys(response: &common::TestResponse) -> Vec<String> {
+    let keys: Vec<String> = response
+        .header("surrogate-key")
+        .expect("a Surrogate-Key")
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        response
+            .header("cache-tag")
+            .map(|tags| tags.split(',').collect::<Vec<_>>()),
+        Some(keys.iter().map(String::as_str).collect())
+    );
+    keys
+}
+
+async fn unrelated_pair() -> TestSite {
+    TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &[
+            (
+                "reviews/alpha.md",
+                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+            ),
+            (
+                "reviews/beta.md",
+                &review_of("Beta", 1999, "Musical", "Bob Two", "Other words."),
+            ),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn saving_a_review_drops_its_page_and_the_listings_but_not_an_unrelated_review() {
+    let site = unrelated_pair().await;
+    for path in ["/", "/reviews/alpha", "/reviews/beta", "/tags/noir"] {
+        site.get(path).await;
+        assert_eq!(
+            site.get(path).await.header("x-cache"),
+            Some("hit"),
+            "{path}"
+        );
+    }
+    let beta_before = site.get("/reviews/beta").await;
+    site.write(
+        "reviews/alpha.md",
+        &review_of("Alpha", 2001, "Noir", "Ann One", "First words, rewritten."),
+    );
+    let report = site.sync_everything().await;
+    assert_eq!(report.documents_changed, 1);
+
+    let alpha = site.get("/reviews/alpha").await;
+    assert_eq!(alpha.header("x-cache"), Some("miss"));
+    assert_eq!(
+        text_of(&alpha.html(), ".review-body p").as_deref(),
+        Some("First words, rewritten.")
+    );
+    for path in ["/", "/tags/noir"] {
+        assert_eq!(
+            site.get(path).await.header("x-cache"),
+            Some("miss"),
+            "{path}"
+        );
+    }
+    let beta = site.get("/reviews/beta").await;
+    assert_eq!(
+        beta.header("x-cache"),
+        Some("hit"),
+        "Beta shows nothing of Alpha"
+    );
+    assert_eq!(beta.body, beta_before.body);
+
+    // What Beta's page is kept with is what a fresh render gives: an
+    // instance that never cached it agrees on the page and its validators.
+    let fresh = site.another_instance(std::time::Duration::ZERO).await;
+    let rendered = fresh.get("/reviews/beta").await;
+    assert_eq!(rendered.header("x-cache"), Some("miss"));
+    assert_eq!(rendered.body, beta.body);
+    for header in ["etag", "last-modified", "surrogate-key"] {
+        assert_eq!(rendered.header(header), beta.header(header), "{header}");
+    }
+}
+
+#[tokio::test]
+async fn a_draft_or_a_broken_save_keeps_every_review_page() {
+    let site = unrelated_pair().await;
+    for path in ["/reviews/alpha", "/reviews/beta"] {
+        site.get(path).await;
+    }
+    // A new draft sharing Alpha's tag, year and director, saved again and
+    // again as an editor's autosave does.
+    for n in 0..3 {
+        site.write(
+            "reviews/gamma.md",
+            &review_of("Alpha", 2001, "Noir", "Ann One", &format!("Draft {n}."))
+                .replace("rating: 4\n", "rating: 4\ndraft: true\n"),
+        );
+        site.sync_everything().await;
+    }
+    // A broken save of Alpha: its last good version stays.
+    site.write("reviews/alpha.md", "---\ntitle: [unclosed\n---\nBroken.\n");
+    site.sync_everything().await;
+    for path in ["/reviews/alpha", "/reviews/beta"] {
+        let page = site.get(path).await;
+        assert_eq!(page.header("x-cache"), Some("hit"), "{path}");
+    }
+    assert_eq!(
+        text_of(&site.get("/reviews/alpha").await.html(), ".review-body p").as_deref(),
+        Some("First words.")
+    );
+}
+
+#[tokio::test]
+async fn a_review_that_shows_another_is_rendered_again_when_it_changes() {
+    // Same tag: each is the other's "Related".
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &[
+            (
+                "reviews/alpha.md",
+                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+            ),
+            (
+                "reviews/beta.md",
+                &review_of("Beta", 1999, "Noir", "Bob Two", "Other words."),
+            ),
+        ],
+    )
+    .await;
+    let beta = site.get("/reviews/beta").await;
+    assert!(
+        keys(&beta).contains(&"review:alpha".to_string()),
+        "{:?}",
+        keys(&beta)
+    );
+    assert_eq!(
+        text_of(&beta.html(), ".related .card-headline").as_deref(),
+        Some("On Alpha")
+    );
+    site.write(
+        "reviews/alpha.md",
+        &review_of("Alpha", 2001, "Noir", "Ann One", "First words.")
+            .replace("title: On Alpha", "title: Alpha, again"),
+    );
+    site.sync_everything().await;
+    let beta = site.get("/reviews/beta").await;
+    assert_eq!(beta.header("x-cache"), Some("miss"));
+    assert_eq!(
+        text_of(&beta.html(), ".related .card-headline").as_deref(),
+        Some("Alpha, again")
+    );
+    // A review that starts sharing the tag joins Beta's "Related" too.
+    site.write(
+        "reviews/gamma.md",
+        &review_of("Gamma", 1980, "Musical", "Cy Three", "Words."),
+    );
+    site.sync_everything().await;
+    site.get("/reviews/beta").await;
+    site.write(
+        "reviews/gamma.md",
+        &review_of("Gamma", 1980, "Noir", "Cy Three", "Words."),
+    );
+    site.sync_everything().await;
+    let related = common::texts_of(
+        &site.get("/reviews/beta").await.html(),
+        ".related .card-headline",
+    );
+    assert!(related.contains(&"On Gamma".to_string()), "{related:?}");
+}
+
+#[tokio::test]
+async fn every_page_names_what_it_shows_for_a_cdn_to_purge_by() {
+    let site = unrelated_pair().await;
+    assert_eq!(keys(&site.get("/").await), ["site", "catalog"]);
+    assert_eq!(
+        keys(&site.get("/reviews/beta").await),
+        [
+            "site",
+            "review:beta",
+            "tag:musical",
+            "year:1999",
+            "director:bob-two"
+        ]
+    );
+    assert_eq!(
+        keys(&site.get("/search?q=beta").await),
+        ["site", "catalog", "search"]
+    );
+    assert_eq!(keys(&site.get("/feed.xml").await), ["site", "catalog"]);
+    // A hit carries the same keys as the render it came from.
+    let hit = site.get("/reviews/beta").await;
+    assert_eq!(hit.header("x-cache"), Some("hit"));
+    assert_eq!(keys(&hit)[1], "review:beta");
+}
+
+#[tokio::test]
+async fn the_purge_hook_is_run_with_the_keys_a_save_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("purged.txt");
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            purge_hook: Some(format!("echo \"$@\" >> '{}'", log.display())),
+            ..Options::default()
+        },
+        &[(
+            "reviews/alpha.md",
+            &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+        )],
+    )
+    .await;
+    site.write(
+        "reviews/alpha.md",
+        &review_of("Alpha", 2002, "Noir", "Ann One", "First words."),
+    );
+    site.sync_everything().await;
+    // The year moved: pages listing either year's reviews are purged.
+    let expected = "catalog review:alpha tag:noir year:2001 year:2002 director:ann-one";
+    common::eventually(
+        std::time::Duration::from_secs(20),
+        "the hook's run for the save",
+        || async {
+            let purged = std::fs::read_to_string(&log).unwrap_or_default();
+            purged.lines().any(|line| line == expected).then_some(())
+        },
+    )
+    .await;
+    // A draft saved changes nothing public beyond its own (unlisted) page.
+    site.write(
+        "reviews/draft.md",
+        "---\ntitle: Soon\nfilm:\n  title: Soon\n  year: 2001\npublished: 2024-06-01\ndraft: true\ntags: [Noir]\n---\nDraft.\n",
+    );
+    site.sync_everything().await;
+    common::eventually(
+        std::time::Duration::from_secs(20),
+        "the hook's run for the draft",
+        || async {
+            let purged = std::fs::read_to_string(&log).unwrap_or_default();
+            purged
+                .lines()
+                .any(|line| line == "catalog review:draft")
+                .then_some(())
+        },
+    )
+    .await;
 }

@@ -365,7 +365,10 @@ async fn a_reviews_watched_date_stands_for_a_diary_entry_once_the_review_is_out(
     // The scheduled review's viewing shows when the review does.
     site.clock
         .set(time::macros::datetime!(2026-12-02 00:00 UTC));
-    site.site.state.cache.invalidate();
+    site.site
+        .state
+        .cache
+        .invalidate(&marquee::db::changes::Changes::everything());
     let html = site.get("/diary/2025").await.html();
     assert_eq!(films(&html), ["Soon (2025)", "Seen (2025)"]);
     let film = site.get("/film/soon-2025").await.html();

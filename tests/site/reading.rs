@@ -329,7 +329,10 @@ async fn changing_site_settings_moves_every_validator() {
     );
     let report = site.sync_everything().await;
     assert!(report.site_changed);
-    site.site.state.cache.invalidate();
+    site.site
+        .state
+        .cache
+        .invalidate(&marquee::db::changes::Changes::everything());
     for (path, old) in paths.iter().zip(before) {
         let new = site.get(path).await;
         assert_ne!(

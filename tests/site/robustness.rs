@@ -920,7 +920,10 @@ fn quixotic_reviews(site: &TestSite) -> Vec<String> {
 /// What `/search?q=quixotic` shows: the result count, and whether the page
 /// says that the index is incomplete.
 async fn quixotic_search(site: &TestSite) -> (usize, bool) {
-    site.site.state.cache.invalidate();
+    site.site
+        .state
+        .cache
+        .invalidate(&marquee::db::changes::Changes::everything());
     let response = site.get("/search?q=quixotic").await;
     assert_eq!(response.status, StatusCode::OK);
     let html = response.html();

@@ -629,7 +629,10 @@ async fn drafts_scheduled_and_deleted_reviews_are_never_found() {
     }
     // Once its time comes, a scheduled review is found, by itself.
     site.clock.set(datetime!(2027-01-02 00:00 UTC));
-    site.site.state.cache.invalidate();
+    site.site
+        .state
+        .cache
+        .invalidate(&marquee::db::changes::Changes::everything());
     let later = found(&site).await;
     let scheduled = entries
         .iter()
@@ -714,7 +717,10 @@ async fn answers(site: &TestSite) -> Vec<(Option<String>, Vec<String>, Vec<Strin
         "/search?q=%22quiet+film%22&decade=1960s",
         "/search?q=about*",
     ] {
-        site.site.state.cache.invalidate();
+        site.site
+            .state
+            .cache
+            .invalidate(&marquee::db::changes::Changes::everything());
         let html = site.get(path).await.html();
         answers.push((
             text_of(&html, ".search-summary"),

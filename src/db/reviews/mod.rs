@@ -428,3 +428,36 @@ pub(crate) async fn source_path(
         .fetch_optional(db)
         .await
 }
+
+/// The keys (`db::changes`) of the review stored from `source_path`, if
+/// there is one: what a sync compares before and after it writes.
+pub(crate) async fn keys_by_source(
+    db: impl SqliteExecutor<'_>,
+    source_path: &str,
+) -> sqlx::Result<Option<crate::db::changes::ReviewKeys>> {
+    sqlx::query_as(
+        "SELECT r.slug, r.draft, r.film_year, r.director_slug,
+             (SELECT json_group_array(slug) FROM review_tags WHERE review_id = r.id) AS tags
+         FROM reviews r WHERE r.source_path = ?",
+    )
+    .bind(source_path)
+    .fetch_optional(db)
+    .await
+}
+
+/// The newest file time among the reviews `slugs` name: what a page
+/// showing their cards changes with (the epoch for none).
+pub(crate) async fn newest_modified(
+    db: impl SqliteExecutor<'_>,
+    slugs: &[&str],
+) -> sqlx::Result<OffsetDateTime> {
+    let newest: Option<i64> = sqlx::query_scalar(
+        "SELECT max(modified_at) FROM reviews WHERE slug IN (SELECT value FROM json_each(?))",
+    )
+    .bind(serde_json::to_string(slugs).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(db)
+    .await?;
+    Ok(newest
+        .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}

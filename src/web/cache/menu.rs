@@ -1,7 +1,7 @@
 //! The navigation menu, kept apart from the pages: pages rendered each time
 //! (searches, and any page when the cache is off or full) need it too, and
-//! would otherwise read it from the database on every request. It follows
-//! the page cache's generations, so a content change retires it with them.
+//! would otherwise read it from the database on every request. Only a
+//! change to everything (the site's settings and pages) retires it.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -12,11 +12,11 @@ use crate::db::pages::MenuLink;
 pub(super) struct KeptMenu(Mutex<Option<(u64, Vec<MenuLink>)>>);
 
 impl KeptMenu {
-    /// The menu, if it was read in generation `current`.
-    pub(super) fn read_in(&self, current: u64) -> Option<Vec<MenuLink>> {
+    /// The menu, if it was read in generation `since` or later.
+    pub(super) fn read_since(&self, since: u64) -> Option<Vec<MenuLink>> {
         let menu = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         menu.as_ref()
-            .filter(|(generation, _)| *generation == current)
+            .filter(|(generation, _)| *generation >= since)
             .map(|(_, links)| links.clone())
     }
 
@@ -42,7 +42,7 @@ mod tests {
         let before = cache.generation();
         cache.keep_menu(before, vec![link("About")]);
         assert_eq!(cache.menu().unwrap()[0].title, "About");
-        cache.invalidate();
+        cache.invalidate(&crate::db::changes::Changes::everything());
         assert!(cache.menu().is_none());
         // A read that began before the change finishes after it.
         cache.keep_menu(before, vec![link("About")]);

@@ -3,6 +3,7 @@
 //! cached page costs a lookup; the reader routes mark the responses it may
 //! keep, so files, health checks and the status page are never kept.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -11,17 +12,43 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCod
 use axum::middleware::Next;
 
 use super::key::{RouteParams, cache_key};
-use super::page::{CachedPage, MAX_CACHED_BODY};
+use super::page::{CachedPage, MAX_CACHED_BODY, SURROGATE_KEY};
 use super::policy::forbids_storing;
 use super::respond::respond;
 use super::store::PageCache;
 use crate::clock::Clock;
+use crate::db::changes::SurrogateKey;
 use crate::web::heads::RefusedHead;
 
 /// Marks a response as one the cache may keep. Set on the reader routes by
 /// `mark_cacheable`; files, health checks and the status page never are.
 #[derive(Debug, Clone, Copy)]
 struct Cacheable;
+
+/// What a page shows that a change may touch (`db::changes`), set by its
+/// handler (`respond::Page::shows`). A page that says nothing shows the
+/// site and the catalog: any change to a review, list or diary drops it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shows(pub(crate) BTreeSet<SurrogateKey>);
+
+/// Cloudflare's name for `Surrogate-Key`, comma-separated.
+static CACHE_TAG: HeaderName = HeaderName::from_static("cache-tag");
+
+/// Labels a page with what it shows, for this cache and for a CDN's purge
+/// by key: every page shows the site (its settings, the menu).
+fn label(response: &mut Response<Body>) {
+    let mut keys = response
+        .extensions_mut()
+        .remove::<Shows>()
+        .map_or_else(|| BTreeSet::from([SurrogateKey::Catalog]), |shows| shows.0);
+    keys.insert(SurrogateKey::Site);
+    let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    for (name, separator) in [(&SURROGATE_KEY, " "), (&CACHE_TAG, ",")] {
+        if let Ok(value) = HeaderValue::from_str(&keys.join(separator)) {
+            response.headers_mut().insert(name.clone(), value);
+        }
+    }
+}
 
 /// Middleware for the routes whose pages may be cached.
 pub(crate) async fn mark_cacheable(request: Request, next: Next) -> Response<Body> {
@@ -111,13 +138,14 @@ async fn serve_cached(
     let generation = cache.generation();
     let key = key.into_owned();
     let request_headers = request.headers().clone();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     if response.status() != StatusCode::OK
         || response.extensions().get::<Cacheable>().is_none()
         || forbids_storing(response.headers())
     {
         return marked(response, "pass");
     }
+    label(&mut response);
     match CachedPage::from_response(response, generation).await {
         Ok(page) => {
             let page = Arc::new(page);

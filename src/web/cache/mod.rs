@@ -28,6 +28,6 @@ mod store;
 
 pub(crate) use conditional::{clamp_last_modified, if_modified_since, none_match};
 pub(crate) use key::RouteParams;
-pub(crate) use middleware::{in_front, mark_cacheable};
+pub(crate) use middleware::{Shows, in_front, mark_cacheable};
 pub(crate) use policy::CachePolicy;
 pub use store::PageCache;

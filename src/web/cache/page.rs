@@ -12,6 +12,11 @@ use super::conditional::entity_tag;
 use super::negotiate::Coding;
 use crate::web::metrics::RenderedFor;
 
+/// What a page depends on, as CDNs that purge by key read it (Fastly,
+/// Varnish's xkey); the cache reads it too.
+pub(crate) static SURROGATE_KEY: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("surrogate-key");
+
 /// Responses larger than this are served but not cached.
 pub(super) const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
 
@@ -20,6 +25,9 @@ pub(super) const MAX_CACHED_BODY: usize = 4 * 1024 * 1024;
 pub(super) struct CachedPage {
     /// The cache generation this page was rendered in.
     pub(super) generation: u64,
+    /// What it shows that a change may touch: its `Surrogate-Key`
+    /// (`db::changes`), which the cache drops it by.
+    pub(super) keys: Box<[String]>,
     /// The response's headers as the handler and the layers around it set
     /// them (content type, caching, security headers), ETag and Vary added.
     pub(super) headers: HeaderMap,
@@ -83,6 +91,13 @@ impl CachedPage {
             .get(header::LAST_MODIFIED)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| httpdate::parse_http_date(value).ok());
+        let keys = headers
+            .get(&SURROGATE_KEY)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .split_ascii_whitespace()
+            .map(str::to_string)
+            .collect();
         let etag = entity_tag(content_type.as_bytes(), &identity);
         headers.insert(header::ETAG, etag.clone());
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -93,6 +108,7 @@ impl CachedPage {
         };
         Ok(CachedPage {
             generation,
+            keys,
             headers,
             etag,
             modified_at,
@@ -131,7 +147,8 @@ impl CachedPage {
     /// What the page costs the cache: every byte it holds, plus a little
     /// for the entry itself.
     pub(super) fn weight(&self) -> u64 {
-        (self.identity.len() + self.gzip.len() + self.brotli.len() + 256) as u64
+        let keys: usize = self.keys.iter().map(String::len).sum();
+        (self.identity.len() + self.gzip.len() + self.brotli.len() + keys + 256) as u64
     }
 }
 
@@ -139,10 +156,11 @@ impl CachedPage {
 pub(super) mod tests {
     use super::*;
 
-    /// A compressible page with no form made yet.
-    pub(in crate::web::cache) fn page(body: &str) -> std::sync::Arc<CachedPage> {
+    /// A compressible page showing `keys`, with no form made yet.
+    pub(in crate::web::cache) fn page(body: &str, keys: &[&str]) -> std::sync::Arc<CachedPage> {
         std::sync::Arc::new(CachedPage {
             generation: 0,
+            keys: keys.iter().map(|key| (*key).to_string()).collect(),
             headers: HeaderMap::from_iter([(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),

@@ -125,7 +125,7 @@ mod tests {
         let cache = PageCache::new(1024 * 1024);
         let clock = Clock::system();
         let body = "<p>Anora</p>".repeat(200);
-        cache.insert("/", page(&body));
+        cache.insert("/", page(&body, &["site"]));
         let identity = respond(
             &cache,
             "/",
@@ -164,7 +164,7 @@ mod tests {
     async fn the_client_s_weights_choose_the_coding() {
         let cache = PageCache::new(1024 * 1024);
         let body = "<p>Anora</p>".repeat(200);
-        cache.insert("/", page(&body));
+        cache.insert("/", page(&body, &["site"]));
         for (accept, coding) in [
             ("br;q=0.5, gzip", Some("gzip")),
             ("gzip;q=0.5, br", Some("br")),
@@ -183,7 +183,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_refuses_identity_gets_a_coding_even_when_it_saves_nothing() {
         let cache = PageCache::new(1024 * 1024);
-        cache.insert("/", page("<p>Anora</p>"));
+        cache.insert("/", page("<p>Anora</p>", &["site"]));
         let (coding, decoded) = sent(&cache, &accepting("gzip, identity;q=0")).await;
         assert_eq!(coding.as_deref(), Some("gzip"));
         assert_eq!(decoded, b"<p>Anora</p>");
@@ -202,7 +202,7 @@ mod tests {
     async fn a_client_that_takes_nothing_the_server_has_gets_the_page_as_it_is() {
         let cache = PageCache::new(1024 * 1024);
         let body = "<p>Anora</p>".repeat(200);
-        cache.insert("/", page(&body));
+        cache.insert("/", page(&body, &["site"]));
         for accept in ["identity;q=0, zstd", "*;q=0"] {
             let (coding, decoded) = sent(&cache, &accepting(accept)).await;
             assert_eq!(coding, None, "{accept}");

@@ -1,17 +1,25 @@
 //! Where kept pages live: a map bounded by bytes (least recently used pages
-//! go first), and the generation that says which of them may be served.
+//! go first), and the generations that say which of them may be served.
 //!
-//! A content change moves the generation on and empties the map. Each page
-//! carries the generation it was rendered in, and only pages of the current
-//! one are served: a render that read the old content and finishes after
-//! the change is stored, but never served. (Swapping in a fresh map would
-//! do the same, but then every hit pays for a lock and a reference count.)
+//! Each page lists the keys it depends on (`db::changes`, its
+//! `Surrogate-Key`). A sync's changes drop the pages sharing a key with
+//! them and leave the rest; a change to everything (the site settings, a
+//! start) empties the map.
+//!
+//! A render that read the old content and finishes after a change must not
+//! be kept. Every change moves the generation on, and notes, for each key
+//! it touched, the generation that dropped it; a page carries the
+//! generation its render began in, and is kept only if none of its keys
+//! was dropped since. Dropping and keeping take one lock, so neither slips
+//! between the other's check and its write; serving a hit takes none.
 
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::menu::KeptMenu;
 use super::page::CachedPage;
+use crate::db::changes::Changes;
 use crate::db::pages::MenuLink;
 
 #[derive(Clone)]
@@ -33,8 +41,14 @@ pub struct PageCache {
 
 struct Generations {
     store: Store,
-    /// Moves on at every content change.
+    /// Moves on at every change.
     current: AtomicU64,
+    /// The generation of the last change to everything: pages and menus
+    /// from before it are never served.
+    everything_from: AtomicU64,
+    /// For each key a change touched, the generation that dropped it; the
+    /// lock that dropping and keeping take.
+    dropped: Mutex<HashMap<String, u64>>,
     menu: KeptMenu,
 }
 
@@ -48,6 +62,8 @@ impl PageCache {
             inner: Arc::new(Generations {
                 store: Store::with_weighter(estimated_items, capacity_bytes, ByBytes),
                 current: AtomicU64::new(0),
+                everything_from: AtomicU64::new(0),
+                dropped: Mutex::new(HashMap::new()),
                 menu: KeptMenu::default(),
             }),
         }
@@ -59,11 +75,16 @@ impl PageCache {
         self.inner.current.load(Ordering::Acquire)
     }
 
-    /// The navigation menu, if it was read in the current generation. For
-    /// pages that are rendered each time (searches when the cache is off,
-    /// or full), this saves a read on each.
+    fn everything_from(&self) -> u64 {
+        self.inner.everything_from.load(Ordering::Acquire)
+    }
+
+    /// The navigation menu, if it was read since the last change to
+    /// everything (the menu is the site's: only such a change moves it).
+    /// For pages that are rendered each time (searches when the cache is
+    /// off, or full), this saves a read on each.
     pub(crate) fn menu(&self) -> Option<Vec<MenuLink>> {
-        self.inner.menu.read_in(self.generation())
+        self.inner.menu.read_since(self.everything_from())
     }
 
     /// Keeps the menu read in `generation` (taken before the read began).
@@ -71,20 +92,55 @@ impl PageCache {
         self.inner.menu.keep(generation, links);
     }
 
-    /// The page at `key`, if it was rendered from the current content.
+    /// The page at `key`, if nothing it shows has changed since.
     pub(super) fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let page = self.inner.store.get(key)?;
-        (page.generation == self.generation()).then_some(page)
+        (page.generation >= self.everything_from()).then_some(page)
     }
 
+    /// Keeps `page`, unless something it shows changed after its render
+    /// began.
     pub(super) fn insert(&self, key: &str, page: Arc<CachedPage>) {
-        self.inner.store.insert(key.to_string(), page);
+        let dropped = self.lock_dropped();
+        let stale = page.generation < self.everything_from()
+            || page
+                .keys
+                .iter()
+                .any(|dep| dropped.get(dep).is_some_and(|at| *at > page.generation));
+        if !stale {
+            self.inner.store.insert(key.to_string(), page);
+        }
     }
 
-    /// Forgets every page: called after any content change.
-    pub fn invalidate(&self) {
-        self.inner.current.fetch_add(1, Ordering::AcqRel);
-        self.inner.store.clear();
+    /// Forgets the pages that show what `changes` changed.
+    pub fn invalidate(&self, changes: &Changes) {
+        if changes.is_empty() {
+            return;
+        }
+        let mut dropped = self.lock_dropped();
+        let generation = self.inner.current.fetch_add(1, Ordering::AcqRel) + 1;
+        if changes.is_everything() {
+            self.inner
+                .everything_from
+                .store(generation, Ordering::Release);
+            dropped.clear();
+            self.inner.store.clear();
+            return;
+        }
+        let keys: BTreeSet<String> = changes.keys().iter().map(ToString::to_string).collect();
+        for key in &keys {
+            dropped.insert(key.clone(), generation);
+        }
+        self.inner
+            .store
+            .retain(|_, page| !page.keys.iter().any(|dep| keys.contains(dep)));
+    }
+
+    fn lock_dropped(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.inner
+            .dropped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Bytes held now, for `/metrics` (and a test checks that a compressed
@@ -98,16 +154,45 @@ impl PageCache {
 mod tests {
     use super::super::page::tests::page;
     use super::*;
+    use crate::db::changes::SurrogateKey;
 
     #[test]
     fn a_page_rendered_before_a_content_change_is_never_served() {
         let cache = PageCache::new(1024 * 1024);
-        cache.insert("/", page("old"));
+        cache.insert("/", page("old", &["site", "catalog"]));
         assert!(cache.get("/").is_some());
-        cache.invalidate();
+        cache.invalidate(&Changes::everything());
         assert!(cache.get("/").is_none());
         // A render that started before the change finishes after it.
-        cache.insert("/", page("old"));
+        cache.insert("/", page("old", &["site", "catalog"]));
         assert!(cache.get("/").is_none());
+    }
+
+    #[test]
+    fn a_change_drops_the_pages_that_show_it_and_keeps_the_rest() {
+        let cache = PageCache::new(1024 * 1024);
+        cache.insert("/", page("home", &["site", "catalog"]));
+        cache.insert("/reviews/a", page("a", &["site", "review:a"]));
+        cache.insert("/reviews/b", page("b", &["site", "review:b", "tag:drama"]));
+        let began = cache.generation();
+        cache.invalidate(&Changes::of([
+            SurrogateKey::Review("a".into()),
+            SurrogateKey::Catalog,
+        ]));
+        assert!(cache.get("/").is_none());
+        assert!(cache.get("/reviews/a").is_none());
+        assert!(cache.get("/reviews/b").is_some(), "b shows nothing of a");
+        // A's page rendered from before the change is not kept; B's is.
+        let mut stale = page("a", &["site", "review:a"]);
+        Arc::get_mut(&mut stale).unwrap().generation = began;
+        cache.insert("/reviews/a", stale);
+        assert!(cache.get("/reviews/a").is_none());
+        let mut fine = page("b2", &["site", "review:b"]);
+        Arc::get_mut(&mut fine).unwrap().generation = began;
+        cache.insert("/reviews/b2", fine);
+        assert!(cache.get("/reviews/b2").is_some());
+        // Nothing changed: nothing dropped.
+        cache.invalidate(&Changes::default());
+        assert!(cache.get("/reviews/b").is_some());
     }
 }

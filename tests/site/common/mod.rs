@@ -56,6 +56,8 @@ pub struct Options {
     /// The periodic rescan's period (`--rescan-secs`); 0, the tests'
     /// default, turns it off so that nothing syncs behind a test's back.
     pub rescan_secs: u64,
+    /// `--purge-hook`.
+    pub purge_hook: Option<String>,
 }
 
 impl Default for Options {
@@ -67,6 +69,7 @@ impl Default for Options {
             now: NOW,
             sample_content: true,
             rescan_secs: 0,
+            purge_hook: None,
         }
     }
 }
@@ -124,6 +127,7 @@ impl TestSite {
             cache_mb: 16,
             no_watch: !options.watch,
             rescan_secs: options.rescan_secs,
+            purge_hook: options.purge_hook.clone(),
         };
         Self::start(dir, args, Clock::manual(options.now)).await
     }
@@ -178,19 +182,14 @@ impl TestSite {
         self.sync_everything_with(Indexing::Inline).await
     }
 
-    /// Syncs as `sync_everything`, and empties the page cache when the
-    /// sync changed anything, as the watcher does.
+    /// Syncs as `sync_everything`; the syncer tells the page cache what
+    /// changed, as it does for the watcher.
     pub async fn sync_everything_with(&self, indexing: Indexing) -> SyncReport {
-        let report = self
-            .site
+        self.site
             .syncer
             .sync_with(Scope::Everything, indexing)
             .await
-            .expect("sync");
-        if report.changed() {
-            self.site.state.cache.invalidate();
-        }
-        report
+            .expect("sync")
     }
 
     pub fn content(&self) -> &Path {
