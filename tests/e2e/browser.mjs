@@ -128,13 +128,27 @@ export async function checkInBrowser(base, { executablePath, screenshotDir }) {
         if (!fromExpected404) problems.push(`${current?.path} [${variant.name}] console: ${message.text()}`);
       });
       page.on('pageerror', (error) => problems.push(`${current?.path} [${variant.name}] page error: ${error.message}`));
-      page.on('requestfailed', (request) =>
-        problems.push(`${current?.path} [${variant.name}] request failed: ${request.url()} ${request.failure()?.errorText}`));
+      // Leaving a page cancels what it was still loading (a lazy poster the
+      // Tab pass scrolled to): the browser's doing, not a failed request.
+      let leaving = false;
+      page.on('requestfailed', (request) => {
+        const cancelled = request.failure()?.errorText === 'net::ERR_ABORTED';
+        if (cancelled && leaving) return;
+        problems.push(`${current?.path} [${variant.name}] request failed: ${request.url()} ${request.failure()?.errorText}`);
+      });
+      const visit = async (path) => {
+        leaving = true;
+        try {
+          return await page.goto(new URL(path, base).href, { waitUntil: 'load' });
+        } finally {
+          leaving = false;
+        }
+      };
 
       for (const target of PAGES) {
         current = target;
         const where = `${target.path} (${target.name}) [${variant.name}]`;
-        const response = await page.goto(new URL(target.path, base).href, { waitUntil: 'load' });
+        const response = await visit(target.path);
         if (response?.status() !== target.status) {
           problems.push(`${where}: HTTP ${response?.status()}, expected ${target.status}`);
         }
@@ -156,7 +170,7 @@ export async function checkInBrowser(base, { executablePath, screenshotDir }) {
       if (variant.colorScheme === 'light') {
         for (const target of PAGES) {
           current = target;
-          await page.goto(new URL(target.path, base).href, { waitUntil: 'load' });
+          await visit(target.path);
           for (let tab = 0; tab < MAX_TABS; tab += 1) {
             await page.keyboard.press('Tab');
             const focus = await page.evaluate(describeFocus);
@@ -171,7 +185,7 @@ export async function checkInBrowser(base, { executablePath, screenshotDir }) {
 
       for (const shot of SCREENSHOT_PAGES) {
         current = { ...shot, status: 200 };
-        await page.goto(new URL(shot.path, base).href, { waitUntil: 'load' });
+        await visit(shot.path);
         // A full-page picture shows the posters below the fold too: load
         // the lazy ones before taking it.
         await page.evaluate(() => Promise.all([...document.images].map((image) => {
