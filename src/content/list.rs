@@ -11,7 +11,7 @@ use super::fields::{DateText, strip_controls};
 use super::film::{self, FilmRef};
 use super::front_matter;
 use super::markdown::{self, Target};
-use super::review::{TOO_MUCH_HTML, required_text};
+use super::review::{check_rendered, required_text};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,9 +131,7 @@ pub(crate) fn parse_list(text: &str, path: &str, stem: &str) -> Result<List, Con
             embed_hosts: &[],
         },
     );
-    if rendered.too_much_html {
-        return Err(ContentError::new(path, TOO_MUCH_HTML));
-    }
+    check_rendered(path, &rendered)?;
     let description = raw
         .description
         .as_deref()

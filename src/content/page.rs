@@ -8,7 +8,7 @@ use super::fields::strip_controls;
 use super::front_matter;
 use super::markdown::{self, Target};
 use super::messages;
-use super::review::{TOO_MUCH_HTML, default_slug, required_text, valid_slug};
+use super::review::{check_rendered, default_slug, required_text, valid_slug};
 
 /// URL names that belong to Marquee's own routes; a page cannot take them.
 pub(crate) const RESERVED_SLUGS: &[&str] = &[
@@ -107,9 +107,7 @@ pub(crate) fn parse_page(
             ..Target::default()
         },
     );
-    if rendered.too_much_html {
-        return Err(ContentError::new(path, TOO_MUCH_HTML));
-    }
+    check_rendered(path, &rendered)?;
     Ok(Page {
         slug,
         slug_line: raw

@@ -8,7 +8,7 @@ use super::error::ContentError;
 use super::fields::{DateText, strip_controls};
 use super::film::{self, FilmKey};
 use super::front_matter::{self, Split};
-use super::markdown::{self, Target};
+use super::markdown::{self, Rendered, Target};
 use super::messages;
 pub use super::rating::Rating;
 
@@ -297,9 +297,7 @@ fn validate(
             embed_hosts: location.embed_hosts,
         },
     );
-    if rendered.too_much_html {
-        return Err(ContentError::new(location.path, TOO_MUCH_HTML));
-    }
+    check_rendered(location.path, &rendered)?;
     let summary = raw
         .summary
         .as_deref()
@@ -416,6 +414,31 @@ fn tags(
 
 /// Why a body whose raw HTML cannot be sanitized is refused.
 pub(crate) const TOO_MUCH_HTML: &str = "the body mixes raw HTML with too many tags (over 20,000) to be made safe; write it in markdown, or split it";
+
+/// The most HTML a body may render to. Its page then stays well within
+/// what the page cache keeps (`web::cache`): every page is served from
+/// memory, shared by every client that asks for it, rather than rendered
+/// again for each (a body of 14 MB, rendered once per client that stopped
+/// reading, took the server past a gigabyte). Some 300,000 words of prose.
+pub(crate) const MAX_BODY_HTML: usize = 2 * 1024 * 1024;
+
+/// A rendered body fit to publish: one the sanitizer could make safe, of
+/// at most `MAX_BODY_HTML`.
+pub(crate) fn check_rendered(path: &str, rendered: &Rendered) -> Result<(), ContentError> {
+    if rendered.too_much_html {
+        return Err(ContentError::new(path, TOO_MUCH_HTML));
+    }
+    if rendered.html.len() > MAX_BODY_HTML {
+        let megabytes = rendered.html.len() as f64 / (1024.0 * 1024.0);
+        return Err(ContentError::new(
+            path,
+            format!(
+                "the body renders to {megabytes:.1} MB of HTML, more than the 2 MB a page may show; split it into parts"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// Cleans a front-matter string of control characters (a YAML `"\e"` is
 /// an ESC) and trims it; returns it when anything is left.
@@ -655,6 +678,21 @@ Body.
             assert_eq!(error.field.as_deref(), Some(field), "{error}");
             assert!(error.reason.ends_with(right), "{error}");
         }
+    }
+
+    #[test]
+    fn a_body_that_renders_past_the_page_limit_is_refused() {
+        // Four bytes of markdown, eleven of HTML: well under the file size
+        // limit, over the page's once rendered.
+        let body = "- a\n".repeat(MAX_BODY_HTML / 8);
+        let error = parse(&format!("{MINIMAL}{body}")).unwrap_err();
+        assert!(
+            error.reason.starts_with("the body renders to 2.")
+                && error.reason.ends_with("split it into parts"),
+            "{error}"
+        );
+        let body = "- a\n".repeat(MAX_BODY_HTML / 16);
+        assert!(parse(&format!("{MINIMAL}{body}")).is_ok());
     }
 
     #[test]
