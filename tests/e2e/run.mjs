@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 
 import { checkInBrowser } from './browser.mjs';
 import { checkHtml } from './html.mjs';
-import { checkPerformance } from './lighthouse.mjs';
+import { checkLighthouse } from './lighthouse.mjs';
 import { checkLinks } from './links.mjs';
 import { STATUS_TOKEN, VARIANTS } from './pages.mjs';
 
@@ -48,15 +48,18 @@ const browser = await checkInBrowser(options.base, {
   screenshotDir: options.screenshots,
 });
 console.log(`[${elapsed()}] axe-core: ${browser.runs} page runs`);
-const performance = await checkPerformance(options.base, { executablePath: options.chromium });
-console.log(`[${elapsed()}] Lighthouse: home page performance ${performance.score} (${performance.metrics})`);
+const lighthouse = await checkLighthouse(options.base, { executablePath: options.chromium });
+const scoreLine = Object.entries(lighthouse.scores)
+  .map(([path, scores]) => `${path} ${Object.entries(scores).map(([category, score]) => `${category} ${score}`).join(', ')}`)
+  .join('; ');
+console.log(`[${elapsed()}] Lighthouse: ${scoreLine} (home page: ${lighthouse.metrics})`);
 
 const failures =
   report('HTML and CSS errors (Nu Html Checker), bad status or content type', html.errors) +
   report('Accessibility violations (axe-core)', browser.violations) +
   report('Broken links (linkinator)', links.broken) +
   report('Browser problems (console, overflow, layout shift, focus, CSP)', browser.problems) +
-  report('Performance (Lighthouse)', performance.problems);
+  report('Lighthouse scores', lighthouse.problems);
 report('Nu Html Checker warnings (not failures)', html.warnings);
 report('Screenshots', browser.screenshots);
 
@@ -66,7 +69,7 @@ Summary (${elapsed()}):
   axe runs               ${browser.runs} (${browser.runs / VARIANTS.length} pages x ${VARIANTS.map((variant) => variant.name).join(', ')}), violations: ${browser.violations.length}
   browser problems       ${browser.problems.length} (console, overflow, layout shift, CSP; ${browser.focusStops} focus stops checked)
   internal links         ${links.checked} checked, broken: ${links.broken.length}
-  Lighthouse performance ${performance.score} on / (at least 95)
+  Lighthouse             ${scoreLine} (performance at least 95, the others 100)
   screenshots            ${browser.screenshots.length} in ${options.screenshots}
 ${failures === 0 ? 'PASS: no errors, violations or broken links.' : `FAIL: ${failures} problems (listed above).`}`);
 process.exitCode = failures === 0 ? 0 : 1;
