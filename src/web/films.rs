@@ -20,7 +20,7 @@ use crate::content::film;
 use crate::db;
 use crate::db::reviews::Listing;
 use crate::render::filters;
-use crate::render::views::{Card, PosterView, ReleaseView, Stars};
+use crate::render::views::{Card, PosterView, ReleaseView, Stars, tint};
 
 /// One viewing in the film's rating history.
 struct ViewingView {
@@ -42,6 +42,10 @@ struct ListLink {
 #[template(path = "films/show.html")]
 struct FilmPage {
     chrome: Chrome,
+    /// The poster of its newest review that has one; else the placeholder
+    /// in the film's tint.
+    poster: Option<PosterView>,
+    tint: u8,
     film_title: String,
     film_year: Option<i32>,
     director: Option<String>,
@@ -117,12 +121,15 @@ pub(crate) async fn show(
         date_created: film_year.map(|year| year.to_string()),
         same_as: film::same_as(ids.tmdb, ids.imdb.as_deref()),
     });
+    let cards: Vec<Card> = rows.into_iter().map(Card::from).collect();
     let page = FilmPage {
         chrome,
+        poster: cards.iter().find_map(|card| card.poster.clone()),
+        tint: tint(&film_title),
         film_title,
         film_year,
         director,
-        cards: rows.into_iter().map(Card::from).collect(),
+        cards,
         viewings,
         lists,
         releases,

@@ -405,3 +405,23 @@ async fn the_release_box_offers_a_calendar_only_for_dates_still_to_come() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_film_page_leads_with_the_poster_or_its_placeholder() {
+    let site = TestSite::sample().await;
+    let anora = site.get("/film/anora-2024").await.html();
+    let src = attr_of(&anora, ".film-header picture.card-poster img", "src")
+        .expect("Anora's poster beside its title");
+    assert!(src.starts_with("/images/"), "a size of the poster: {src}");
+    assert!(
+        attr_of(&anora, ".film-header img", "width").is_some(),
+        "its shape reserved"
+    );
+    // Flow is only in the diary and on a list: no poster is known.
+    let flow = site.get("/film/flow-2024").await.html();
+    assert_eq!(
+        text_of(&flow, ".film-header .poster-placeholder").as_deref(),
+        Some("Flow")
+    );
+    assert!(attr_of(&flow, ".film-header img", "src").is_none());
+}
