@@ -27,6 +27,31 @@ pub enum Scope {
     Paths(Vec<String>),
 }
 
+impl Scope {
+    /// The documents a sync of this scope may touch, by name without `.md`
+    /// (`reviews/anora`: the file `reviews/anora.md` or the bundle folder
+    /// `reviews/anora/`), so that what depends on them (their images) is
+    /// looked at again, and nothing else; `None` for everything (a whole
+    /// scan, or an event on a whole folder).
+    pub(crate) fn review_names(&self) -> Option<Vec<String>> {
+        let Scope::Paths(paths) = self else {
+            return None;
+        };
+        let mut names = Vec::new();
+        for path in paths {
+            let mut parts = path.split('/');
+            let (Some(folder), Some(name)) = (parts.next(), parts.next()) else {
+                return None;
+            };
+            let name = format!("{folder}/{}", name.strip_suffix(".md").unwrap_or(name));
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Some(names)
+    }
+}
+
 /// What the store knows of a file it has seen: enough to tell whether the
 /// file changed without reading it, and whether it was in error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +303,26 @@ pub(crate) fn rendering_fingerprint(embed_hosts: &[String]) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::rendering_fingerprint;
+    use super::{Scope, rendering_fingerprint};
+
+    #[test]
+    fn a_save_names_the_review_or_bundle_it_touches() {
+        let paths = |paths: &[&str]| Scope::Paths(paths.iter().map(|p| (*p).to_string()).collect());
+        assert_eq!(
+            paths(&[
+                "reviews/anora.md",
+                "reviews/flow/poster.jpg",
+                "reviews/flow/index.md"
+            ])
+            .review_names(),
+            Some(vec![
+                "reviews/anora".to_string(),
+                "reviews/flow".to_string()
+            ])
+        );
+        assert_eq!(paths(&["reviews"]).review_names(), None, "a whole folder");
+        assert_eq!(Scope::Everything.review_names(), None);
+    }
 
     fn hosts(names: &[&str]) -> Vec<String> {
         names.iter().map(|name| (*name).to_string()).collect()

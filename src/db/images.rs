@@ -4,6 +4,25 @@
 
 use sqlx::{FromRow, SqliteExecutor, SqlitePool};
 
+/// The condition that `$column` (a review's path) is one of the reviews
+/// `?1` names, or `?1` is NULL: a JSON array of review names without `.md`
+/// (`reviews/anora`), each the file `reviews/anora.md` or any file in the
+/// bundle `reviews/anora/` (`0` sorts just after `/`). A macro, for
+/// `concat!` into each statement (sqlx takes only literal SQL).
+macro_rules! in_reviews {
+    ($column:literal) => {
+        concat!(
+            "(?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(?1) p WHERE ",
+            $column,
+            " = p.value || '.md' OR (",
+            $column,
+            " >= p.value || '/' AND ",
+            $column,
+            " < p.value || '0')))"
+        )
+    };
+}
+
 /// A local image a review shows, its poster or one in its body: what the
 /// publisher looks at after a sync.
 #[derive(Debug, Clone, FromRow)]
@@ -20,19 +39,31 @@ pub(crate) struct Wanted {
 
 /// Every local-looking poster reviews name (URLs are left out here; the
 /// caller's `images::locate` decides the rest), and every local image in
-/// their bodies (listed by the renderer, migration 0006).
-pub(crate) async fn wanted(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Wanted>> {
-    sqlx::query_as(
+/// their bodies (listed by the renderer, migration 0006); only those of
+/// the reviews `only` names, if it does (see `in_reviews`).
+pub(crate) async fn wanted(
+    db: impl SqliteExecutor<'_>,
+    only: Option<&[String]>,
+) -> sqlx::Result<Vec<Wanted>> {
+    sqlx::query_as(concat!(
         "SELECT source_path AS review_path, poster AS reference, asset_base, 0 AS in_body
          FROM reviews
          WHERE poster IS NOT NULL AND poster NOT LIKE 'http://%' AND poster NOT LIKE 'https://%'
-         UNION ALL
+             AND ",
+        in_reviews!("source_path"),
+        " UNION ALL
          SELECT r.source_path, j.value, r.asset_base, 1
          FROM reviews r, json_each(r.body_images) j
-         WHERE r.body_images <> '[]'",
-    )
+         WHERE r.body_images <> '[]' AND ",
+        in_reviews!("r.source_path"),
+    ))
+    .bind(only.map(json))
     .fetch_all(db)
     .await
+}
+
+fn json(names: &[String]) -> String {
+    serde_json::to_string(names).unwrap_or_else(|_| "[]".into())
 }
 
 /// A row of `images`.
@@ -61,11 +92,20 @@ macro_rules! columns {
     };
 }
 
-/// Every row.
-pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<StoredImage>> {
-    sqlx::query_as(concat!("SELECT ", columns!(), " FROM images"))
-        .fetch_all(db)
-        .await
+/// Every row, or those of the reviews `only` names (see `in_reviews`).
+pub(crate) async fn all(
+    db: impl SqliteExecutor<'_>,
+    only: Option<&[String]>,
+) -> sqlx::Result<Vec<StoredImage>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM images WHERE ",
+        in_reviews!("review_path")
+    ))
+    .bind(only.map(json))
+    .fetch_all(db)
+    .await
 }
 
 /// Writes what changed and removes what no review names any more, in one

@@ -75,12 +75,20 @@ impl Imaging {
         Some((located.path(&self.content_dir, &self.static_dir), facts))
     }
 
-    /// Brings the stored facts in step with the posters reviews name now;
-    /// returns whether any changed (pages showing them must be rendered
-    /// again). Wakes the worker when there is something to make or sweep.
-    pub(crate) async fn refresh(&self, db: &SqlitePool) -> sqlx::Result<bool> {
-        let wanted = db::images::wanted(db).await?;
-        let stored: HashMap<(String, String), StoredImage> = db::images::all(db)
+    /// Brings the stored facts in step with the images reviews show now,
+    /// those of every review, or of the reviews `only` names (`reviews/anora`
+    /// for `reviews/anora.md` or the bundle `reviews/anora/`: what a save
+    /// touched, so that it stats a few files rather than every poster of
+    /// the archive); returns whether any changed (pages showing them must
+    /// be rendered again). Wakes the worker when there is something to
+    /// make or sweep.
+    pub(crate) async fn refresh(
+        &self,
+        db: &SqlitePool,
+        only: Option<&[String]>,
+    ) -> sqlx::Result<bool> {
+        let wanted = db::images::wanted(db, only).await?;
+        let stored: HashMap<(String, String), StoredImage> = db::images::all(db, only)
             .await?
             .into_iter()
             .map(|row| ((row.review_path.clone(), row.reference.clone()), row))

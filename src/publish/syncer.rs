@@ -202,6 +202,7 @@ impl Syncer {
     ) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let started = std::time::Instant::now();
+        let touched = scope.review_names();
         let result = self.sync_once(scope, indexing).await;
         self.health.count_sync(result.is_ok(), started.elapsed());
         match &result {
@@ -216,7 +217,7 @@ impl Syncer {
             (self.changed)(&Changes::of([SurrogateKey::Search]));
         }
         drop(feeding);
-        if indexing == Indexing::Inline && self.learn_images().await {
+        if indexing == Indexing::Inline && self.learn_images(touched.as_deref()).await {
             (self.changed)(&Changes::everything());
         }
         Ok(report)
@@ -227,19 +228,19 @@ impl Syncer {
     /// the text first and leaves this to the background).
     pub(crate) async fn refresh_images(&self) {
         let _one_at_a_time = self.running.lock().await;
-        if self.learn_images().await {
+        if self.learn_images(None).await {
             (self.changed)(&Changes::everything());
         }
     }
 
-    /// Brings the posters' facts in step (`Imaging::refresh`); says whether
-    /// pages change. A failure is logged: pages show what was known, and
-    /// the next sync tries again.
-    async fn learn_images(&self) -> bool {
+    /// Brings the images' facts in step (`Imaging::refresh`), for the
+    /// reviews `only` names or all; says whether pages change. A failure is
+    /// logged: pages show what was known, and the next sync tries again.
+    async fn learn_images(&self, only: Option<&[String]>) -> bool {
         let refreshed = async {
             // Last-Modified follows the files (`web::modified`); the pages'
             // ETags change with the posters' facts.
-            let changed = self.imaging.refresh(&self.db).await?;
+            let changed = self.imaging.refresh(&self.db, only).await?;
             Ok::<bool, sqlx::Error>(changed)
         };
         match refreshed.await {

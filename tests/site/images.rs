@@ -707,3 +707,42 @@ async fn a_poster_url_is_shown_as_given_at_the_size_the_editor_gave() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_poster_saved_into_its_bundle_is_picked_up_by_the_watcher_alone() {
+    let site = TestSite::build(
+        Options {
+            watch: true,
+            ..only_these()
+        },
+        &[
+            ("reviews/anora/index.md", &bundle_review("Anora", "jpg", "")),
+            ("reviews/flow/index.md", &bundle_review("Flow", "jpg", "")),
+        ],
+    )
+    .await;
+    site.write_bytes("reviews/anora/poster.jpg", &jpeg(400, 600, 1));
+    site.write_bytes("reviews/flow/poster.jpg", &jpeg(400, 600, 2));
+    site.sync_everything().await;
+    let flow = attr(
+        &page_with_sizes(&site, "/reviews/flow").await,
+        "picture.poster img",
+        "src",
+    );
+    let before = page_with_sizes(&site, "/reviews/anora").await;
+    let old = attr(&before, "picture.poster img", "src");
+
+    // Only the image changes: the watcher's sync looks at that bundle's
+    // images again (and no others), and the page shows the new poster.
+    site.write_bytes("reviews/anora/poster.jpg", &jpeg(500, 600, 7));
+    let new = eventually(DEADLINE, "the new poster on the page", || async {
+        let html = site.get("/reviews/anora").await.html();
+        common::attr_of(&html, "picture.poster img", "src").filter(|src| *src != old)
+    })
+    .await;
+    let (_, image, _) = fetch_image(&site, &new).await;
+    assert_eq!(image.width() * 600, image.height() * 500, "the new shape");
+    // Flow's poster, which that sync did not look at, is as it was.
+    let html = site.get("/reviews/flow").await.html();
+    assert_eq!(attr(&html, "picture.poster img", "src"), flow);
+}
