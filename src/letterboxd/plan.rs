@@ -9,7 +9,7 @@
 //!   new ones are added at the end of its file;
 //! - a slug taken by an unrelated file gives the next free one (`-2`, `-3`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use time::Date;
@@ -192,9 +192,10 @@ pub(crate) fn make(
     }
     // The older of two reviews of a film keeps the plain slug.
     reviews.sort_by_key(|row| row.logged);
-    let mut review_slug_of: Vec<(&Logged, String)> = Vec::with_capacity(reviews.len());
+    let logged_in_diary: HashSet<Viewing> = archive.diary.iter().map(viewing).collect();
+    let mut review_slug_of: HashMap<Viewing, String> = HashMap::with_capacity(reviews.len());
     for row in reviews {
-        let in_diary = archive.diary.iter().any(|entry| same_viewing(entry, row));
+        let in_diary = logged_in_diary.contains(&viewing(row));
         let (path, slug) = match row
             .uri
             .as_ref()
@@ -210,20 +211,20 @@ pub(crate) fn make(
         let bytes = review_file(row, in_diary)?;
         plan.files
             .push(planned(existing_bytes(existing, &path), path, bytes));
-        review_slug_of.push((row, slug));
+        review_slug_of.insert(viewing(row), slug);
         progress.tick();
     }
     diary(archive, existing, &review_slug_of, &mut plan)?;
     lists(archive, existing, &mut plan)?;
+    let logged_films: HashSet<FilmKey> = archive
+        .diary
+        .iter()
+        .map(|row| film_key(&row.film))
+        .collect();
     let unlogged_likes = archive
         .likes
         .iter()
-        .filter(|film| {
-            !archive
-                .diary
-                .iter()
-                .any(|entry| same_film(&entry.film, film))
-        })
+        .filter(|film| !logged_films.contains(&film_key(film)))
         .count();
     if unlogged_likes > 0 {
         plan.skipped.push(format!(
@@ -236,17 +237,26 @@ pub(crate) fn make(
     Ok(plan)
 }
 
-/// A review and a diary row are one viewing when they share a URI or,
-/// without URIs, the film and the day.
-fn same_viewing(entry: &Logged, review: &Logged) -> bool {
-    match (&entry.uri, &review.uri) {
-        (Some(a), Some(b)) => a == b,
-        _ => same_film(&entry.film, &review.film) && entry.watched == review.watched,
+/// What makes a review and a diary row one viewing: the entry's URI or,
+/// in a CSV without URIs, the film and the day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Viewing {
+    Uri(String),
+    Film(FilmKey, Option<Date>),
+}
+
+fn viewing(row: &Logged) -> Viewing {
+    match &row.uri {
+        Some(uri) => Viewing::Uri(uri.clone()),
+        None => Viewing::Film(film_key(&row.film), row.watched),
     }
 }
 
-fn same_film(a: &FilmName, b: &FilmName) -> bool {
-    a.year == b.year && slug::slugify(&a.name) == slug::slugify(&b.name)
+/// A film's title folded (case and punctuation ignored) and its year.
+type FilmKey = (String, Option<i32>);
+
+fn film_key(film: &FilmName) -> FilmKey {
+    (slug::slugify(&film.name), film.year)
 }
 
 fn slug_of(name: &str, fallback: &str) -> String {
@@ -336,10 +346,11 @@ fn yaml(value: &impl Serialize) -> Result<String, LetterboxdError> {
 fn diary(
     archive: &Archive,
     existing: &Existing,
-    reviews: &[(&Logged, String)],
+    reviews: &HashMap<Viewing, String>,
     plan: &mut Plan,
 ) -> Result<(), LetterboxdError> {
     let mut years: BTreeMap<i32, Vec<EntryOut<'_>>> = BTreeMap::new();
+    let liked: HashSet<FilmKey> = archive.likes.iter().map(film_key).collect();
     let mut rows: Vec<&Logged> = archive.diary.iter().collect();
     rows.sort_by_key(|row| (row.watched.unwrap_or(row.logged), row.logged));
     for row in rows {
@@ -352,16 +363,13 @@ fn diary(
             continue;
         }
         let date = row.watched.unwrap_or(row.logged);
-        let review = reviews
-            .iter()
-            .find(|(review, _)| same_viewing(row, review))
-            .map(|(_, slug)| slug.clone());
+        let review = reviews.get(&viewing(row)).cloned();
         years.entry(date.year()).or_default().push(EntryOut {
             date: date_text(date),
             film: (&row.film).into(),
             rating: row.rating.map(Stars),
             rewatch: row.rewatch,
-            liked: archive.likes.iter().any(|film| same_film(film, &row.film)),
+            liked: liked.contains(&film_key(&row.film)),
             review,
             letterboxd: row.uri.as_deref(),
         });
