@@ -521,3 +521,71 @@ impl Row<'_> {
             .ok_or_else(|| self.error(&format!("`{column}` is empty")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> Files {
+        entries
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect()
+    }
+
+    const HEADER: &str = "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date";
+
+    #[test]
+    fn a_spoilers_column_marks_the_review() {
+        let text = format!(
+            "{HEADER},Spoilers\n2024-01-02,Flow,2024,https://boxd.it/a,4,,\"It ends, \"\"well\"\".\",,2024-01-01,Yes\n"
+        );
+        let archive = archive(&files(&[("reviews.csv", &text)])).unwrap();
+        let review = &archive.reviews[0];
+        assert!(review.spoilers);
+        assert_eq!(review.review.as_deref(), Some("It ends, \"well\"."));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_file_line_and_column() {
+        let text = format!("{HEADER}\n2024-01-02,Flow,2024,x,4.3,,Text,,\n");
+        let error = archive(&files(&[("reviews.csv", &text)])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "reviews.csv:2: `Rating` is 4.3: a rating is 0.5 to 5 in halves"
+        );
+        let text = format!("{HEADER}\n2024-01-02,Flow,2024,x,4,Maybe,Text,,\n");
+        let error = archive(&files(&[("reviews.csv", &text)])).unwrap_err();
+        assert!(
+            error.to_string().starts_with("reviews.csv:2: `Rewatch`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_list_without_its_version_line_or_films_header_is_refused() {
+        let diary = "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n";
+        let no_version = "Date,Name,Tags,URL,Description\n2024-01-01,L,,u,\n";
+        let error =
+            archive(&files(&[("diary.csv", diary), ("lists/l.csv", no_version)])).unwrap_err();
+        assert!(error.to_string().starts_with("lists/l.csv:1:"), "{error}");
+        let cut = "Letterboxd list export v7\nDate,Name,Tags,URL,Description\n2024-01-01,L,,u,\n";
+        let error = archive(&files(&[("diary.csv", diary), ("lists/l.csv", cut)])).unwrap_err();
+        assert!(error.to_string().contains("truncated"), "{error}");
+    }
+
+    #[test]
+    fn an_export_without_reviews_or_diary_is_not_one() {
+        let error = archive(&files(&[(
+            "watched.csv",
+            "Date,Name,Year,Letterboxd URI\n",
+        )]))
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("neither reviews.csv nor diary.csv"),
+            "{error}"
+        );
+    }
+}
