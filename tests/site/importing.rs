@@ -636,3 +636,38 @@ async fn the_archive_holds_the_whole_content_folder() {
     assert_eq!(count, unpacked.len());
     assert_eq!(unpacked, files_of(&content));
 }
+
+#[tokio::test]
+async fn new_entries_join_a_diary_written_by_hand_in_yaml_or_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    // Indented items, as the sample and `marquee new --diary` write them.
+    let yaml = "# My 2024\nentries:\n  - date: 2024-01-13\n    film: { title: Perfect Days, year: 2023 }\n    rating: 4\n";
+    let toml = "[[entries]]\ndate = 2025-02-01\nfilm = { title = \"Flow\", year = 2024 }\n";
+    common::write_file(&content.join("diary/2024.yaml"), yaml);
+    common::write_file(&content.join("diary/2025.toml"), toml);
+    letterboxd::import(&fixture(), &content, false).unwrap();
+    check_is_clean(&content);
+    let written = std::fs::read_to_string(content.join("diary/2024.yaml")).unwrap();
+    assert!(written.starts_with(yaml), "{written}");
+    let entries = yaml_file(&content, "diary/2024.yaml")["entries"].clone();
+    let films: Vec<&str> = entries
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| e["film"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(films.len(), 6);
+    assert_eq!(films[0], "Perfect Days");
+    let written = std::fs::read_to_string(content.join("diary/2025.toml")).unwrap();
+    assert!(written.starts_with(toml), "{written}");
+    let parsed: toml::Table = written.parse().unwrap();
+    let titles: Vec<&str> = parsed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["film"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Flow", "Heat", "Parasite"]);
+    assert!(!content.join("diary/2025.yaml").exists());
+}
