@@ -112,6 +112,57 @@ pub enum Command {
     /// in builds with the `generate` feature, as the scripts make.
     #[cfg(feature = "generate")]
     Generate(GenerateArgs),
+    /// Bring writing in from elsewhere: `marquee import letterboxd EXPORT.zip`.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Give writing back: `export letterboxd --out F.csv` or `export
+    /// archive --out F.zip`.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// What `marquee import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a Letterboxd export (its zip, the folder it unzips to, or a
+    /// CSV in Letterboxd's import format) as reviews, diary entries and
+    /// lists. Safe to run again: nothing already imported is written
+    /// twice, and nothing edited since is overwritten.
+    Letterboxd(ImportArgs),
+}
+
+/// The arguments of `marquee import letterboxd`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The export: the zip from Letterboxd (Settings → Data → Export), or
+    /// the folder it unzips to.
+    pub export: PathBuf,
+    /// The content directory to write into; made when missing.
+    #[arg(long, env = "MARQUEE_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// Print what would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// What `marquee export` writes.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The reviews and diary as a CSV in Letterboxd's import format.
+    Letterboxd(ExportArgs),
+    /// The whole content directory as a zip, for backups.
+    Archive(ExportArgs),
+}
+
+/// The arguments of `marquee export letterboxd` and `archive`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The content directory to export.
+    #[arg(long, env = "MARQUEE_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// The file to write (`.csv` or `.zip`).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// How to serve: the flags of `marquee` and `marquee serve`, each with its
@@ -254,6 +305,23 @@ mod tests {
             LogFormat::Text
         );
         assert!(Cli::try_parse_args(["marquee", "--log-format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn import_and_export_take_their_subcommands() {
+        let cli =
+            Cli::try_parse_args(["marquee", "import", "letterboxd", "x.zip", "--dry-run"]).unwrap();
+        let Some(Command::Import(ImportCommand::Letterboxd(args))) = cli.command else {
+            panic!("not an import: {:?}", cli.command);
+        };
+        assert!(args.dry_run);
+        assert_eq!(args.export, PathBuf::from("x.zip"));
+        let cli = Cli::try_parse_args(["marquee", "export", "archive", "--out", "b.zip"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Export(ExportCommand::Archive(_)))
+        ));
+        assert!(Cli::try_parse_args(["marquee", "export", "letterboxd"]).is_err());
     }
 
     #[test]

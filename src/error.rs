@@ -49,6 +49,9 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// A Letterboxd import or export stopped; nothing was written.
+    #[error(transparent)]
+    Letterboxd(#[from] crate::letterboxd::LetterboxdError),
     /// The listener's own address or the signal handlers could not be had:
     /// the server cannot run (or stop cleanly) without them.
     #[error("server error: {0}")]

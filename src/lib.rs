@@ -17,6 +17,7 @@ pub mod corpus;
 pub mod db;
 pub mod error;
 pub(crate) mod images;
+pub mod letterboxd;
 pub mod publish;
 pub(crate) mod render;
 pub mod search;

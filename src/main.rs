@@ -3,7 +3,7 @@
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use marquee::config::{self, Cli, Command, LogFormat};
+use marquee::config::{self, Cli, Command, ExportCommand, ImportCommand, LogFormat};
 use marquee::content;
 use marquee::error::Error;
 use tracing_subscriber::EnvFilter;
@@ -58,6 +58,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 "fill it in, then set `draft: false` to publish"
             };
             println!("Wrote {}: {next}.", path.display());
+        }
+        Some(Command::Import(ImportCommand::Letterboxd(args))) => {
+            let report = marquee::letterboxd::import(&args.export, &args.content, args.dry_run)?;
+            print!("{report}");
+        }
+        Some(Command::Export(ExportCommand::Letterboxd(args))) => {
+            config::require_content_dir(&args.content)?;
+            let rows = marquee::letterboxd::export_csv(&args.content, &args.out)?;
+            println!("Wrote {rows} rows to {}", args.out.display());
+        }
+        Some(Command::Export(ExportCommand::Archive(args))) => {
+            config::require_content_dir(&args.content)?;
+            let files = marquee::letterboxd::export_archive(&args.content, &args.out)?;
+            println!("Wrote {files} files to {}", args.out.display());
         }
         #[cfg(feature = "generate")]
         Some(Command::Generate(args)) => {

@@ -43,6 +43,9 @@ struct EntryFields {
     /// The slug of the full review this viewing led to.
     #[serde(default)]
     review: Option<String>,
+    /// The Letterboxd diary entry this one was imported from.
+    #[serde(default)]
+    letterboxd: Option<String>,
 }
 
 /// A year of the diary, validated.
@@ -62,6 +65,9 @@ pub struct DiaryEntry {
     /// The note rendered as safe HTML.
     pub(crate) note_html: Option<String>,
     pub(crate) review: Option<String>,
+    /// The Letterboxd entry's URI, so that a second import leaves this
+    /// entry as it is.
+    pub(crate) letterboxd: Option<String>,
 }
 
 /// Parses `diary/{year}.{ext}`; every entry must be dated in `year`.
@@ -145,6 +151,7 @@ fn validate_entry(
             .as_deref()
             .map(note_html),
         review,
+        letterboxd: raw.letterboxd.as_deref().and_then(required_text),
     })
 }
 
@@ -185,6 +192,20 @@ mod tests {
             Some("<p>Even <em>better</em>.</p>\n")
         );
         assert_eq!(entry.review.as_deref(), Some("anora"));
+    }
+
+    #[test]
+    fn an_entry_keeps_the_letterboxd_uri_an_import_recorded() {
+        let diary = parse(
+            "entries:\n  - date: 2024-03-02\n    film: { title: Anora }\n    letterboxd: https://boxd.it/x1\n  - date: 2024-03-03\n    film: { title: Flow }\n",
+        )
+        .unwrap();
+        let uris: Vec<_> = diary
+            .entries
+            .iter()
+            .map(|e| e.letterboxd.as_deref())
+            .collect();
+        assert_eq!(uris, [Some("https://boxd.it/x1"), None]);
     }
 
     #[test]

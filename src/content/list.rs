@@ -31,6 +31,9 @@ struct ListFrontMatter {
     draft: bool,
     #[serde(default)]
     films: Vec<ListFilmFields>,
+    /// The Letterboxd list this one was imported from.
+    #[serde(default)]
+    letterboxd: Option<String>,
 }
 
 /// One film of a list as written.
@@ -60,6 +63,8 @@ pub struct List {
     pub(crate) draft: bool,
     pub(crate) intro_html: String,
     pub(crate) items: Vec<ListItem>,
+    /// The Letterboxd list's URL, so that a second import recognises it.
+    pub(crate) letterboxd: Option<String>,
 }
 
 /// One film of a list, in the order written.
@@ -147,6 +152,7 @@ pub(crate) fn parse_list(text: &str, path: &str, stem: &str) -> Result<List, Con
         draft: raw.draft,
         intro_html: rendered.html,
         items,
+        letterboxd: raw.letterboxd.as_deref().and_then(required_text),
     })
 }
 
@@ -171,6 +177,20 @@ mod tests {
             .map(|i| i.film.key.slug.as_str())
             .collect();
         assert_eq!(slugs, ["anora-2024", "flow-2024"]);
+    }
+
+    #[test]
+    fn keeps_the_letterboxd_url_an_import_recorded() {
+        let list = parse_list(
+            "---\ntitle: L\npublished: 2024-12-20\nletterboxd: https://letterboxd.com/someone/list/l/\n---\n",
+            "lists/l.md",
+            "l",
+        )
+        .unwrap();
+        assert_eq!(
+            list.letterboxd.as_deref(),
+            Some("https://letterboxd.com/someone/list/l/")
+        );
     }
 
     #[test]

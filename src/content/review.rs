@@ -53,6 +53,10 @@ pub(crate) struct ReviewFrontMatter {
     /// The day the critic watched the film: a diary entry of its own.
     #[serde(default)]
     pub(crate) watched: Option<DateText>,
+    /// The Letterboxd entry this review was imported from, so that a second
+    /// import recognises it rather than writing it again.
+    #[serde(default)]
+    pub(crate) letterboxd: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +177,8 @@ pub struct Review {
     pub(crate) body_text: String,
     /// The local images the body shows, as linked (`Rendered::images`).
     pub(crate) body_images: Vec<String>,
+    /// The Letterboxd entry's URI, for `marquee import letterboxd`.
+    pub(crate) letterboxd: Option<String>,
 }
 
 /// Where a review file sits decides its default slug and whether it is a
@@ -335,6 +341,7 @@ fn validate(
         body_html: rendered.html,
         body_text: rendered.text,
         body_images: rendered.images,
+        letterboxd: raw.letterboxd.as_deref().and_then(required_text),
     })
 }
 
@@ -564,6 +571,19 @@ Body.
             regions,
             vec![("US", date!(2024 - 10 - 18)), ("UK", date!(2024 - 11 - 01))]
         );
+    }
+
+    #[test]
+    fn keeps_the_letterboxd_uri_an_import_recorded() {
+        let text = MINIMAL.replace(
+            "published:",
+            "letterboxd: ' https://boxd.it/aB3 '\npublished:",
+        );
+        assert_eq!(
+            parse(&text).unwrap().letterboxd.as_deref(),
+            Some("https://boxd.it/aB3")
+        );
+        assert_eq!(parse(MINIMAL).unwrap().letterboxd, None);
     }
 
     #[test]

@@ -310,9 +310,13 @@ impl Syncer {
         for error in found.unreadable {
             tx.keep_unreadable(&error);
         }
+        let mut progress = Progress::new(files_read, PROGRESS_EVERY);
         while let Some((file, outcome)) = outcomes.recv().await {
             if let Some(site) = hand_over(&mut tx, file, outcome).await? {
                 new_site = Some(site);
+            }
+            if let Some(done) = progress.step() {
+                tracing::info!("syncing: {done} of {files_read} files read");
             }
         }
         // A reader that stopped early (it panicked) must not commit half a sync.
@@ -457,4 +461,58 @@ async fn hand_over(
         },
     }
     Ok(None)
+}
+
+/// How often a long sync (the first start on a large archive, such as a
+/// fresh Letterboxd import) says how far it is; a sync shorter than this
+/// says nothing.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Counts the files a sync has stored and says when a progress line is due.
+struct Progress {
+    done: usize,
+    total: usize,
+    every: std::time::Duration,
+    last: std::time::Instant,
+}
+
+impl Progress {
+    fn new(total: usize, every: std::time::Duration) -> Self {
+        Self {
+            done: 0,
+            total,
+            every,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// One more file stored; the count when a line is due (never for the
+    /// last file: the sync's own summary follows).
+    fn step(&mut self) -> Option<usize> {
+        self.done += 1;
+        if self.done >= self.total || self.last.elapsed() < self.every {
+            return None;
+        }
+        self.last = std::time::Instant::now();
+        Some(self.done)
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_sync_reports_its_progress_and_a_short_one_does_not() {
+        let mut due = Progress::new(3, std::time::Duration::ZERO);
+        assert_eq!(
+            [due.step(), due.step(), due.step()],
+            [Some(1), Some(2), None]
+        );
+        let mut quiet = Progress::new(3, std::time::Duration::from_secs(3600));
+        assert_eq!(
+            [quiet.step(), quiet.step(), quiet.step()],
+            [None, None, None]
+        );
+    }
 }

@@ -237,7 +237,7 @@ fn every_message_names_the_field_once_and_says_what_would_be_right() {
     assert_eq!(
         errors,
         [
-            "reviews/far-off.md:3: field `colour`: unknown field `colour`; the fields here are `title`, `film`, `rating`, `spoilers`, `published`, `updated`, `draft`, `release_dates`, `tags`, `summary`, `slug`, `author`, `watched`",
+            "reviews/far-off.md:3: field `colour`: unknown field `colour`; the fields here are `title`, `film`, `rating`, `spoilers`, `published`, `updated`, `draft`, `release_dates`, `tags`, `summary`, `slug`, `author`, `watched`, `letterboxd`",
             "reviews/february.md:5: field `published`: `2023-02-30` does not exist: February 2023 has 28 days",
             "reviews/format.md:5: field `published`: `30/01/2023` is not a valid date; write a date such as 2024-10-18 or a date-time such as 2024-10-18T09:00:00Z",
             "reviews/indented.md:5: field `film.director`: YAML cannot read this line: a value that contains `: ` must be in quotes (title: \"Mission: Impossible\"), and a field must line up with the fields beside it",
@@ -390,8 +390,8 @@ async fn the_status_page_shows_code_as_code_and_scheduled_times() {
         reasons,
         [
             (
-                "unknown field <script>alert(1)</script>; the fields here are title, film, rating, spoilers, published, updated, draft, release_dates, tags, summary, slug, author, watched".to_string(),
-                ["<script>alert(1)</script>", "title", "film", "rating", "spoilers", "published", "updated", "draft", "release_dates", "tags", "summary", "slug", "author", "watched"].map(String::from).to_vec()
+                "unknown field <script>alert(1)</script>; the fields here are title, film, rating, spoilers, published, updated, draft, release_dates, tags, summary, slug, author, watched, letterboxd".to_string(),
+                ["<script>alert(1)</script>", "title", "film", "rating", "spoilers", "published", "updated", "draft", "release_dates", "tags", "summary", "slug", "author", "watched", "letterboxd"].map(String::from).to_vec()
             ),
             (
                 "unknown field ratng; did you mean rating?".to_string(),

@@ -20,6 +20,7 @@ mod films;
 mod full_disk;
 mod http;
 mod images;
+mod importing;
 mod instances;
 mod lists;
 mod metrics;
