@@ -206,6 +206,19 @@ pub(crate) struct PosterFacts {
     pub(crate) failed: bool,
 }
 
+/// The columns of `PosterFacts` for a review `r` whose poster row is
+/// joined as `i` (`POSTER_JOIN`): the measured size, else the size the
+/// editor gave a poster URL. A macro, for `concat!` into each statement
+/// (sqlx takes only literal SQL).
+macro_rules! poster_facts {
+    () => {
+        "i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
+         coalesce(i.height, r.poster_height) AS poster_height,
+         i.format AS poster_format, i.error IS NOT NULL AS poster_failed"
+    };
+}
+pub(crate) use poster_facts;
+
 /// Joins a review `r`'s poster row as `i`.
 pub(crate) const POSTER_JOIN: &str =
     "LEFT JOIN images i ON i.review_path = r.source_path AND i.reference = r.poster";
@@ -215,14 +228,13 @@ pub(crate) async fn poster_of(
     db: impl SqliteExecutor<'_>,
     review_id: i64,
 ) -> sqlx::Result<PosterFacts> {
-    let facts: Option<PosterFacts> = sqlx::query_as(
-        "SELECT i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
-             coalesce(i.height, r.poster_height) AS poster_height,
-             i.format AS poster_format, i.error IS NOT NULL AS poster_failed
-         FROM reviews r LEFT JOIN images i
+    let facts: Option<PosterFacts> = sqlx::query_as(concat!(
+        "SELECT ",
+        poster_facts!(),
+        " FROM reviews r LEFT JOIN images i
              ON i.review_path = r.source_path AND i.reference = r.poster
          WHERE r.id = ?",
-    )
+    ))
     .bind(review_id)
     .fetch_optional(db)
     .await?;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use sqlx::{FromRow, QueryBuilder, SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
 
-use super::images::{POSTER_JOIN, PosterFacts};
+use super::images::{POSTER_JOIN, PosterFacts, poster_facts};
 use super::visible;
 use crate::content::review::Rating;
 
@@ -91,14 +91,12 @@ pub(crate) async fn results(
     slugs: &[&str],
     now: OffsetDateTime,
 ) -> sqlx::Result<Results> {
-    let mut sql = QueryBuilder::new(
+    let mut sql = QueryBuilder::new(concat!(
         "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
-                r.published_at AS published, r.body_text, r.poster, r.asset_base,
-                i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
-                coalesce(i.height, r.poster_height) AS poster_height,
-                i.format AS poster_format, i.error IS NOT NULL AS poster_failed,
-                EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
-    );
+                r.published_at AS published, r.body_text, r.poster, r.asset_base, ",
+        poster_facts!(),
+        ", EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
+    ));
     push_tag_names(&mut sql, slugs, now);
     sql.push(") AS tag_names FROM reviews r ")
         .push(POSTER_JOIN)

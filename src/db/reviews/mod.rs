@@ -9,7 +9,7 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteExecutor};
 use time::{Date, OffsetDateTime};
 
-use crate::db::images::{POSTER_JOIN, PosterFacts};
+use crate::db::images::{POSTER_JOIN, PosterFacts, poster_facts};
 use crate::db::visible;
 
 mod write;
@@ -18,11 +18,12 @@ use crate::content::review::Rating;
 pub(crate) use write::{delete_by_source, slug_claim, upsert};
 
 /// The columns of a listing card: enough for a list, none of the body.
-const CARD_COLUMNS: &str = "r.slug, r.title, r.film_title, r.film_year, r.director,
+const CARD_COLUMNS: &str = concat!(
+    "r.slug, r.title, r.film_title, r.film_year, r.director,
      r.rating_halves AS rating, r.spoilers, r.summary, r.published_at AS published, r.poster,
-     r.asset_base, i.hash AS poster_hash, coalesce(i.width, r.poster_width) AS poster_width,
-     coalesce(i.height, r.poster_height) AS poster_height,
-     i.format AS poster_format, i.error IS NOT NULL AS poster_failed";
+     r.asset_base, ",
+    poster_facts!()
+);
 
 /// A review in a listing.
 #[derive(Debug, Clone, FromRow)]
