@@ -261,6 +261,7 @@ async fn load(content: &Path, db: &Path) {
         drafts: false,
         status_token: None,
         cache_mb: 0,
+        cache_disk_mb: 0,
         no_watch: true,
         rescan_secs: 0,
         purge_hook: None,

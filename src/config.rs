@@ -202,6 +202,11 @@ pub struct ServeArgs {
     /// Memory for rendered pages, in megabytes.
     #[arg(long, env = "MARQUEE_CACHE_MB", default_value_t = 48)]
     pub cache_mb: u64,
+    /// Disk for rendered pages that memory let go, in megabytes, in a
+    /// folder beside the database (`marquee-pages/`, emptied at start);
+    /// 0 keeps none there.
+    #[arg(long, env = "MARQUEE_CACHE_DISK_MB", default_value_t = 1024)]
+    pub cache_disk_mb: u64,
     /// Do not follow the operating system's file events (for folders where
     /// they do not work, such as some network drives): changes are then
     /// found by the periodic rescan alone.

@@ -31,7 +31,7 @@ use crate::publish::watcher::WatchOptions;
 use crate::publish::{self, Background, Backoff};
 use crate::search::SearchIndex;
 use crate::web::assets::Assets;
-use crate::web::cache::PageCache;
+use crate::web::cache::{PageCache, spill_dir};
 use crate::web::heads::{CheckedHeads, Refusals};
 use crate::web::metrics::Metrics;
 use crate::web::security::Limits;
@@ -54,7 +54,13 @@ pub struct Site {
 pub async fn load(args: &ServeArgs, clock: Clock) -> Result<Site, Error> {
     let pool = db::open_or_rebuild(&args.db).await?;
     let site = SiteCell::new(args.base_url.clone(), args.addr);
-    let cache = PageCache::new(args.cache_mb.saturating_mul(1024 * 1024));
+    let cache = PageCache::with_disk(
+        args.cache_mb.saturating_mul(1024 * 1024),
+        Some((
+            spill_dir(&args.db),
+            args.cache_disk_mb.saturating_mul(1024 * 1024),
+        )),
+    );
     let options = publish::Options {
         content_dir: args.content.clone(),
         static_dir: args.static_dir.clone(),

@@ -64,6 +64,7 @@ pub(crate) struct Metrics {
     latency: Family<Route, Histogram>,
     cache: Family<Verdict, Counter>,
     cache_bytes: Gauge,
+    spilled_bytes: Gauge,
     content_errors: Gauge,
 }
 
@@ -95,7 +96,7 @@ impl Metrics {
         let cache = Family::<Verdict, Counter>::default();
         registry.register(
             "page_cache_requests",
-            "GET and HEAD requests by the page cache's verdict: hit, miss (rendered and kept) or pass",
+            "GET and HEAD requests by the page cache's verdict: hit, disk (a page spilled to disk), miss (rendered and kept) or pass",
             cache.clone(),
         );
         let cache_bytes = Gauge::default();
@@ -103,6 +104,12 @@ impl Metrics {
             "page_cache_bytes",
             "Bytes of pages the cache holds",
             cache_bytes.clone(),
+        );
+        let spilled_bytes = Gauge::default();
+        registry.register(
+            "page_cache_disk_bytes",
+            "Bytes of pages the cache let go from memory and keeps on disk",
+            spilled_bytes.clone(),
         );
         let content_errors = Gauge::default();
         registry.register(
@@ -117,6 +124,7 @@ impl Metrics {
             latency,
             cache,
             cache_bytes,
+            spilled_bytes,
             content_errors,
         }
     }
@@ -224,6 +232,9 @@ pub(crate) async fn metrics(
     metrics
         .cache_bytes
         .set(i64::try_from(state.cache.weight()).unwrap_or(i64::MAX));
+    metrics
+        .spilled_bytes
+        .set(i64::try_from(state.cache.spilled_bytes()).unwrap_or(i64::MAX));
     let mut text = String::new();
     encode(&mut text, &metrics.registry)?;
     Ok((

@@ -337,3 +337,109 @@ async fn the_purge_hook_is_run_with_the_keys_a_save_changed() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn pages_memory_lets_go_are_served_from_disk_as_rendered_until_they_change() {
+    // Forty reviews of about 50 KB of text each, and one megabyte of memory
+    // for pages: memory can hold a few; the rest must come from disk.
+    let body = "A long look at a city by the harbour, scene by scene. ".repeat(900);
+    let reviews: Vec<(String, String)> = (0..40)
+        .map(|n| {
+            let film = format!("Harbour {n}");
+            let path = format!("reviews/harbour-{n}.md");
+            (path, review_of(&film, 1990 + n, "Noir", "Ann One", &body))
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = reviews
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            cache_mb: 1,
+            ..Options::default()
+        },
+        &files,
+    )
+    .await;
+    let paths: Vec<String> = (0..40).map(|n| format!("/reviews/harbour-{n}")).collect();
+    let mut rendered = Vec::new();
+    for path in &paths {
+        let page = site.get(path).await;
+        assert_eq!(page.header("x-cache"), Some("miss"), "{path}");
+        rendered.push(page);
+    }
+    // The writer thread spills in its own time: poll, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut again = Vec::new();
+    loop {
+        again.clear();
+        for path in &paths {
+            again.push(site.get(path).await);
+        }
+        let from_disk = again
+            .iter()
+            .filter(|page| page.header("x-cache") == Some("disk"))
+            .count();
+        let rendered_again = again
+            .iter()
+            .filter(|page| page.header("x-cache") == Some("miss"))
+            .count();
+        if from_disk >= 30 && rendered_again == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{from_disk} pages from disk, {rendered_again} rendered again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for (first, second) in rendered.iter().zip(&again) {
+        assert_eq!(second.status, StatusCode::OK);
+        assert_eq!(second.body, first.body);
+        for header in [
+            "etag",
+            "last-modified",
+            "surrogate-key",
+            "content-type",
+            "content-security-policy",
+        ] {
+            assert_eq!(second.header(header), first.header(header), "{header}");
+        }
+    }
+    // A spilled page asked for in brotli gets it, made once: the page goes
+    // back to memory with it.
+    let spilled = &paths[again
+        .iter()
+        .position(|page| page.header("x-cache") == Some("disk"))
+        .unwrap()];
+    for from in ["disk", "hit"] {
+        let brotli = site.get_with(spilled, &[("accept-encoding", "br")]).await;
+        assert_eq!(brotli.header("content-encoding"), Some("br"));
+        assert_eq!(brotli.header("x-cache"), Some(from));
+    }
+
+    // A save drops the saved review's page wherever it is kept.
+    let changed = again
+        .iter()
+        .position(|page| page.header("x-cache") == Some("disk"))
+        .unwrap();
+    site.write(
+        &format!("reviews/harbour-{changed}.md"),
+        &review_of(
+            &format!("Harbour {changed}"),
+            1990 + changed as i32,
+            "Noir",
+            "Ann One",
+            "Rewritten.",
+        ),
+    );
+    site.sync_everything().await;
+    let page = site.get(&paths[changed]).await;
+    assert_eq!(page.header("x-cache"), Some("miss"));
+    assert_eq!(
+        text_of(&page.html(), ".review-body p").as_deref(),
+        Some("Rewritten.")
+    );
+}

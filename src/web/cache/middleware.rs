@@ -88,8 +88,9 @@ struct Front {
 }
 
 /// Says whether a response came from the cache, as Varnish and CDNs do:
-/// `hit`, `miss` (rendered now, and kept), or `pass` (never kept: files,
-/// errors, other methods, the status page).
+/// `hit` (from memory), `disk` (from the pages memory let go: `spill`),
+/// `miss` (rendered now, and kept), or `pass` (never kept: files, errors,
+/// other methods, the status page).
 static X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 fn marked(mut response: Response<Body>, how: &'static str) -> Response<Body> {
@@ -125,6 +126,12 @@ async fn serve_cached(
         return marked(
             respond(&cache, &key, page, request.headers(), &clock),
             "hit",
+        );
+    }
+    if let Some(page) = cache.get_spilled(&key) {
+        return marked(
+            respond(&cache, &key, page, request.headers(), &clock),
+            "disk",
         );
     }
     // axum empties the body of a HEAD response inside the router, so what

@@ -24,10 +24,12 @@ mod negotiate;
 mod page;
 mod policy;
 mod respond;
+mod spill;
 mod store;
 
 pub(crate) use conditional::{clamp_last_modified, if_modified_since, none_match};
 pub(crate) use key::RouteParams;
 pub(crate) use middleware::{Shows, in_front, mark_cacheable};
 pub(crate) use policy::CachePolicy;
+pub(crate) use spill::spill_dir;
 pub use store::PageCache;

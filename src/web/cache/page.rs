@@ -37,8 +37,8 @@ pub(super) struct CachedPage {
     /// The route it was rendered for, given back to each response made
     /// from it so that `/metrics` counts hits by route too.
     pub(super) route: Option<RenderedFor>,
-    gzip: Compressed,
-    brotli: Compressed,
+    pub(super) gzip: Compressed,
+    pub(super) brotli: Compressed,
 }
 
 /// One compressed form of a page. Most pages are only ever asked for in
@@ -142,6 +142,14 @@ impl CachedPage {
             Coding::Identity => {}
         }
         page
+    }
+
+    /// How many compressed forms have been made and kept.
+    pub(super) fn forms_made(&self) -> usize {
+        [&self.gzip, &self.brotli]
+            .into_iter()
+            .filter(|form| matches!(form, Compressed::Ready(_)))
+            .count()
     }
 
     /// What the page costs the cache: every byte it holds, plus a little

@@ -58,6 +58,9 @@ pub struct Options {
     pub rescan_secs: u64,
     /// `--purge-hook`.
     pub purge_hook: Option<String>,
+    /// `--cache-mb`: memory for rendered pages (pages it lets go are kept
+    /// on disk, up to 64 MB).
+    pub cache_mb: u64,
 }
 
 impl Default for Options {
@@ -70,6 +73,7 @@ impl Default for Options {
             sample_content: true,
             rescan_secs: 0,
             purge_hook: None,
+            cache_mb: 16,
         }
     }
 }
@@ -124,7 +128,8 @@ impl TestSite {
             static_dir,
             drafts: options.drafts,
             status_token: options.status_token.clone(),
-            cache_mb: 16,
+            cache_mb: options.cache_mb,
+            cache_disk_mb: 64,
             no_watch: !options.watch,
             rescan_secs: options.rescan_secs,
             purge_hook: options.purge_hook.clone(),
