@@ -108,9 +108,8 @@ impl Disk {
     /// The page `entry` names, read from its file; `None` if the file is
     /// gone (removed by a change meanwhile) or not whole.
     ///
-    /// Read on the request's own thread: the file is small and usually in
-    /// the operating system's page cache, where a read takes microseconds,
-    /// less than handing it to a blocking thread and back would cost.
+    /// Read on the request's own thread: the file is one page, usually in
+    /// the operating system's page cache, read in microseconds.
     pub(super) fn read(&self, entry: &Spilled) -> Option<CachedPage> {
         let bytes = std::fs::read(self.folder.path(entry.file)).ok()?;
         let stored = file::decode(Bytes::from(bytes))?;
@@ -127,9 +126,15 @@ impl Disk {
         })
     }
 
-    /// The most bytes of files the folder may hold.
-    pub(super) fn capacity(&self) -> u64 {
-        self.capacity
+    /// What the folder may hold: bytes of files, and pages. The count
+    /// bounds the index's memory (a few hundred bytes a page) when the
+    /// pages are small, as search results are: one page per 32 KB of disk,
+    /// 32,768 pages (about 10 MB of index) for the default gigabyte.
+    pub(super) fn capacity(&self) -> Capacity {
+        Capacity {
+            bytes: self.capacity,
+            pages: usize::try_from(self.capacity / 32_768).unwrap_or(usize::MAX),
+        }
     }
 }
 
@@ -200,6 +205,13 @@ impl Spilled {
     }
 }
 
+/// How much the folder may hold.
+#[derive(Clone, Copy)]
+pub(super) struct Capacity {
+    pub(super) bytes: u64,
+    pub(super) pages: usize,
+}
+
 /// The spilled pages, by cache key, and the bytes their files hold.
 #[derive(Default)]
 pub(super) struct SpillIndex {
@@ -224,14 +236,14 @@ impl SpillIndex {
 
     /// Adds `entry` under `key` if the folder has room for it. The files
     /// to remove: the one it replaces, or its own when there is no room.
-    pub(super) fn add(&mut self, key: String, entry: Spilled, capacity: u64) -> Vec<u64> {
+    pub(super) fn add(&mut self, key: String, entry: Spilled, capacity: Capacity) -> Vec<u64> {
         let replaced = self.entries.remove(&key);
         let mut gone = Vec::new();
         if let Some(old) = replaced {
             self.bytes -= old.bytes;
             gone.push(old.file);
         }
-        if self.bytes + entry.bytes > capacity {
+        if self.bytes + entry.bytes > capacity.bytes || self.entries.len() >= capacity.pages {
             gone.push(entry.file);
         } else {
             self.bytes += entry.bytes;
@@ -278,31 +290,21 @@ mod tests {
     }
 
     #[test]
-    fn the_index_stays_within_its_bytes_and_gives_back_the_files_it_lets_go() {
+    fn the_index_stays_within_its_bytes_and_pages_and_gives_back_the_files_it_lets_go() {
+        let room = Capacity {
+            bytes: 100,
+            pages: 2,
+        };
         let mut index = SpillIndex::default();
-        assert!(
-            index
-                .add("/a".into(), entry(1, 60, &["review:a"]), 100)
-                .is_empty()
-        );
-        assert_eq!(
-            index.add("/b".into(), entry(2, 60, &["review:b"]), 100),
-            [2],
-            "no room"
-        );
-        assert!(index.get("/b").is_none());
-        assert_eq!(
-            index.add("/a".into(), entry(3, 90, &["review:a"]), 100),
-            [1],
-            "replaced"
-        );
+        let mut add = |key: &str, entry| index.add(key.into(), entry, room);
+        assert!(add("/a", entry(1, 60, &["review:a"])).is_empty());
+        assert_eq!(add("/b", entry(2, 60, &["review:b"])), [2], "no room");
+        assert_eq!(add("/a", entry(3, 90, &["review:a"])), [1], "replaced");
+        assert!(add("/c", entry(4, 10, &["tag:x"])).is_empty());
+        assert_eq!(add("/d", entry(5, 0, &["tag:y"])), [5], "two pages at most");
+        assert!(index.get("/b").is_none() && index.get("/d").is_none());
         assert_eq!(index.get("/a").map(|entry| entry.file), Some(3));
-        assert_eq!(index.bytes(), 90);
-        assert!(
-            index
-                .add("/c".into(), entry(4, 10, &["tag:x"]), 100)
-                .is_empty()
-        );
+        assert_eq!(index.bytes(), 100);
         let keys = BTreeSet::from(["review:a".to_string()]);
         assert_eq!(index.drop_showing(&keys), [3]);
         assert_eq!(index.bytes(), 10);
