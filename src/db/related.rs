@@ -47,7 +47,8 @@ pub(crate) async fn related_ids(
                  SELECT id, MAX(tags) AS tags FROM (SELECT * FROM shared UNION ALL SELECT * FROM same_year)
                  GROUP BY id
              )
-             SELECT r.id, r.slug FROM candidates c JOIN reviews r ON r.id = c.id JOIN me
+             SELECT r.id, r.slug FROM candidates c
+             JOIN reviews r INDEXED BY reviews_related ON r.id = c.id JOIN me
              WHERE r.id != me.id
                AND (r.director_slug IS NULL OR me.director_slug IS NULL
                     OR r.director_slug != me.director_slug)

@@ -88,16 +88,19 @@ pub(crate) enum Part {
 
 /// The newest modification time, in nanoseconds since the epoch, of the
 /// files of `part` as last read: a fact of the files, the same for every
-/// instance that serves them, unlike the moment a sync ran.
+/// instance that serves them, unlike the moment a sync ran. `pages/` is a
+/// range of the primary key (`'0'` follows `'/'`), not a `LIKE`, which
+/// SQLite would answer by reading every source: every page render asks
+/// for the layout's time.
 pub(crate) async fn newest_mtime(db: impl SqliteExecutor<'_>, part: Part) -> sqlx::Result<i64> {
     let sql = match part {
         Part::Layout => {
             "SELECT coalesce(max(mtime_ns), 0) FROM sources
-             WHERE path = 'site.toml' OR path LIKE 'pages/%'"
+             WHERE path = 'site.toml' OR (path >= 'pages/' AND path < 'pages0')"
         }
         Part::Catalog => {
             "SELECT coalesce(max(mtime_ns), 0) FROM sources
-             WHERE path <> 'site.toml' AND path NOT LIKE 'pages/%'"
+             WHERE path <> 'site.toml' AND NOT (path >= 'pages/' AND path < 'pages0')"
         }
     };
     sqlx::query_scalar(sql).fetch_one(db).await
