@@ -9,6 +9,8 @@
 //! - `key`: what a page is kept under (its route's own query parameters);
 //! - `store`: the pages, bounded by bytes, and the generation that retires
 //!   them all at a content change (`menu` keeps the navigation beside them);
+//! - `spill`: the pages memory lets go, kept on disk beside the database
+//!   until a change drops them, so that a miss on them is a file read;
 //! - `page`: a rendered response turned into a page to send many times;
 //! - `respond`: a kept page sent as a request asks for it, using
 //!   `conditional` (ETag, If-None-Match, If-Modified-Since: 304s),
