@@ -20,7 +20,7 @@ use super::sources::{self, StoredSource};
 use super::{diary, films, lists, pages, reviews, search};
 use crate::content::error::ContentError;
 use crate::content::loader::{self, Document, SourceFile};
-use crate::content::plan::Known;
+use crate::content::plan::{Known, Scope};
 use crate::content::slugs::{self, Claim, SlugSpace};
 
 /// When the search index takes what a sync wrote. Every write queues the
@@ -103,9 +103,18 @@ struct Waiting {
 
 impl SyncTransaction {
     /// Begins the transaction and reads what the store knows of each file.
-    pub(crate) async fn begin(pool: &SqlitePool) -> sqlx::Result<Self> {
+    /// Begins a sync of `scope`, knowing what the store knows of the files
+    /// in it (and of every file with an error: `sources::known`).
+    pub(crate) async fn begin(pool: &SqlitePool, scope: &Scope) -> sqlx::Result<Self> {
         let mut tx = pool.begin().await?;
-        let known = Arc::new(sources::known(&mut tx).await?);
+        let paths = match scope {
+            // The content folder itself: every file is in scope.
+            Scope::Paths(paths) if paths.iter().all(|path| !path.trim_matches('/').is_empty()) => {
+                Some(paths.as_slice())
+            }
+            Scope::Paths(_) | Scope::Everything => None,
+        };
+        let known = Arc::new(sources::known(&mut tx, paths).await?);
         Ok(Self {
             tx,
             known,
@@ -148,6 +157,22 @@ impl SyncTransaction {
     /// What the store knew of each file when the sync began.
     pub(crate) fn known(&self) -> &Arc<HashMap<String, Known>> {
         &self.known
+    }
+
+    /// Widens what this sync knows to every file the store has seen, for
+    /// a sync whose scope grew to everything (every body rendered again).
+    pub(crate) async fn know_everything(&mut self) -> sqlx::Result<()> {
+        self.known = Arc::new(sources::known(&mut self.tx, None).await?);
+        Ok(())
+    }
+
+    /// Adds what the store knows of the files at or under `paths`: a file
+    /// outside the scope that this sync reads again (one that lost its
+    /// slug to a file in scope).
+    pub(crate) async fn know(&mut self, paths: &[String]) -> sqlx::Result<()> {
+        let more = sources::known(&mut self.tx, Some(paths)).await?;
+        Arc::make_mut(&mut self.known).extend(more);
+        Ok(())
     }
 
     /// The rendering fingerprint the stored bodies were rendered with, if

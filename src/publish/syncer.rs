@@ -259,13 +259,14 @@ impl Syncer {
         scope: Scope,
         indexing: Indexing,
     ) -> Result<(SyncReport, tokio::sync::RwLockWriteGuard<'_, ()>), SyncError> {
-        let mut tx = SyncTransaction::begin(&self.db).await?;
+        let mut tx = SyncTransaction::begin(&self.db, &scope).await?;
         let loads_everything = matches!(scope, Scope::Everything);
         let settings_unread = !self.site_loaded.load(Ordering::Acquire);
         let must_parse = |file: &SourceFile| settings_unread && file.kind == SourceKind::Site;
         let found = self.find(&scope, tx.known()).await?;
         let rendering = self.rendering_for(&mut tx, &found).await?;
         let found = if rendering.rerender && !loads_everything {
+            tx.know_everything().await?;
             self.find(&Scope::Everything, tx.known()).await?
         } else {
             found
@@ -380,6 +381,7 @@ impl Syncer {
     ) -> Result<(), SyncError> {
         loop {
             for path in tx.take_evicted() {
+                tx.know(std::slice::from_ref(&path)).await?;
                 let dir = self.content_dir.clone();
                 let hosts = embed_hosts.to_vec();
                 let lookup = path.clone();
