@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
 
+use super::flight::{Boarding, arrival};
 use super::key::{RouteParams, cache_key};
 use super::page::{CachedPage, MAX_CACHED_BODY, SURROGATE_KEY};
 use super::policy::forbids_storing;
@@ -143,6 +144,21 @@ async fn serve_cached(
     // Taken before rendering: if the content changes meanwhile, this page
     // belongs to the generation that is over.
     let generation = cache.generation();
+    // Another request may be rendering this page now: wait for its page
+    // rather than render it again (`flight`). Dropped without a page (not
+    // kept, or the render failed), the pilot lets the waiters render.
+    let pilot = match cache.board(&key, generation) {
+        Boarding::Passenger(landed) => {
+            if let Some(page) = arrival(landed).await {
+                return marked(
+                    respond(&cache, &key, page, request.headers(), &clock),
+                    "hit",
+                );
+            }
+            None
+        }
+        Boarding::Pilot(pilot) => Some(pilot),
+    };
     let key = key.into_owned();
     let request_headers = request.headers().clone();
     let mut response = next.run(request).await;
@@ -158,6 +174,9 @@ async fn serve_cached(
             let page = Arc::new(page);
             if page.identity.len() <= MAX_CACHED_BODY {
                 cache.insert(&key, page.clone());
+                if let Some(pilot) = pilot {
+                    pilot.land(Some(page.clone()));
+                }
             }
             marked(
                 respond(&cache, &key, page, &request_headers, &clock),
@@ -208,6 +227,63 @@ mod tests {
             renders.load(Ordering::SeqCst),
             3,
             "the page once, the file twice"
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_that_miss_a_page_together_are_answered_from_one_render() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        let renders = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let render = {
+            let (renders, release) = (renders.clone(), release.clone());
+            move || {
+                let (renders, release) = (renders.clone(), release.clone());
+                async move {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    release.notified().await;
+                    "<p>Anora</p>"
+                }
+            }
+        };
+        let cache = PageCache::new(1024 * 1024);
+        let site = axum::Router::new()
+            .route("/page", get(render))
+            .route_layer(axum::middleware::from_fn(mark_cacheable));
+        let app = in_front(site, cache.clone(), Clock::system(), &[]);
+        let requests: Vec<_> = (0..8)
+            .map(|_| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let request = Request::builder().uri("/page").body(Body::empty()).unwrap();
+                    app.oneshot(request).await.unwrap()
+                })
+            })
+            .collect();
+        // Wait, with a deadline, until one renders and seven wait for it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while cache.passengers("/page") < 7 {
+            assert!(std::time::Instant::now() < deadline, "requests never met");
+            tokio::task::yield_now().await;
+        }
+        release.notify_one();
+        let mut sources = Vec::new();
+        for request in requests {
+            let response = request.await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            sources.push(response.headers()["x-cache"].to_str().unwrap().to_string());
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            assert_eq!(body, "<p>Anora</p>");
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1, "one render for eight");
+        sources.sort();
+        assert_eq!(
+            sources,
+            ["hit"; 7].into_iter().chain(["miss"]).collect::<Vec<_>>()
         );
     }
 }

@@ -7,6 +7,8 @@
 //! One job to a module, in the order a request meets them:
 //! - `middleware`: where the cache sits, what it answers and what it keeps;
 //! - `key`: what a page is kept under (its route's own query parameters);
+//! - `flight`: one render at a time per page, the other requests that
+//!   miss it waiting for that render;
 //! - `store`: the pages, bounded by bytes, and the generation that retires
 //!   them all at a content change (`menu` keeps the navigation beside them);
 //! - `spill`: the pages memory lets go, kept on disk beside the database
@@ -19,6 +21,7 @@
 
 mod compress;
 mod conditional;
+mod flight;
 mod key;
 mod menu;
 mod middleware;

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use super::flight::{Boarding, Flights};
 use super::menu::KeptMenu;
 use super::page::CachedPage;
 use super::spill::{Disk, Folder, Job, SpillIndex, Spilled};
@@ -75,6 +76,9 @@ struct Generations {
     menu: KeptMenu,
     /// Where pages go when memory lets them go; `None` keeps them nowhere.
     disk: Option<Disk>,
+    /// The renders under way, which requests that miss the same page wait
+    /// for.
+    flights: Arc<Flights>,
 }
 
 struct Guarded {
@@ -142,6 +146,7 @@ impl PageCache {
                 }),
                 menu: KeptMenu::default(),
                 disk,
+                flights: Arc::default(),
             }
         });
         Self { inner }
@@ -187,6 +192,18 @@ impl PageCache {
             return None;
         }
         disk.read(&entry).map(Arc::new)
+    }
+
+    /// Joins the render of the page at `key` under way in `generation`,
+    /// or begins one (`flight`).
+    pub(super) fn board(&self, key: &str, generation: u64) -> Boarding {
+        self.inner.flights.board(key, generation)
+    }
+
+    /// How many requests wait for the render of `key` under way.
+    #[cfg(test)]
+    pub(super) fn passengers(&self, key: &str) -> usize {
+        self.inner.flights.passengers(key)
     }
 
     /// Keeps `page`, unless something it shows changed after its render
