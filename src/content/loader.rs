@@ -2,10 +2,11 @@
 //! document. Reading and parsing are pure and parallel; storing is the
 //! sync's job (`sync.rs`).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::diary::{self, Diary};
 use super::error::ContentError;
@@ -91,6 +92,51 @@ pub enum Document {
     List(Box<List>),
     /// `site.toml`.
     Site(Site),
+}
+
+/// The modification times of the content folder (under `""`) and of the
+/// folders directly in it (by name). A file added, removed or renamed in
+/// place moves its folder's time, and nothing else of it is left to see:
+/// pages date themselves by these times too (`web::modified`), and a sync
+/// compares them with the last sync's.
+pub(crate) fn folder_times(content: &Path) -> BTreeMap<String, SystemTime> {
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
+            .ok()
+    };
+    let mut times = BTreeMap::new();
+    if let Some(time) = modified(content) {
+        times.insert(String::new(), time);
+    }
+    for entry in std::fs::read_dir(content).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|kind| kind.is_dir())
+            && let Some(time) = modified(&entry.path())
+        {
+            times.insert(entry.file_name().to_string_lossy().into_owned(), time);
+        }
+    }
+    times
+}
+
+/// The content folder itself (`""`, which holds `site.toml`) and `pages`
+/// date the layout (every page); every other folder the catalog.
+pub(crate) fn is_layout_folder(name: &str) -> bool {
+    name.is_empty() || name == PAGES_DIR
+}
+
+impl Document {
+    /// Whether readers see it in the catalog (listings, feeds, the
+    /// sitemap): a review or list that is not a draft, or a diary. Pages and
+    /// `site.toml` are the layout's, timed apart (`db::sources::Part`).
+    pub(crate) fn in_public_catalog(&self) -> bool {
+        match self {
+            Document::Review(review) => !review.draft,
+            Document::List(list) => !list.draft,
+            Document::Diary(_) => true,
+            Document::Page(_) | Document::Site(_) => false,
+        }
+    }
 }
 
 /// Decides from a relative path whether a file is content, and of what kind.

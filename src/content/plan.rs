@@ -62,6 +62,9 @@ pub(crate) struct Known {
     pub(crate) size: i64,
     /// The error its last version had, if any.
     pub(crate) error: Option<ContentError>,
+    /// Its modification time, if readers see what it holds (not a draft;
+    /// for a file with an error, its last good version's).
+    pub(crate) public_mtime_ns: Option<i64>,
 }
 
 /// What a sync found on disk.

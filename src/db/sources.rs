@@ -18,6 +18,9 @@ pub(crate) struct StoredSource {
     pub(crate) error_line: Option<i64>,
     pub(crate) error_field: Option<String>,
     pub(crate) error_reason: Option<String>,
+    /// Its modification time if readers see what it holds (migration
+    /// 0009); a file with an error keeps the one it had.
+    pub(crate) public_mtime_ns: Option<i64>,
 }
 
 impl StoredSource {
@@ -30,6 +33,7 @@ impl StoredSource {
         error: Option<&ContentError>,
     ) -> Self {
         Self {
+            public_mtime_ns: None,
             path: path.to_string(),
             hash: hash.to_string(),
             mtime_ns,
@@ -67,7 +71,8 @@ pub(crate) async fn known(
     let rows: Vec<StoredSource> = match paths {
         None => {
             sqlx::query_as(
-                "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
+                "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason,
+                     public_mtime_ns
                  FROM sources",
             )
             .fetch_all(conn)
@@ -76,11 +81,12 @@ pub(crate) async fn known(
         Some(paths) => {
             let paths: Vec<&str> = paths.iter().map(|path| path.trim_matches('/')).collect();
             sqlx::query_as(
-                "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
+                "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason,
+                     public_mtime_ns
                  FROM sources WHERE error_reason IS NOT NULL
                  UNION
                  SELECT s.path, s.hash, s.mtime_ns, s.size, s.error_line, s.error_field,
-                     s.error_reason
+                     s.error_reason, s.public_mtime_ns
                  FROM json_each(?1) p JOIN sources s
                      ON s.path = p.value OR (s.path >= p.value || '/' AND s.path < p.value || '0')",
             )
@@ -97,6 +103,7 @@ pub(crate) async fn known(
                 hash: row.hash,
                 mtime_ns: row.mtime_ns,
                 size: row.size,
+                public_mtime_ns: row.public_mtime_ns,
             };
             (row.path, known)
         })
@@ -125,10 +132,8 @@ pub(crate) async fn newest_mtime(db: impl SqliteExecutor<'_>, part: Part) -> sql
             "SELECT coalesce(max(mtime_ns), 0) FROM sources
              WHERE path = 'site.toml' OR (path >= 'pages/' AND path < 'pages0')"
         }
-        Part::Catalog => {
-            "SELECT coalesce(max(mtime_ns), 0) FROM sources
-             WHERE path <> 'site.toml' AND NOT (path >= 'pages/' AND path < 'pages0')"
-        }
+        // Only what readers see (migration 0009): one step of its index.
+        Part::Catalog => "SELECT coalesce(max(public_mtime_ns), 0) FROM sources",
     };
     sqlx::query_scalar(sql).fetch_one(db).await
 }
@@ -139,14 +144,15 @@ pub async fn errors(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<ContentErro
     // is published: on its `film.poster` field, or on the body that shows
     // it (`db::images`; the message names the file).
     let rows: Vec<StoredSource> = sqlx::query_as(
-        "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason
+        "SELECT path, hash, mtime_ns, size, error_line, error_field, error_reason,
+             public_mtime_ns
          FROM sources WHERE error_reason IS NOT NULL
          UNION ALL
          SELECT i.review_path, '', 0, 0, NULL,
              CASE WHEN EXISTS (SELECT 1 FROM reviews r
                  WHERE r.source_path = i.review_path AND r.poster = i.reference)
              THEN 'film.poster' ELSE 'body' END,
-             i.error
+             i.error, NULL
          FROM images i WHERE i.error IS NOT NULL
          ORDER BY 1",
     )
@@ -170,13 +176,17 @@ pub(crate) async fn record_all(
     // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the
     // upsert, not to a join in the SELECT.
     sqlx::query(
-        "INSERT INTO sources (path, hash, mtime_ns, size, error_line, error_field, error_reason)
+        "INSERT INTO sources (path, hash, mtime_ns, size, error_line, error_field, error_reason,
+             public_mtime_ns)
          SELECT value ->> 'path', value ->> 'hash', value ->> 'mtime_ns', value ->> 'size',
-             value ->> 'error_line', value ->> 'error_field', value ->> 'error_reason'
+             value ->> 'error_line', value ->> 'error_field', value ->> 'error_reason',
+             value ->> 'public_mtime_ns'
          FROM json_each(?) WHERE true
          ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, mtime_ns = excluded.mtime_ns,
              size = excluded.size, error_line = excluded.error_line,
-             error_field = excluded.error_field, error_reason = excluded.error_reason",
+             error_field = excluded.error_field, error_reason = excluded.error_reason,
+             public_mtime_ns = CASE WHEN excluded.error_reason IS NULL
+                 THEN excluded.public_mtime_ns ELSE sources.public_mtime_ns END",
     )
     .bind(rows)
     .execute(conn)

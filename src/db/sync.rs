@@ -197,12 +197,13 @@ impl SyncTransaction {
     /// A file with the same bytes as last time: only its mtime and size
     /// are refreshed.
     pub(crate) fn unchanged(&mut self, file: &SourceFile) {
-        let hash = self
-            .known
-            .get(&file.path)
-            .map(|known| known.hash.clone())
-            .unwrap_or_default();
-        let record = StoredSource::read(&file.path, &hash, file.mtime_ns, file.size, None);
+        let known = self.known.get(&file.path);
+        let hash = known.map(|known| known.hash.clone()).unwrap_or_default();
+        let public = known.is_some_and(|known| known.public_mtime_ns.is_some());
+        let mut record = StoredSource::read(&file.path, &hash, file.mtime_ns, file.size, None);
+        // The same document, touched: its time is the file's now, as an
+        // instance reading it for the first time would record.
+        record.public_mtime_ns = public.then_some(file.mtime_ns);
         self.read.insert(file.path.clone(), record);
     }
 
@@ -227,13 +228,13 @@ impl SyncTransaction {
     /// A file that was read but is not a valid document; its last good
     /// version stays.
     pub(crate) fn failed(&mut self, file: &SourceFile, hash: &str, error: ContentError) {
-        self.conclude(file, hash, Err(error));
+        self.conclude(file, hash, Err(error), false);
     }
 
     /// A file that was read and stores nothing of its own (`site.toml`,
     /// which the publisher applies).
     pub(crate) fn read_settings(&mut self, file: &SourceFile, hash: &str) {
-        self.conclude(file, hash, Ok(false));
+        self.conclude(file, hash, Ok(false), false);
     }
 
     /// Stores a review or page, or sets it waiting when a better claim
@@ -263,7 +264,7 @@ impl SyncTransaction {
                     self.applied.changes.set_everything();
                     self.evicted.insert(evicted);
                 }
-                self.conclude(&file, &hash, Ok(true));
+                self.conclude(&file, &hash, Ok(true), document.in_public_catalog());
             }
             Stored::Lost(error) => self.waiting.push(Waiting {
                 file,
@@ -308,25 +309,43 @@ impl SyncTransaction {
     /// says whether the search index is to be fed in the background.
     pub(crate) async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
         for waiting in std::mem::take(&mut self.waiting) {
-            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error));
+            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error), false);
         }
         let Self {
             mut tx,
             mut applied,
             read,
             removed,
+            known,
             ..
         } = self;
-        // Any file read or removed moves the Last-Modified of what it
-        // belongs to (`web::modified`, from the files' times): the
-        // catalog's listings for a review, list or diary file, even a draft
-        // or a broken one; every page for `site.toml` or a standalone page.
-        for path in read.keys().chain(&removed) {
+        // What moves a Last-Modified (`web::modified`, from the files'
+        // times): for the layout, any of its files read or removed (every
+        // page); for the catalog, a file removed, or one whose time as
+        // readers see it moved (`public_mtime_ns`: a draft or a broken save
+        // moves none, so listings stay kept). New files and renames move
+        // the folders' times, which the syncer compares after the commit.
+        for path in &removed {
             applied.changes.add(if is_layout(path) {
                 SurrogateKey::Site
             } else {
                 SurrogateKey::Catalog
             });
+        }
+        for (path, record) in &read {
+            if is_layout(path) {
+                applied.changes.add(SurrogateKey::Site);
+                continue;
+            }
+            let before = known.get(path).and_then(|known| known.public_mtime_ns);
+            let after = if record.error_reason.is_some() {
+                before
+            } else {
+                record.public_mtime_ns
+            };
+            if before != after {
+                applied.changes.add(SurrogateKey::Catalog);
+            }
         }
         let read: Vec<StoredSource> = read.into_values().collect();
         sources::record_all(&mut tx, &read).await?;
@@ -341,9 +360,16 @@ impl SyncTransaction {
         Ok(applied)
     }
 
-    /// Counts what became of one file and records its fingerprint and
-    /// error, if any.
-    fn conclude(&mut self, file: &SourceFile, hash: &str, result: Result<bool, ContentError>) {
+    /// Counts what became of one file and records its fingerprint, its
+    /// error if any, and its time if readers see it (`public`; a file with
+    /// an error keeps the time it had: `sources::record_all`).
+    fn conclude(
+        &mut self,
+        file: &SourceFile,
+        hash: &str,
+        result: Result<bool, ContentError>,
+        public: bool,
+    ) {
         let previous = self
             .known
             .get(&file.path)
@@ -362,7 +388,9 @@ impl SyncTransaction {
                 Some(error)
             }
         };
-        let record = StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref());
+        let mut record =
+            StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref());
+        record.public_mtime_ns = (public && error.is_none()).then_some(file.mtime_ns);
         self.read.insert(file.path.clone(), record);
     }
 

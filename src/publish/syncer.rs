@@ -6,10 +6,11 @@
 //! in parallel while the store writes what was parsed before, and commits
 //! once. Syncs run one at a time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
 
 use sqlx::SqlitePool;
 use tokio::sync::Mutex;
@@ -109,6 +110,8 @@ pub struct Syncer {
     site_loaded: AtomicBool,
     /// Whether the last sync failed, and why.
     health: SyncHealth,
+    /// The content folders' times after the last sync (`folder_times`).
+    folders: std::sync::Mutex<Option<BTreeMap<String, SystemTime>>>,
 }
 
 /// How a sync renders bodies (see `Syncer::rendering_for`).
@@ -142,7 +145,34 @@ impl Syncer {
             running: Mutex::new(()),
             site_loaded: AtomicBool::new(false),
             health: SyncHealth::default(),
+            folders: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Adds to `changes` what a folder whose time moved since the last sync
+    /// dates (`loader::folder_times`): a file added, removed or renamed in
+    /// place moves its folder's time, which pages carry in Last-Modified,
+    /// even when what readers see did not change (a new draft).
+    fn folders_moved(&self, changes: &mut Changes) {
+        let now = loader::folder_times(&self.content_dir);
+        let mut last = self
+            .folders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(before) = last.as_ref() {
+            let names: BTreeSet<&String> = before.keys().chain(now.keys()).collect();
+            for name in names
+                .into_iter()
+                .filter(|name| before.get(*name) != now.get(*name))
+            {
+                changes.add(if loader::is_layout_folder(name) {
+                    SurrogateKey::Site
+                } else {
+                    SurrogateKey::Catalog
+                });
+            }
+        }
+        *last = Some(now);
     }
 
     /// The folder this syncer reads, for the watcher to watch.
@@ -343,6 +373,7 @@ impl Syncer {
         if site_changed {
             changes.set_everything();
         }
+        self.folders_moved(&mut changes);
         let report = SyncReport {
             changes,
             files_read,

@@ -17,11 +17,13 @@ use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use super::error::AppError;
+use crate::content::loader;
 use crate::db;
 use crate::db::sources::Part;
 
-/// When any listing last changed: the newest of the catalog's files and
-/// folders, and the last scheduled review that went live by the clock.
+/// When any listing last changed: the newest of the files readers see in
+/// the catalog, of the catalog's folders, and the last scheduled review
+/// that went live by the clock.
 pub(crate) async fn catalog(
     conn: &mut SqliteConnection,
     content: &Path,
@@ -29,9 +31,10 @@ pub(crate) async fn catalog(
 ) -> Result<OffsetDateTime, AppError> {
     let files = db::sources::newest_mtime(&mut *conn, Part::Catalog).await?;
     let published = db::reviews::latest_published_at(conn, now).await?;
-    let folders = subfolders(content)
-        .filter(|(name, _)| name != "pages")
-        .map(|(_, modified)| modified)
+    let folders = loader::folder_times(content)
+        .into_iter()
+        .filter(|(name, _)| !loader::is_layout_folder(name))
+        .filter_map(|(_, time)| seconds(time))
         .max();
     Ok(latest([Some(from_nanos(files)), published, folders]))
 }
@@ -43,33 +46,17 @@ pub(crate) async fn layout(
     content: &Path,
 ) -> Result<OffsetDateTime, AppError> {
     let files = db::sources::newest_mtime(conn, Part::Layout).await?;
-    let folders = [content.to_path_buf(), content.join("pages")]
-        .iter()
-        .filter_map(|folder| modified(folder))
+    let folders = loader::folder_times(content)
+        .into_iter()
+        .filter(|(name, _)| loader::is_layout_folder(name))
+        .filter_map(|(_, time)| seconds(time))
         .max();
     Ok(latest([Some(from_nanos(files)), folders]))
 }
 
-/// The folders directly inside `content`, with their modification times.
-fn subfolders(content: &Path) -> impl Iterator<Item = (String, OffsetDateTime)> {
-    std::fs::read_dir(content)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
-        .filter_map(|entry| {
-            let modified = modified(&entry.path())?;
-            Some((entry.file_name().to_string_lossy().into_owned(), modified))
-        })
-}
-
-/// A path's modification time, whole seconds (what HTTP dates carry).
-fn modified(path: &Path) -> Option<OffsetDateTime> {
-    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    let seconds = modified
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
+/// A modification time, whole seconds (what HTTP dates carry).
+fn seconds(time: SystemTime) -> Option<OffsetDateTime> {
+    let seconds = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(seconds).ok()?).ok()
 }
 

@@ -443,3 +443,100 @@ async fn pages_memory_lets_go_are_served_from_disk_as_rendered_until_they_change
         Some("Rewritten.")
     );
 }
+
+#[tokio::test]
+async fn saving_a_draft_or_a_broken_file_keeps_the_listings_and_their_dates() {
+    let gamma = |words: &str, draft: bool| {
+        review_of("Gamma", 2001, "Noir", "Ann One", words).replace(
+            "rating: 4\n",
+            if draft {
+                "rating: 4\ndraft: true\n"
+            } else {
+                "rating: 4\n"
+            },
+        )
+    };
+    let site = TestSite::build(
+        Options {
+            sample_content: false,
+            ..Options::default()
+        },
+        &[
+            (
+                "reviews/alpha.md",
+                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+            ),
+            ("reviews/gamma.md", &gamma("A draft.", true)),
+        ],
+    )
+    .await;
+    let listings = [
+        "/",
+        "/tags/noir",
+        "/feed.xml",
+        "/sitemap.xml",
+        "/films/2001",
+    ];
+    let mut before = Vec::new();
+    for path in listings {
+        before.push(site.get(path).await);
+    }
+    // The draft saved in place again and again, then a broken save of a
+    // published review: readers see nothing new.
+    for n in 0..3 {
+        site.write("reviews/gamma.md", &gamma(&format!("Draft {n}."), true));
+        site.sync_everything().await;
+    }
+    site.write("reviews/alpha.md", "---\ntitle: [unclosed\n---\nBroken.\n");
+    site.sync_everything().await;
+    for (path, first) in listings.iter().zip(&before) {
+        let page = site.get(path).await;
+        assert_eq!(page.header("x-cache"), Some("hit"), "{path}");
+        assert_eq!(
+            page.header("last-modified"),
+            first.header("last-modified"),
+            "{path}"
+        );
+    }
+    // What is kept is what an instance reading the files now renders
+    // (the broken file aside: put right first, as it was).
+    site.write(
+        "reviews/alpha.md",
+        &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+    );
+    site.sync_everything().await;
+    let kept = site.get("/").await;
+    let fresh = site.another_instance(std::time::Duration::ZERO).await;
+    let rendered = fresh.get("/").await;
+    assert_eq!(rendered.body, kept.body);
+    for header in ["etag", "last-modified"] {
+        assert_eq!(rendered.header(header), kept.header(header), "{header}");
+    }
+
+    // Published, the draft is news: every listing is rendered again.
+    site.write("reviews/gamma.md", &gamma("Finished.", false));
+    site.sync_everything().await;
+    for path in listings {
+        assert_eq!(
+            site.get(path).await.header("x-cache"),
+            Some("miss"),
+            "{path}"
+        );
+    }
+    // A new draft file moves its folder's time, which listings carry.
+    for path in listings {
+        site.get(path).await;
+    }
+    site.write(
+        "reviews/delta.md",
+        &gamma("Another draft.", true).replace("Gamma", "Delta"),
+    );
+    site.sync_everything().await;
+    let home = site.get("/").await;
+    assert_eq!(home.header("x-cache"), Some("miss"));
+    let fresh = site.another_instance(std::time::Duration::ZERO).await;
+    assert_eq!(
+        fresh.get("/").await.header("last-modified"),
+        home.header("last-modified")
+    );
+}
