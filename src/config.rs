@@ -199,8 +199,10 @@ pub struct ServeArgs {
     /// this token (`Authorization: Bearer <token>` or `?token=`).
     #[arg(long, env = "MARQUEE_STATUS_TOKEN", hide_env_values = true)]
     pub status_token: Option<String>,
-    /// Memory for rendered pages, in megabytes.
-    #[arg(long, env = "MARQUEE_CACHE_MB", default_value_t = 48)]
+    /// Memory for rendered pages, in megabytes. Pages beyond it go to
+    /// disk (`--cache-disk-mb`), so this is the part read most, and what
+    /// keeps the whole process within 128 MB.
+    #[arg(long, env = "MARQUEE_CACHE_MB", default_value_t = 32)]
     pub cache_mb: u64,
     /// Disk for rendered pages that memory let go, in megabytes, in a
     /// folder beside the database (`marquee-pages/`, emptied at start);
