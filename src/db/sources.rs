@@ -19,7 +19,8 @@ pub(crate) struct StoredSource {
     pub(crate) error_field: Option<String>,
     pub(crate) error_reason: Option<String>,
     /// Its modification time if readers see what it holds (migration
-    /// 0009); a file with an error keeps the one it had.
+    /// 0009); for a file with an error whose last good version stays
+    /// published, that version's.
     pub(crate) public_mtime_ns: Option<i64>,
 }
 
@@ -185,8 +186,7 @@ pub(crate) async fn record_all(
          ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, mtime_ns = excluded.mtime_ns,
              size = excluded.size, error_line = excluded.error_line,
              error_field = excluded.error_field, error_reason = excluded.error_reason,
-             public_mtime_ns = CASE WHEN excluded.error_reason IS NULL
-                 THEN excluded.public_mtime_ns ELSE sources.public_mtime_ns END",
+             public_mtime_ns = excluded.public_mtime_ns",
     )
     .bind(rows)
     .execute(conn)

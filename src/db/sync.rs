@@ -222,19 +222,30 @@ impl SyncTransaction {
             ),
             None => StoredSource::read(&error.path, "", 0, 0, Some(error)),
         };
+        let record = StoredSource {
+            public_mtime_ns: self.public_time(&error.path),
+            ..record
+        };
         self.read.insert(error.path.clone(), record);
     }
 
     /// A file that was read but is not a valid document; its last good
     /// version stays.
     pub(crate) fn failed(&mut self, file: &SourceFile, hash: &str, error: ContentError) {
-        self.conclude(file, hash, Err(error), false);
+        let kept = self.public_time(&file.path);
+        self.conclude(file, hash, Err(error), kept);
+    }
+
+    /// The time readers see of the file at `path` as stored: its last good
+    /// version's, which a file with an error leaves published.
+    fn public_time(&self, path: &str) -> Option<i64> {
+        self.known.get(path).and_then(|known| known.public_mtime_ns)
     }
 
     /// A file that was read and stores nothing of its own (`site.toml`,
     /// which the publisher applies).
     pub(crate) fn read_settings(&mut self, file: &SourceFile, hash: &str) {
-        self.conclude(file, hash, Ok(false), false);
+        self.conclude(file, hash, Ok(false), None);
     }
 
     /// Stores a review or page, or sets it waiting when a better claim
@@ -264,7 +275,8 @@ impl SyncTransaction {
                     self.applied.changes.set_everything();
                     self.evicted.insert(evicted);
                 }
-                self.conclude(&file, &hash, Ok(true), document.in_public_catalog());
+                let public = document.in_public_catalog().then_some(file.mtime_ns);
+                self.conclude(&file, &hash, Ok(true), public);
             }
             Stored::Lost(error) => self.waiting.push(Waiting {
                 file,
@@ -309,7 +321,8 @@ impl SyncTransaction {
     /// says whether the search index is to be fed in the background.
     pub(crate) async fn finish(mut self, finish: Finish) -> sqlx::Result<Applied> {
         for waiting in std::mem::take(&mut self.waiting) {
-            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error), false);
+            // Its slug is another file's: nothing of it is published.
+            self.conclude(&waiting.file, &waiting.hash, Err(waiting.error), None);
         }
         let Self {
             mut tx,
@@ -338,12 +351,7 @@ impl SyncTransaction {
                 continue;
             }
             let before = known.get(path).and_then(|known| known.public_mtime_ns);
-            let after = if record.error_reason.is_some() {
-                before
-            } else {
-                record.public_mtime_ns
-            };
-            if before != after {
+            if before != record.public_mtime_ns {
                 applied.changes.add(SurrogateKey::Catalog);
             }
         }
@@ -361,14 +369,13 @@ impl SyncTransaction {
     }
 
     /// Counts what became of one file and records its fingerprint, its
-    /// error if any, and its time if readers see it (`public`; a file with
-    /// an error keeps the time it had: `sources::record_all`).
+    /// error if any, and the time readers see of it (`public_mtime_ns`).
     fn conclude(
         &mut self,
         file: &SourceFile,
         hash: &str,
         result: Result<bool, ContentError>,
-        public: bool,
+        public_mtime_ns: Option<i64>,
     ) {
         let previous = self
             .known
@@ -390,7 +397,7 @@ impl SyncTransaction {
         };
         let mut record =
             StoredSource::read(&file.path, hash, file.mtime_ns, file.size, error.as_ref());
-        record.public_mtime_ns = (public && error.is_none()).then_some(file.mtime_ns);
+        record.public_mtime_ns = public_mtime_ns;
         self.read.insert(file.path.clone(), record);
     }
 

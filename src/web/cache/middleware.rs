@@ -148,7 +148,7 @@ async fn serve_cached(
     // rather than render it again (`flight`). Dropped without a page (not
     // kept, or the render failed), the pilot lets the waiters render.
     let pilot = match cache.board(&key, generation) {
-        Boarding::Passenger(landed) => {
+        Some(Boarding::Passenger(landed)) => {
             if let Some(page) = arrival(landed).await {
                 return marked(
                     respond(&cache, &key, page, request.headers(), &clock),
@@ -157,7 +157,8 @@ async fn serve_cached(
             }
             None
         }
-        Boarding::Pilot(pilot) => Some(pilot),
+        Some(Boarding::Pilot(pilot)) => Some(pilot),
+        None => None,
     };
     let key = key.into_owned();
     let request_headers = request.headers().clone();

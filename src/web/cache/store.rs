@@ -79,6 +79,8 @@ struct Generations {
     /// The renders under way, which requests that miss the same page wait
     /// for.
     flights: Arc<Flights>,
+    /// No memory for pages: the cache is off, and every request renders.
+    off: bool,
 }
 
 struct Guarded {
@@ -147,6 +149,7 @@ impl PageCache {
                 menu: KeptMenu::default(),
                 disk,
                 flights: Arc::default(),
+                off: capacity_bytes == 0,
             }
         });
         Self { inner }
@@ -195,9 +198,10 @@ impl PageCache {
     }
 
     /// Joins the render of the page at `key` under way in `generation`,
-    /// or begins one (`flight`).
-    pub(super) fn board(&self, key: &str, generation: u64) -> Boarding {
-        self.inner.flights.board(key, generation)
+    /// or begins one (`flight`); `None` when the cache is off, where every
+    /// request renders (what `--cache-mb 0` is for: measuring a render).
+    pub(super) fn board(&self, key: &str, generation: u64) -> Option<Boarding> {
+        (!self.inner.off).then(|| self.inner.flights.board(key, generation))
     }
 
     /// How many requests wait for the render of `key` under way.
@@ -451,11 +455,14 @@ mod tests {
     }
 
     #[test]
-    fn a_cache_of_no_memory_keeps_nothing_on_disk_either() {
+    fn a_cache_of_no_memory_keeps_nothing_on_disk_and_coalesces_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let cache = PageCache::with_disk(0, Some((dir.path().join("pages"), 1 << 20)));
         assert!(cache.inner.disk.is_none());
         cache.insert("/", page(&body("a"), &["site"]));
         assert!(cache.get("/").is_none() && cache.get_spilled("/").is_none());
+        // Nor does a request wait for another's render: every one renders.
+        assert!(cache.board("/", cache.generation()).is_none());
+        assert!(PageCache::new(1024).board("/", 0).is_some());
     }
 }
