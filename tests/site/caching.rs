@@ -100,23 +100,29 @@ fn keys(response: &common::TestResponse) -> Vec<String> {
     keys
 }
 
-async fn unrelated_pair() -> TestSite {
+/// A site of these files alone, not the sample's.
+async fn only_these(files: &[(&str, &str)]) -> TestSite {
     TestSite::build(
         Options {
             sample_content: false,
             ..Options::default()
         },
-        &[
-            (
-                "reviews/alpha.md",
-                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
-            ),
-            (
-                "reviews/beta.md",
-                &review_of("Beta", 1999, "Musical", "Bob Two", "Other words."),
-            ),
-        ],
+        files,
     )
+    .await
+}
+
+async fn unrelated_pair() -> TestSite {
+    only_these(&[
+        (
+            "reviews/alpha.md",
+            &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+        ),
+        (
+            "reviews/beta.md",
+            &review_of("Beta", 1999, "Musical", "Bob Two", "Other words."),
+        ),
+    ])
     .await
 }
 
@@ -203,22 +209,16 @@ async fn a_draft_or_a_broken_save_keeps_every_review_page() {
 #[tokio::test]
 async fn a_review_that_shows_another_is_rendered_again_when_it_changes() {
     // Same tag: each is the other's "Related".
-    let site = TestSite::build(
-        Options {
-            sample_content: false,
-            ..Options::default()
-        },
-        &[
-            (
-                "reviews/alpha.md",
-                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
-            ),
-            (
-                "reviews/beta.md",
-                &review_of("Beta", 1999, "Noir", "Bob Two", "Other words."),
-            ),
-        ],
-    )
+    let site = only_these(&[
+        (
+            "reviews/alpha.md",
+            &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+        ),
+        (
+            "reviews/beta.md",
+            &review_of("Beta", 1999, "Noir", "Bob Two", "Other words."),
+        ),
+    ])
     .await;
     let beta = site.get("/reviews/beta").await;
     assert!(
@@ -371,30 +371,24 @@ async fn pages_memory_lets_go_are_served_from_disk_as_rendered_until_they_change
         rendered.push(page);
     }
     // The writer thread spills in its own time: poll, with a deadline.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut again = Vec::new();
-    loop {
-        again.clear();
-        for path in &paths {
-            again.push(site.get(path).await);
-        }
-        let from_disk = again
-            .iter()
-            .filter(|page| page.header("x-cache") == Some("disk"))
-            .count();
-        let rendered_again = again
-            .iter()
-            .filter(|page| page.header("x-cache") == Some("miss"))
-            .count();
-        if from_disk >= 30 && rendered_again == 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{from_disk} pages from disk, {rendered_again} rendered again"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let again = common::eventually(
+        std::time::Duration::from_secs(10),
+        "30 pages or more served from disk, none rendered again",
+        || async {
+            let mut again = Vec::new();
+            for path in &paths {
+                again.push(site.get(path).await);
+            }
+            let served = |from: &str| {
+                again
+                    .iter()
+                    .filter(|page| page.header("x-cache") == Some(from))
+                    .count()
+            };
+            (served("disk") >= 30 && served("miss") == 0).then_some(again)
+        },
+    )
+    .await;
     for (first, second) in rendered.iter().zip(&again) {
         assert_eq!(second.status, StatusCode::OK);
         assert_eq!(second.body, first.body);
@@ -456,19 +450,13 @@ async fn saving_a_draft_or_a_broken_file_keeps_the_listings_and_their_dates() {
             },
         )
     };
-    let site = TestSite::build(
-        Options {
-            sample_content: false,
-            ..Options::default()
-        },
-        &[
-            (
-                "reviews/alpha.md",
-                &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
-            ),
-            ("reviews/gamma.md", &gamma("A draft.", true)),
-        ],
-    )
+    let site = only_these(&[
+        (
+            "reviews/alpha.md",
+            &review_of("Alpha", 2001, "Noir", "Ann One", "First words."),
+        ),
+        ("reviews/gamma.md", &gamma("A draft.", true)),
+    ])
     .await;
     let listings = [
         "/",
