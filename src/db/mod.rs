@@ -232,8 +232,7 @@ pub(crate) async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .pragma("wal_autocheckpoint", "0")
         .pragma("journal_size_limit", "67108864")
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(CONNECTIONS)
+    let pool = pool_options()
         .min_connections(1)
         .connect_with(options)
         .await
@@ -265,6 +264,19 @@ pub(crate) async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     }
 }
 
+/// The pool both `open`s share: `CONNECTIONS` connections, handed out
+/// without a liveness test. sqlx pings an idle connection before handing it
+/// out, which for SQLite is a round trip to the connection's own thread and
+/// back: as many thread wake-ups as the statement itself, for a check that
+/// has nothing to find (there is no server to lose). A connection that did
+/// break is still caught by the ping sqlx makes when it is given back, and
+/// closed there.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .test_before_acquire(false)
+}
+
 /// Opens a complete database to read what it holds without writing a byte:
 /// for serving the site while the disk is full (or read-only), when the
 /// normal `open` fails. SQLite's `immutable` mode reads the file without
@@ -283,8 +295,7 @@ pub(crate) async fn open_read_only(path: &Path) -> Result<SqlitePool, DbError> {
         .filename(path)
         .read_only(true)
         .immutable(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(CONNECTIONS)
+    let pool = pool_options()
         .connect_with(options)
         .await
         .map_err(open_error)?;

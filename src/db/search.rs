@@ -19,6 +19,7 @@ use super::visible;
 use crate::content::review::Rating;
 
 use snippet::Term;
+use titles::{FilmMatch, ListMatch, TitleSearch};
 
 /// Marks a matched term in a snippet. Private-use characters cannot occur in
 /// indexed text that matters to readers, and they are split out again before
@@ -60,11 +61,9 @@ struct HitRow {
     asset_base: Option<String>,
     #[sqlx(flatten)]
     poster_facts: PosterFacts,
-    /// See `Results::incomplete`: asked in the same statement, as a
-    /// constant subquery SQLite evaluates once.
-    incomplete: bool,
-    /// See `Results::tag_names`, as a JSON object; also constant.
-    tag_names: String,
+    /// The same on every row (see `Constants`).
+    #[sqlx(flatten)]
+    constants: Constants,
 }
 
 /// What a results page reads from the store.
@@ -76,49 +75,49 @@ pub(crate) struct Results {
     pub(crate) incomplete: bool,
     /// The name of each tag slug asked for, as a review names it.
     pub(crate) tag_names: HashMap<String, String>,
+    /// The films and lists the search names by title, when asked for.
+    pub(crate) films: Vec<FilmMatch>,
+    pub(crate) lists: Vec<ListMatch>,
 }
 
 /// The reviews `ids` names that a reader may see at `now`, in the order of
 /// `ids`, each with its snippet; whether the index lacks some review; the
-/// names of the tags `slugs`. One statement, so one round trip and one
-/// snapshot: each round trip to SQLite's threads costs about as much as
-/// reading the twenty rows (BENCHMARKS.md). A review the index still knows
-/// but the store no longer shows is left out.
+/// names of the tags `slugs`; and with `titles`, the films and lists it
+/// names (`titles`). One statement, so one round trip and one snapshot:
+/// each round trip to SQLite's threads costs about as much as reading the
+/// twenty rows (BENCHMARKS.md). A review the index still knows but the
+/// store no longer shows is left out.
 pub(crate) async fn results(
     db: &SqlitePool,
     ids: &[i64],
     terms: &[Term],
     slugs: &[&str],
+    titles: Option<TitleSearch<'_>>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Results> {
     let mut sql = QueryBuilder::new(concat!(
         "SELECT r.id, r.slug, r.title, r.film_title, r.film_year, r.rating_halves AS rating,
                 r.published_at AS published, r.body_text, r.poster, r.asset_base, ",
         poster_facts!(),
-        ", EXISTS (SELECT 1 FROM search_queue) AS incomplete, (",
+        ", ",
     ));
-    push_tag_names(&mut sql, slugs, now);
-    sql.push(") AS tag_names FROM reviews r ")
+    push_constants(&mut sql, slugs, titles, now);
+    sql.push(" FROM reviews r ")
         .push(POSTER_JOIN)
         .push(" WHERE r.id IN (SELECT value FROM json_each(")
         .push_bind(json(ids))
         .push(")) AND ");
     visible::push(&mut sql, "r", now);
     let rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
-    let Some(first) = rows.first() else {
-        // Nothing to show: the two facts are asked for on their own.
-        let mut sql = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM search_queue), (");
-        push_tag_names(&mut sql, slugs, now);
-        sql.push(")");
-        let (incomplete, names): (bool, String) = sql.build_query_as().fetch_one(db).await?;
-        return Ok(Results {
-            hits: Vec::new(),
-            incomplete,
-            tag_names: names_from(&names),
-        });
+    let constants = match rows.first() {
+        Some(first) => first.constants.clone(),
+        // Nothing to show: the constants are asked for on their own.
+        None => {
+            let mut sql = QueryBuilder::new("SELECT ");
+            push_constants(&mut sql, slugs, titles, now);
+            sql.build_query_as().fetch_one(db).await?
+        }
     };
-    let incomplete = first.incomplete;
-    let tag_names = names_from(&first.tag_names);
     let mut by_id: HashMap<i64, HitRow> = rows.into_iter().map(|row| (row.id, row)).collect();
     let hits = ids
         .iter()
@@ -138,9 +137,52 @@ pub(crate) async fn results(
         .collect();
     Ok(Results {
         hits,
-        incomplete,
-        tag_names,
+        incomplete: constants.incomplete,
+        tag_names: names_from(&constants.tag_names),
+        films: titles.map_or_else(Vec::new, |_| titles::films_from(&constants.films)),
+        lists: titles.map_or_else(Vec::new, |asked| {
+            titles::lists_from(&constants.lists, asked.text, asked.lists)
+        }),
     })
+}
+
+/// The columns of a results statement that are the same on every row:
+/// subqueries SQLite evaluates once, asked in the same statement as the
+/// rows so that one round trip and one snapshot give the whole page.
+#[derive(Clone, FromRow)]
+struct Constants {
+    /// See `Results::incomplete`.
+    incomplete: bool,
+    /// See `Results::tag_names`, as a JSON object.
+    tag_names: String,
+    /// See `Results::films` and `Results::lists`, as JSON arrays.
+    films: String,
+    lists: String,
+}
+
+/// Appends the constant columns (`Constants`): subqueries SQLite evaluates
+/// once per statement.
+fn push_constants(
+    sql: &mut QueryBuilder<sqlx::Sqlite>,
+    slugs: &[&str],
+    titles: Option<TitleSearch<'_>>,
+    now: OffsetDateTime,
+) {
+    sql.push("EXISTS (SELECT 1 FROM search_queue) AS incomplete, (");
+    push_tag_names(sql, slugs, now);
+    sql.push(") AS tag_names, ");
+    match titles {
+        Some(asked) => {
+            titles::push_films(sql, asked.text, now, asked.films);
+            sql.push(" AS films, ");
+            titles::push_lists(sql, now);
+        }
+        None => {
+            sql.push("'[]' AS films, ");
+            sql.push("'[]'");
+        }
+    }
+    sql.push(" AS lists");
 }
 
 /// A subquery giving `{slug: name}` for the tags `slugs`, named as `/tags`
@@ -407,6 +449,7 @@ mod tests {
             &[second, draft, first, 999],
             &[],
             &["noir", "none"],
+            None,
             at(10),
         )
         .await
@@ -416,11 +459,13 @@ mod tests {
         assert!(found.incomplete, "the reviews are still queued");
         let noir = HashMap::from([("noir".to_string(), "Noir".to_string())]);
         assert_eq!(found.tag_names, noir);
-        let nothing = results(&pool, &[], &[], &["noir"], at(10)).await.unwrap();
+        let nothing = results(&pool, &[], &[], &["noir"], None, at(10))
+            .await
+            .unwrap();
         assert!(nothing.hits.is_empty());
         assert!(nothing.incomplete);
         assert_eq!(nothing.tag_names, noir, "asked for even without hits");
-        let before = results(&pool, &[first], &[], &["noir"], at(-10))
+        let before = results(&pool, &[first], &[], &["noir"], None, at(-10))
             .await
             .unwrap();
         assert!(before.hits.is_empty());
@@ -428,6 +473,47 @@ mod tests {
             before.tag_names.is_empty(),
             "a name only from a review a reader may see"
         );
+    }
+
+    #[tokio::test]
+    async fn films_named_by_the_search_come_in_the_same_statement_with_or_without_hits() {
+        let (_dir, pool) = open().await;
+        let first = insert(&pool, "first", "One.", false).await;
+        let draft = insert(&pool, "draft", "Two.", true).await;
+        for (id, slug) in [(first, "film-2020"), (draft, "film-noir-2021")] {
+            sqlx::query("INSERT INTO review_films (review_id, film_slug) VALUES (?, ?)")
+                .bind(id)
+                .bind(slug)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let asked = TitleSearch {
+            text: "Film",
+            films: 6,
+            lists: 4,
+        };
+        let film = FilmMatch {
+            slug: "film-2020".to_string(),
+            title: "Film".to_string(),
+            year: None,
+        };
+        for ids in [vec![first], vec![]] {
+            let found = results(&pool, &ids, &[], &[], Some(asked), at(10))
+                .await
+                .unwrap();
+            assert_eq!(found.hits.len(), ids.len());
+            assert_eq!(
+                found.films,
+                std::slice::from_ref(&film),
+                "the draft's film is not named"
+            );
+            assert!(found.lists.is_empty());
+        }
+        let unasked = results(&pool, &[first], &[], &[], None, at(10))
+            .await
+            .unwrap();
+        assert!(unasked.films.is_empty());
     }
 
     #[tokio::test]

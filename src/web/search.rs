@@ -17,6 +17,7 @@ use crate::content::rating::Rating;
 use crate::db;
 use crate::db::changes::SurrogateKey;
 use crate::db::search::snippet::Term;
+use crate::db::search::titles::TitleSearch;
 use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
 use crate::render::views::{PosterView, Stars, tint};
@@ -271,21 +272,44 @@ pub(crate) async fn search(
         .map(|(slug, _)| slug.as_str())
         .collect();
     slugs.extend(params.filters.tag.as_deref());
+    // Films and lists named by the search are shown above the first page
+    // of an unfiltered search.
+    let searched = match &outcome.correction {
+        Some(correction) if correction.applied => correction.text.as_str(),
+        _ => query.as_str(),
+    };
+    let titles = (page == 1 && params.filters == Filters::default() && !searched.is_empty())
+        .then_some(TitleSearch {
+            text: searched,
+            films: FILMS_SHOWN,
+            lists: LISTS_SHOWN,
+        });
     let Results {
         hits,
         incomplete,
         tag_names,
-    } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, now).await?;
+        films,
+        lists,
+    } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, titles, now).await?;
     let incomplete = incomplete || !state.search.is_available();
-    let (films, lists) = if page == 1 && params.filters == Filters::default() {
-        let searched = match &outcome.correction {
-            Some(correction) if correction.applied => correction.text.as_str(),
-            _ => query.as_str(),
-        };
-        titles(&state, searched, now).await?
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let films = films
+        .into_iter()
+        .map(|film| TitleLink {
+            href: super::urls::film(&film.slug),
+            year: film.year,
+            films: None,
+            title: film.title,
+        })
+        .collect();
+    let lists = lists
+        .into_iter()
+        .map(|list| TitleLink {
+            href: super::urls::list(&list.slug),
+            year: None,
+            films: Some(list.films),
+            title: list.title,
+        })
+        .collect();
     let title = if query.is_empty() {
         "Search".to_string()
     } else {
@@ -332,38 +356,6 @@ pub(crate) async fn search(
     Ok(Page::new(view)
         .shows([SurrogateKey::Catalog, SurrogateKey::Search])
         .into_response())
-}
-
-/// The films and lists `text` names (`db::search::titles`), as links.
-async fn titles(
-    state: &AppState,
-    text: &str,
-    now: time::OffsetDateTime,
-) -> Result<(Vec<TitleLink>, Vec<TitleLink>), AppError> {
-    if text.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let films = db::search::titles::films(&state.db, text, now, FILMS_SHOWN)
-        .await?
-        .into_iter()
-        .map(|film| TitleLink {
-            href: super::urls::film(&film.slug),
-            year: film.year,
-            films: None,
-            title: film.title,
-        })
-        .collect();
-    let lists = db::search::titles::lists(&state.db, text, now, LISTS_SHOWN)
-        .await?
-        .into_iter()
-        .map(|list| TitleLink {
-            href: super::urls::list(&list.slug),
-            year: None,
-            films: Some(list.films),
-            title: list.title,
-        })
-        .collect();
-    Ok((films, lists))
 }
 
 /// Asks the engine, off the async threads (a search is CPU work); an empty

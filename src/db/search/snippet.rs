@@ -60,7 +60,7 @@ fn snippet_reading(body: &str, terms: &[Term], first_read: usize) -> String {
         .filter(|(_, term)| {
             term.words
                 .first()
-                .is_some_and(|word| may_contain(body, word))
+                .is_some_and(|word| may_contain(body, word, term.prefix && term.words.len() == 1))
         })
         .fold(0u32, |mask, (index, _)| mask | 1 << (index % 32));
     let mut limit = if wanted == 0 {
@@ -78,7 +78,11 @@ fn snippet_reading(body: &str, terms: &[Term], first_read: usize) -> String {
         if whole || wanted == 0 || (found.2 && found.1 < words.len()) {
             break (words, hits, (found.0, found.1));
         }
-        limit = limit.saturating_mul(4);
+        // Every term in `wanted` is in the body as a word (for ASCII
+        // text), so a window without them all is one far into it: read
+        // the rest at once rather than in growing stretches, each split
+        // into words again from the start.
+        limit = usize::MAX;
     };
     if words.is_empty() {
         return String::new();
@@ -116,11 +120,14 @@ struct Hit {
     term: usize,
 }
 
-/// Whether `text` may hold the folded `word`: false only when it certainly
-/// does not, which spares tokenizing a body that a term is not in (it
-/// matched the title, film, director or tags). Settled for ASCII text with
-/// a vectorised search for the word's first letter in either case.
-fn may_contain(text: &str, word: &str) -> bool {
+/// Whether `text` may hold the folded `word` as a word of its own (with
+/// `prefix`, as the beginning of one): false only when it certainly does
+/// not, which spares splitting a body that a term is not in (it matched the
+/// title, film, director or tags) or is in only inside longer words ("noir"
+/// in "noirish"), where no window would ever hold every term and the whole
+/// body would be read. Settled for ASCII text with a vectorised search for
+/// the word's first letter in either case.
+fn may_contain(text: &str, word: &str, prefix: bool) -> bool {
     if !text.is_ascii() {
         return true;
     }
@@ -129,10 +136,16 @@ fn may_contain(text: &str, word: &str) -> bool {
     let Some(&first) = word.first() else {
         return true;
     };
+    let apart = |at: Option<usize>| {
+        at.and_then(|at| text.get(at))
+            .is_none_or(|byte| !byte.is_ascii_alphanumeric())
+    };
     word.is_ascii()
         && memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
             text.get(at..at + word.len())
                 .is_some_and(|candidate| candidate.eq_ignore_ascii_case(word))
+                && apart(at.checked_sub(1))
+                && (prefix || apart(Some(at + word.len())))
         })
 }
 
@@ -445,12 +458,20 @@ mod tests {
 
     #[test]
     fn the_quick_test_for_absent_terms_never_misses_a_word() {
-        assert!(may_contain("Some HARBOUR here", "harbour"));
-        assert!(may_contain("harbours", "harbour"));
-        assert!(!may_contain("Harbou", "harbour"));
-        assert!(!may_contain("nothing here", "東京"));
+        assert!(may_contain("Some HARBOUR here", "harbour", false));
+        assert!(may_contain("harbour", "harbour", false));
+        assert!(may_contain("(harbour)", "harbour", false));
+        assert!(may_contain("harbours and harbour.", "harbour", false));
+        assert!(!may_contain("harbours", "harbour", false));
+        assert!(!may_contain("noirish", "noir", false));
+        assert!(!may_contain("film-noirish", "noir", false));
+        assert!(!may_contain("2harbour", "harbour", false));
+        assert!(may_contain("harbours", "harbour", true), "a prefix");
+        assert!(!may_contain("sharbours", "harbour", true));
+        assert!(!may_contain("Harbou", "harbour", false));
+        assert!(!may_contain("nothing here", "東京", false));
         assert!(
-            may_contain("Amélie", "amelie"),
+            may_contain("Amélie", "amelie", false),
             "non-ASCII text is tokenized"
         );
         // Cut short, the opening words still end with an ellipsis.
