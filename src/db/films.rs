@@ -94,7 +94,8 @@ pub(crate) async fn review_ids(
 ) -> sqlx::Result<Vec<i64>> {
     let mut query = film_query(
         slug,
-        "SELECT f.review_id FROM review_films f JOIN reviews r ON r.id = f.review_id WHERE ",
+        "SELECT f.review_id FROM review_films f
+         JOIN reviews r INDEXED BY reviews_visibility ON r.id = f.review_id WHERE ",
     );
     push_match(&mut query, "f", slug);
     query.push(" AND ");

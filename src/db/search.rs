@@ -192,7 +192,7 @@ fn push_tag_names(sql: &mut QueryBuilder<sqlx::Sqlite>, slugs: &[&str], now: Off
         "SELECT json_group_object(slug, name) FROM (
              SELECT s.value AS slug, (
                  SELECT t.name FROM review_tags t INDEXED BY review_tags_by_slug_name
-                 JOIN reviews r ON r.id = t.review_id
+                 JOIN reviews r INDEXED BY reviews_visibility ON r.id = t.review_id
                  WHERE t.slug = s.value AND ",
     );
     visible::push(sql, "r", now);
