@@ -108,9 +108,9 @@ pub(crate) async fn results(
         .push_bind(json(ids))
         .push(")) AND ");
     visible::push(&mut sql, "r", now);
-    let rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
-    let constants = match rows.first() {
-        Some(first) => first.constants.clone(),
+    let mut rows: Vec<HitRow> = sql.build_query_as().fetch_all(db).await?;
+    let constants = match rows.first_mut() {
+        Some(first) => std::mem::take(&mut first.constants),
         // Nothing to show: the constants are asked for on their own.
         None => {
             let mut sql = QueryBuilder::new("SELECT ");
@@ -149,7 +149,7 @@ pub(crate) async fn results(
 /// The columns of a results statement that are the same on every row:
 /// subqueries SQLite evaluates once, asked in the same statement as the
 /// rows so that one round trip and one snapshot give the whole page.
-#[derive(Clone, FromRow)]
+#[derive(Default, FromRow)]
 struct Constants {
     /// See `Results::incomplete`.
     incomplete: bool,

@@ -17,7 +17,7 @@ use crate::content::rating::Rating;
 use crate::db;
 use crate::db::changes::SurrogateKey;
 use crate::db::search::snippet::Term;
-use crate::db::search::titles::TitleSearch;
+use crate::db::search::titles::{FilmMatch, ListMatch, TitleSearch};
 use crate::db::search::{HIT_END, HIT_START, Results, SearchHit};
 use crate::render::filters;
 use crate::render::views::{PosterView, Stars, tint};
@@ -198,6 +198,26 @@ struct TitleLink {
     films: Option<i64>,
 }
 
+impl TitleLink {
+    fn film(film: FilmMatch) -> Self {
+        Self {
+            href: super::urls::film(&film.slug),
+            year: film.year,
+            films: None,
+            title: film.title,
+        }
+    }
+
+    fn list(list: ListMatch) -> Self {
+        Self {
+            href: super::urls::list(&list.slug),
+            year: None,
+            films: Some(list.films),
+            title: list.title,
+        }
+    }
+}
+
 /// How many films and lists the first page names above the reviews.
 const FILMS_SHOWN: i64 = 6;
 const LISTS_SHOWN: usize = 4;
@@ -292,24 +312,8 @@ pub(crate) async fn search(
         lists,
     } = db::search::results(&state.db, &outcome.ids, &terms, &slugs, titles, now).await?;
     let incomplete = incomplete || !state.search.is_available();
-    let films = films
-        .into_iter()
-        .map(|film| TitleLink {
-            href: super::urls::film(&film.slug),
-            year: film.year,
-            films: None,
-            title: film.title,
-        })
-        .collect();
-    let lists = lists
-        .into_iter()
-        .map(|list| TitleLink {
-            href: super::urls::list(&list.slug),
-            year: None,
-            films: Some(list.films),
-            title: list.title,
-        })
-        .collect();
+    let films = films.into_iter().map(TitleLink::film).collect();
+    let lists = lists.into_iter().map(TitleLink::list).collect();
     let title = if query.is_empty() {
         "Search".to_string()
     } else {

@@ -150,7 +150,7 @@ fn select_listed(columns: &str, now: OffsetDateTime, listing: &Listing) -> Query
     select_listed_joining(columns, "", now, listing)
 }
 
-/// `select_listed` with `joins` after `FROM reviews r`.
+/// `select_listed` with `joins` (or an `INDEXED BY`) after `FROM reviews r`.
 fn select_listed_joining(
     columns: &str,
     joins: &str,
@@ -184,13 +184,20 @@ pub(crate) async fn list(
     query.build_query_as().fetch_all(db).await
 }
 
-/// How many visible reviews a listing has: its number of pages.
+/// How many visible reviews a listing has: its number of pages. A tag's or
+/// a set's reviews are counted from the index of ids and visibility, not
+/// their rows (a tag's count on 10,000 reviews: 1 ms reading the rows, 0.1
+/// ms so); the other listings have partial indexes of their own.
 pub(crate) async fn count(
     db: impl SqliteExecutor<'_>,
     now: OffsetDateTime,
     listing: &Listing,
 ) -> sqlx::Result<i64> {
-    select_listed("COUNT(*)", now, listing)
+    let index = match listing {
+        Listing::Tag(_) | Listing::Ids(_) => "INDEXED BY reviews_visibility",
+        Listing::All | Listing::Rating(_) | Listing::FilmYear(_) | Listing::Director(_) => "",
+    };
+    select_listed_joining("COUNT(*)", index, now, listing)
         .build_query_scalar()
         .fetch_one(db)
         .await
