@@ -78,10 +78,11 @@ fn snippet_reading(body: &str, terms: &[Term], first_read: usize) -> String {
         if whole || wanted == 0 || (found.2 && found.1 < words.len()) {
             break (words, hits, (found.0, found.1));
         }
-        // Every term in `wanted` is in the body as a word (for ASCII
-        // text), so a window without them all is one far into it: read
-        // the rest at once rather than in growing stretches, each split
-        // into words again from the start.
+        // Each term in `wanted` has its first word in the body as a word
+        // (for ASCII text), so a window that holds them all is further in,
+        // or there is none and the best one is wanted: read the rest at
+        // once rather than in growing stretches, each split into words
+        // again from the start.
         limit = usize::MAX;
     };
     if words.is_empty() {
